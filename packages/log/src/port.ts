@@ -1,0 +1,53 @@
+import type { LoggedVote, Vote } from '@urna/domain';
+
+export interface ConsumerOptions {
+  /** Consumer group: one per projection. A new group starts at the beginning of the log. */
+  readonly group: string;
+  /** Stable name of this member; a restarted member with the same name resumes its unacked entries. */
+  readonly consumer: string;
+  /** Partitions this member reads; all of them when omitted. */
+  readonly partitions?: readonly number[];
+  /** Upper bound on records per partition per read. */
+  readonly batchSize?: number;
+  /** How long a read waits for new records before looping (bounds `stop()` latency). */
+  readonly blockMs?: number;
+  /** Records left unacknowledged by another member for this long are taken over. */
+  readonly claimIdleMs?: number;
+  /** Called when the handler throws; the batch is redelivered after a back-off. */
+  readonly onError?: (error: unknown) => void;
+}
+
+/**
+ * Handles one batch. Resolving acknowledges every record of the batch; throwing acknowledges
+ * none and the batch is delivered again. Records may be delivered more than once (after a crash,
+ * a takeover or a failed handler), so handlers must be idempotent.
+ */
+export type BatchHandler = (records: readonly LoggedVote[]) => Promise<void>;
+
+export interface RunningConsumer {
+  /** Finishes the batch in hand, acknowledges it, and stops reading. */
+  stop(): Promise<void>;
+}
+
+export interface GroupBacklog {
+  /** Records not yet delivered to the group. */
+  readonly undelivered: number;
+  /** Records delivered but not yet acknowledged. */
+  readonly pending: number;
+}
+
+/**
+ * The durable vote log, partitioned by user id. Contract (tested against every adapter):
+ * - `append` resolves only once every vote of the batch is durably stored, with its partition
+ *   and position; it rejects with a retriable LOG_UNAVAILABLE error otherwise (a vote may then
+ *   still have been stored: the tally's dedupe makes the client's retry harmless);
+ * - all votes of one user go to one partition, and positions within a partition sort in log order;
+ * - a consumer group receives every record at least once, in log order within a partition.
+ */
+export interface VoteLog {
+  readonly partitions: number;
+  append(votes: readonly Vote[]): Promise<LoggedVote[]>;
+  consume(options: ConsumerOptions, handler: BatchHandler): Promise<RunningConsumer>;
+  backlog(group: string): Promise<GroupBacklog>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,116 @@
+import type { Redis } from 'ioredis';
+import type { LoggedVote } from '@urna/domain';
+import type { BatchHandler, ConsumerOptions } from './port.ts';
+import { parseEntry, parseReadReply } from './redis-fields.ts';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The read loop of one group member. Order of work per turn:
+ * 1. its own pending entries first (after a restart these are what it had not acknowledged);
+ * 2. entries idle on other members for `claimIdleMs` (a dead member's), via XAUTOCLAIM;
+ * 3. new entries (`>`), blocking up to `blockMs`.
+ * The handler's batch is acknowledged with XACK only after the handler resolved.
+ */
+export class RedisStreamsConsumer {
+  private stopping = false;
+  private loop: Promise<void> | undefined;
+  private readPending = true;
+  private lastClaimAt = 0;
+  private failures = 0;
+  private readonly keys: string[];
+  private readonly batchSize: number;
+  private readonly blockMs: number;
+  private readonly claimIdleMs: number;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly options: ConsumerOptions,
+    private readonly partitionOfKey: ReadonlyMap<string, number>,
+    private readonly handler: BatchHandler,
+  ) {
+    this.keys = [...partitionOfKey.keys()];
+    this.batchSize = options.batchSize ?? 500;
+    this.blockMs = options.blockMs ?? 500;
+    this.claimIdleMs = options.claimIdleMs ?? 30_000;
+  }
+
+  start(): void {
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopping) {
+      try {
+        const batch = await this.nextBatch();
+        if (batch.length === 0) continue;
+        await this.handler(batch.map((b) => b.record));
+        await this.ack(batch);
+        this.failures = 0;
+      } catch (error) {
+        this.options.onError?.(error);
+        this.readPending = true; // redeliver what we hold
+        this.failures++;
+        await sleep(Math.min(5_000, 100 * 2 ** Math.min(this.failures, 6)));
+      }
+    }
+  }
+
+  private async nextBatch(): Promise<Array<{ record: LoggedVote; id: string }>> {
+    if (this.readPending) {
+      const own = await this.read('0', false);
+      if (own.length > 0) return own;
+      this.readPending = false;
+    }
+    if (Date.now() - this.lastClaimAt >= this.claimIdleMs / 2) {
+      this.lastClaimAt = Date.now();
+      const claimed = await this.claimIdle();
+      if (claimed.length > 0) return claimed;
+    }
+    return this.read('>', true);
+  }
+
+  private async read(id: '0' | '>', block: boolean): Promise<Array<{ record: LoggedVote; id: string }>> {
+    const args: Array<string | number> = ['GROUP', this.options.group, this.options.consumer, 'COUNT', this.batchSize];
+    if (block) args.push('BLOCK', this.blockMs);
+    args.push('STREAMS', ...this.keys, ...this.keys.map(() => id));
+    const reply = await this.redis.call('XREADGROUP', ...args);
+    return parseReadReply(reply, this.partitionOfKey);
+  }
+
+  private async claimIdle(): Promise<Array<{ record: LoggedVote; id: string }>> {
+    const out: Array<{ record: LoggedVote; id: string }> = [];
+    for (const key of this.keys) {
+      const partition = this.partitionOfKey.get(key) as number;
+      const reply = await this.redis.call('XAUTOCLAIM', key, this.options.group, this.options.consumer, this.claimIdleMs, '0-0', 'COUNT', this.batchSize);
+      const entries: unknown = Array.isArray(reply) ? reply[1] : undefined;
+      if (!Array.isArray(entries)) continue;
+      for (const entry of entries) {
+        if (!Array.isArray(entry) || entry[1] === null) continue;
+        out.push({ record: parseEntry(partition, String(entry[0]), entry[1]), id: String(entry[0]) });
+      }
+    }
+    return out;
+  }
+
+  private async ack(batch: ReadonlyArray<{ record: LoggedVote; id: string }>): Promise<void> {
+    const byKey = new Map<string, string[]>();
+    const keyOf = new Map([...this.partitionOfKey].map(([k, p]) => [p, k]));
+    for (const { record, id } of batch) {
+      const key = keyOf.get(record.partition) as string;
+      const ids = byKey.get(key) ?? [];
+      ids.push(id);
+      byKey.set(key, ids);
+    }
+    const pipeline = this.redis.pipeline();
+    for (const [key, ids] of byKey) pipeline.xack(key, this.options.group, ...ids);
+    const results = await pipeline.exec();
+    const failed = results?.find(([error]) => error !== null);
+    if (failed !== undefined) throw failed[0];
+  }
+}

@@ -1,0 +1,97 @@
+import {
+  ConditionalCheckFailedException, GetItemCommand, PutItemCommand, ScanCommand, UpdateItemCommand,
+  type AttributeValue, type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import { DomainErrors, NEXT_STATUS, type Election, type ElectionStatus } from '@urna/domain';
+import { StoreErrors } from './errors.ts';
+import { tableNames } from './client.ts';
+
+/** Elections live in DynamoDB: rare writes, read through a cache by ingest. */
+export class ElectionRepository {
+  private readonly table: string;
+
+  constructor(private readonly client: DynamoDBClient, table?: string) {
+    this.table = table ?? tableNames().elections;
+  }
+
+  async create(election: Election): Promise<Election> {
+    try {
+      await this.client.send(new PutItemCommand({
+        TableName: this.table, Item: toItem(election), ConditionExpression: 'attribute_not_exists(id)',
+      }));
+      return election;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw DomainErrors.electionExists(election.id);
+      throw StoreErrors.unavailable(error);
+    }
+  }
+
+  async get(id: string): Promise<Election | undefined> {
+    try {
+      const result = await this.client.send(new GetItemCommand({ TableName: this.table, Key: { id: { S: id } }, ConsistentRead: true }));
+      return result.Item === undefined ? undefined : fromItem(result.Item);
+    } catch (error) {
+      throw StoreErrors.unavailable(error);
+    }
+  }
+
+  async list(): Promise<Election[]> {
+    const out: Election[] = [];
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.client.send(new ScanCommand({ TableName: this.table, ExclusiveStartKey: start }));
+      for (const item of page.Items ?? []) out.push(fromItem(item));
+      start = page.LastEvaluatedKey;
+    } while (start !== undefined);
+    return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  /** draft → open → closed, enforced by a conditional write (safe against concurrent admins). */
+  async transition(id: string, action: 'open' | 'close', at: Date = new Date()): Promise<Election> {
+    const { from, to } = NEXT_STATUS[action];
+    const stamp = action === 'open' ? 'openedAt' : 'closedAt';
+    try {
+      const result = await this.client.send(new UpdateItemCommand({
+        TableName: this.table, Key: { id: { S: id } },
+        UpdateExpression: `SET #status = :to, ${stamp} = :at`,
+        ConditionExpression: 'attribute_exists(id) AND #status = :from',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':to': { S: to }, ':from': { S: from }, ':at': { S: at.toISOString() } },
+        ReturnValues: 'ALL_NEW',
+      }));
+      if (result.Attributes === undefined) throw StoreErrors.corruptItem(id);
+      return fromItem(result.Attributes);
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error instanceof Error && 'code' in error ? error : StoreErrors.unavailable(error);
+      const current = await this.get(id);
+      if (current === undefined) throw DomainErrors.electionNotFound(id);
+      throw DomainErrors.invalidTransition(id, current.status, to);
+    }
+  }
+}
+
+function toItem(e: Election): Record<string, AttributeValue> {
+  const item: Record<string, AttributeValue> = {
+    id: { S: e.id }, title: { S: e.title }, options: { S: JSON.stringify(e.options) },
+    status: { S: e.status }, createdAt: { S: e.createdAt },
+  };
+  if (e.openedAt !== undefined) item.openedAt = { S: e.openedAt };
+  if (e.closedAt !== undefined) item.closedAt = { S: e.closedAt };
+  return item;
+}
+
+function fromItem(item: Record<string, AttributeValue>): Election {
+  const id = item.id?.S;
+  const title = item.title?.S;
+  const status = item.status?.S;
+  const createdAt = item.createdAt?.S;
+  if (id === undefined || title === undefined || createdAt === undefined || (status !== 'draft' && status !== 'open' && status !== 'closed')) {
+    throw StoreErrors.corruptItem(String(id));
+  }
+  const options = JSON.parse(item.options?.S ?? '[]') as Array<{ id: string; label: string }>;
+  return {
+    id, title, options, status: status satisfies ElectionStatus, createdAt,
+    ...(item.openedAt?.S === undefined ? {} : { openedAt: item.openedAt.S }),
+    ...(item.closedAt?.S === undefined ? {} : { closedAt: item.closedAt.S }),
+  };
+}
