@@ -1,0 +1,64 @@
+-- applyVotes: applies one batch of logged votes of ONE election to the live tally, atomically.
+-- Rule: per user, the vote with the smallest log position counts (positions are fixed-width
+-- strings that sort in log order). Re-applying a vote already applied changes nothing, so a
+-- redelivered batch is harmless; a vote that arrives after a later vote of the same user
+-- (possible after a takeover) replaces it and moves the count.
+--
+-- KEYS[1]    counts hash  optionId -> number of counted votes
+-- KEYS[2]    meta hash    total -> counted votes, version -> bumped once per changing call
+-- KEYS[3..N] marker buckets, hashes userId -> "position|voteId|optionId"
+-- ARGV[1]    channel on which the new version is published when something changed
+-- ARGV[2..]  5 values per vote: index into KEYS of the user's bucket, userId, position,
+--            voteId, optionId
+-- Returns    {counted, duplicates, replaced, redelivered, version}
+local counted, duplicates, replaced, redelivered = 0, 0, 0, 0
+local deltas = {}
+local order = {}
+local function bump(option, by)
+  if deltas[option] == nil then
+    deltas[option] = 0
+    order[#order + 1] = option
+  end
+  deltas[option] = deltas[option] + by
+end
+
+for i = 2, #ARGV, 5 do
+  local bucket = KEYS[tonumber(ARGV[i])]
+  local user, position, voteId, option = ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
+  local marker = position .. '|' .. voteId .. '|' .. option
+  local current = redis.call('HGET', bucket, user)
+  if not current then
+    redis.call('HSET', bucket, user, marker)
+    bump(option, 1)
+    counted = counted + 1
+  else
+    local curPosition, curVoteId, curOption = string.match(current, '^([^|]*)|([^|]*)|(.*)$')
+    if curVoteId == voteId then
+      redelivered = redelivered + 1
+    elseif position < curPosition then
+      redis.call('HSET', bucket, user, marker)
+      bump(curOption, -1)
+      bump(option, 1)
+      replaced = replaced + 1
+    else
+      duplicates = duplicates + 1
+    end
+  end
+end
+
+local change = 0
+for _, option in ipairs(order) do
+  local delta = deltas[option]
+  if delta ~= 0 then redis.call('HINCRBY', KEYS[1], option, delta) end
+  change = change + delta
+end
+
+local version
+if counted + replaced > 0 then
+  if change ~= 0 then redis.call('HINCRBY', KEYS[2], 'total', change) end
+  version = redis.call('HINCRBY', KEYS[2], 'version', 1)
+  redis.call('PUBLISH', ARGV[1], version)
+else
+  version = tonumber(redis.call('HGET', KEYS[2], 'version') or '0')
+end
+return {counted, duplicates, replaced, redelivered, version}

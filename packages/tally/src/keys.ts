@@ -1,0 +1,55 @@
+import { bucketOf } from '@urna/domain';
+
+/**
+ * Redis key layout of the live read model. Every key of one election carries the hash tag
+ * `{<electionId>}` so a batch script touches one cluster slot. Per-user data sits in hash
+ * buckets (`bucketOf(userId) % buckets`), never a key per user: at 10^8 users and 65,536
+ * buckets a bucket holds ~1,500 fields.
+ */
+export class TallyKeys {
+  constructor(
+    readonly buckets: number,
+    private readonly prefix = 'urna',
+  ) {}
+
+  counts(electionId: string): string {
+    return `${this.prefix}:tally:{${electionId}}:counts`;
+  }
+
+  meta(electionId: string): string {
+    return `${this.prefix}:tally:{${electionId}}:meta`;
+  }
+
+  marker(electionId: string, userId: string): string {
+    return `${this.prefix}:tally:{${electionId}}:m:${bucketOf(userId, this.buckets)}`;
+  }
+
+  receipts(electionId: string, userId: string): string {
+    return `${this.prefix}:rcpt:{${electionId}}:${bucketOf(userId, this.buckets)}`;
+  }
+
+  /** Pub/sub channel carrying the new version after each change of the counts. */
+  channel(electionId: string): string {
+    return `${this.prefix}:results:${electionId}`;
+  }
+}
+
+/** Builds the KEYS list of a multi-bucket script call: distinct keys, with a 1-based index per key. */
+export class KeyIndex {
+  readonly keys: string[];
+  private readonly index = new Map<string, number>();
+
+  constructor(fixed: readonly string[] = []) {
+    this.keys = [...fixed];
+  }
+
+  indexOf(key: string): number {
+    let i = this.index.get(key);
+    if (i === undefined) {
+      this.keys.push(key);
+      i = this.keys.length;
+      this.index.set(key, i);
+    }
+    return i;
+  }
+}

@@ -1,0 +1,164 @@
+import type { Redis } from 'ioredis';
+import type { LoggedVote, VoteReceipt } from '@urna/domain';
+import { TallyErrors } from './errors.ts';
+import { KeyIndex, TallyKeys } from './keys.ts';
+import { LuaScript } from './lua-script.ts';
+
+export interface ResultsSnapshot {
+  readonly electionId: string;
+  readonly counts: Record<string, number>;
+  readonly total: number;
+  readonly version: number;
+}
+
+export interface ApplySummary {
+  counted: number;
+  duplicates: number;
+  replaced: number;
+  redelivered: number;
+}
+
+export interface LiveTallyOptions {
+  readonly redis: Redis;
+  /** Marker/receipt buckets per election; fixed for the life of the data. */
+  readonly buckets?: number;
+  readonly prefix?: string;
+  /** Receipts expire this long after their last write (0 = never). */
+  readonly receiptTtlSeconds?: number;
+}
+
+const applyVotes = new LuaScript('applyVotes-N');
+const appendReceipts = new LuaScript('appendReceipts-N');
+
+/**
+ * The live results read model in Redis: per-option counts, a version, per-user markers of the
+ * counted vote, and voters' receipts. Writes are one EVALSHA per batch per election.
+ */
+export class LiveTally {
+  readonly keys: TallyKeys;
+  private readonly redis: Redis;
+  private readonly receiptTtl: number;
+
+  constructor(options: LiveTallyOptions) {
+    this.redis = options.redis;
+    this.keys = new TallyKeys(options.buckets ?? 65_536, options.prefix);
+    this.receiptTtl = options.receiptTtlSeconds ?? 0;
+  }
+
+  async loadScripts(): Promise<void> {
+    await Promise.all([applyVotes.load(this.redis), appendReceipts.load(this.redis)]);
+  }
+
+  /** Makes an election's results visible (all options at 0) before its first vote. Idempotent. */
+  async initElection(electionId: string, optionIds: readonly string[]): Promise<void> {
+    const pipeline = this.redis.pipeline();
+    for (const option of optionIds) pipeline.hsetnx(this.keys.counts(electionId), option, 0);
+    pipeline.hsetnx(this.keys.meta(electionId), 'total', 0);
+    pipeline.hsetnx(this.keys.meta(electionId), 'version', 0);
+    await this.exec(pipeline);
+  }
+
+  /** Applies a batch (any mix of elections): one script call per election in the batch. */
+  async apply(records: readonly LoggedVote[]): Promise<ApplySummary> {
+    const summary: ApplySummary = { counted: 0, duplicates: 0, replaced: 0, redelivered: 0 };
+    for (const [electionId, votes] of groupByElection(records)) {
+      const keys = new KeyIndex([this.keys.counts(electionId), this.keys.meta(electionId)]);
+      const args: Array<string | number> = [this.keys.channel(electionId)];
+      for (const { vote, position } of votes) {
+        args.push(keys.indexOf(this.keys.marker(electionId, vote.userId)), vote.userId, position, vote.voteId, vote.optionId);
+      }
+      let reply: unknown;
+      try {
+        reply = await applyVotes.run(this.redis, keys.keys, args);
+      } catch (error) {
+        throw TallyErrors.unavailable(error);
+      }
+      if (!Array.isArray(reply) || reply.length !== 5) throw TallyErrors.unexpectedReply(applyVotes.name);
+      summary.counted += Number(reply[0]);
+      summary.duplicates += Number(reply[1]);
+      summary.replaced += Number(reply[2]);
+      summary.redelivered += Number(reply[3]);
+    }
+    return summary;
+  }
+
+  async results(electionId: string): Promise<ResultsSnapshot | undefined> {
+    const pipeline = this.redis.pipeline();
+    pipeline.hgetall(this.keys.counts(electionId));
+    pipeline.hmget(this.keys.meta(electionId), 'total', 'version');
+    const [countsRaw, metaRaw] = await this.exec(pipeline);
+    const meta = metaRaw as Array<string | null>;
+    if (meta[1] === null || meta[1] === undefined) return undefined;
+    const counts: Record<string, number> = {};
+    for (const [option, n] of Object.entries(countsRaw as Record<string, string>)) counts[option] = Number(n);
+    return { electionId, counts, total: Number(meta[0] ?? 0), version: Number(meta[1]) };
+  }
+
+  /** Records receipts of accepted votes (after the log acknowledged them): one call per election. */
+  async recordReceipts(records: readonly LoggedVote[]): Promise<void> {
+    for (const [electionId, votes] of groupByElection(records)) {
+      const keys = new KeyIndex();
+      const args: Array<string | number> = [this.receiptTtl];
+      for (const { vote, position } of votes) {
+        args.push(keys.indexOf(this.keys.receipts(electionId, vote.userId)), vote.userId, `${vote.voteId}|${vote.optionId}|${position}`);
+      }
+      try {
+        await appendReceipts.run(this.redis, keys.keys, args);
+      } catch (error) {
+        throw TallyErrors.unavailable(error);
+      }
+    }
+  }
+
+  /**
+   * A voter's accepted votes with their live status: the one whose marker the tally holds is
+   * counted; one after it in log order is a rejected duplicate; anything else is still pending.
+   * The counted vote comes first.
+   */
+  async receiptsOf(electionId: string, userId: string): Promise<VoteReceipt[]> {
+    const pipeline = this.redis.pipeline();
+    pipeline.hget(this.keys.receipts(electionId, userId), userId);
+    pipeline.hget(this.keys.marker(electionId, userId), userId);
+    const [receiptsRaw, markerRaw] = (await this.exec(pipeline)) as Array<string | null>;
+    const marker = markerRaw == null ? undefined : parseEntry(markerRaw, 'marker');
+    const entries = receiptsRaw == null ? [] : receiptsRaw.split(';').map((e) => parseEntry(e, 'receipt'));
+    if (marker !== undefined && !entries.some((e) => e.voteId === marker.voteId)) entries.push(marker);
+    const receipts = entries.map((e): VoteReceipt => {
+      if (marker === undefined) return { voteId: e.voteId, optionId: e.optionId, status: 'pending' };
+      if (e.voteId === marker.voteId) return { voteId: e.voteId, optionId: e.optionId, status: 'counted' };
+      if (e.position > marker.position) return { voteId: e.voteId, optionId: e.optionId, status: 'rejected', reason: 'duplicate' };
+      return { voteId: e.voteId, optionId: e.optionId, status: 'pending' };
+    });
+    const rank = (r: VoteReceipt) => (r.status === 'counted' ? 0 : 1);
+    return receipts.sort((a, b) => rank(a) - rank(b));
+  }
+
+  private async exec(pipeline: ReturnType<Redis['pipeline']>): Promise<unknown[]> {
+    let results: Array<[Error | null, unknown]> | null;
+    try {
+      results = await pipeline.exec();
+    } catch (error) {
+      throw TallyErrors.unavailable(error);
+    }
+    if (results === null) throw TallyErrors.unavailable(new Error('pipeline aborted'));
+    return results.map(([error, value]) => {
+      if (error !== null) throw TallyErrors.unavailable(error);
+      return value;
+    });
+  }
+}
+
+function groupByElection(records: readonly LoggedVote[]): Map<string, LoggedVote[]> {
+  const groups = new Map<string, LoggedVote[]>();
+  for (const record of records) {
+    const list = groups.get(record.vote.electionId) ?? [];
+    list.push(record);
+    groups.set(record.vote.electionId, list);
+  }
+  return groups;
+}
+
+function parseEntry(text: string, kind: 'marker' | 'receipt'): { voteId: string; optionId: string; position: string } {
+  const [a = '', b = '', c = ''] = text.split('|');
+  return kind === 'marker' ? { position: a, voteId: b, optionId: c } : { voteId: a, optionId: b, position: c };
+}

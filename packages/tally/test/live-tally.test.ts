@@ -1,0 +1,73 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { LiveTally } from '../src/index.ts';
+import { randomName, testRedis } from '../../../test/helpers.ts';
+import { makeLog } from '../../../test/fixtures.ts';
+
+const redis = testRedis();
+const tally = new LiveTally({ redis, buckets: 64 });
+afterAll(() => redis.disconnect());
+
+describe('LiveTally', () => {
+  it('counts the first vote of each user and publishes one version per changing batch', async () => {
+    const election = randomName('e');
+    await tally.initElection(election, ['a', 'b', 'c']);
+    const sub = redis.duplicate();
+    const versions: string[] = [];
+    await sub.subscribe(tally.keys.channel(election));
+    sub.on('message', (_channel, message: string) => versions.push(message));
+    const log = makeLog(election, [
+      { userId: 'u1', optionId: 'a' }, { userId: 'u2', optionId: 'b' }, { userId: 'u1', optionId: 'c' }, { userId: 'u3', optionId: 'a' },
+    ]);
+    const summary = await tally.apply(log);
+    expect(summary).toEqual({ counted: 3, duplicates: 1, replaced: 0, redelivered: 0 });
+    expect(await tally.results(election)).toEqual({ electionId: election, counts: { a: 2, b: 1, c: 0 }, total: 3, version: 1 });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(versions).toEqual(['1']);
+    sub.disconnect();
+  });
+
+  it('a redelivered batch changes nothing, not even the version', async () => {
+    const election = randomName('e');
+    await tally.initElection(election, ['a', 'b']);
+    const log = makeLog(election, Array.from({ length: 50 }, (_, i) => ({ userId: `u${i % 40}`, optionId: i % 3 === 0 ? 'a' : 'b' })));
+    await tally.apply(log);
+    const before = await tally.results(election);
+    const again = await tally.apply(log);
+    expect(again).toEqual({ counted: 0, duplicates: 10, replaced: 0, redelivered: 40 });
+    expect(await tally.results(election)).toEqual(before);
+  });
+
+  it('an earlier vote delivered after a later one takes its place (first in log order wins)', async () => {
+    const election = randomName('e');
+    await tally.initElection(election, ['a', 'b']);
+    const [first, second] = makeLog(election, [{ userId: 'u1', optionId: 'a' }, { userId: 'u1', optionId: 'b' }]);
+    await tally.apply([second!]);
+    expect((await tally.results(election))?.counts).toEqual({ a: 0, b: 1 });
+    const summary = await tally.apply([first!]);
+    expect(summary.replaced).toBe(1);
+    expect(await tally.results(election)).toMatchObject({ counts: { a: 1, b: 0 }, total: 1 });
+  });
+
+  it('receipts show pending before the tally applies a vote, then counted and rejected', async () => {
+    const election = randomName('e');
+    await tally.initElection(election, ['a', 'b']);
+    const log = makeLog(election, [{ userId: 'u1', optionId: 'a' }, { userId: 'u1', optionId: 'b' }]);
+    await tally.recordReceipts(log);
+    await tally.recordReceipts(log); // idempotent
+    expect((await tally.receiptsOf(election, 'u1')).map((r) => r.status)).toEqual(['pending', 'pending']);
+    await tally.apply(log);
+    expect(await tally.receiptsOf(election, 'u1')).toEqual([
+      { voteId: log[0]!.vote.voteId, optionId: 'a', status: 'counted' },
+      { voteId: log[1]!.vote.voteId, optionId: 'b', status: 'rejected', reason: 'duplicate' },
+    ]);
+    expect(await tally.receiptsOf(election, 'nobody')).toEqual([]);
+  });
+
+  it('reloads its scripts after the server forgot them (SCRIPT FLUSH, as after a restart)', async () => {
+    const election = randomName('e');
+    await tally.initElection(election, ['a']);
+    await redis.script('FLUSH');
+    await tally.apply(makeLog(election, [{ userId: 'u1', optionId: 'a' }]));
+    expect((await tally.results(election))?.total).toBe(1);
+  });
+});
