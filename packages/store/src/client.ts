@@ -14,6 +14,9 @@ export interface TableNames {
 export const tableNames = (prefix = 'urna_'): TableNames => ({ votes: `${prefix}votes`, elections: `${prefix}elections` });
 
 export function createDynamoClient(config: DynamoConfig): DynamoDBClient {
+  // The SDK warns on every process start that releases after January 2027 need Node 22; the
+  // machines here run Node 20 and the pinned SDK major supports it. Opt out unless set.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   return new DynamoDBClient({
     region: config.region ?? 'local',
     ...(config.endpoint === undefined

@@ -1,0 +1,57 @@
+import { Agent, createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { routeOf, type Upstream } from './routes.ts';
+
+export interface GatewayOptions {
+  readonly upstreams: Readonly<Record<Upstream, string>>;
+}
+
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer']);
+
+function sendError(res: ServerResponse, status: number, code: string, message: string, retryAfter?: number): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
+  if (retryAfter !== undefined) headers['retry-after'] = String(retryAfter);
+  res.writeHead(status, headers).end(JSON.stringify({ error: { code, message } }));
+}
+
+/**
+ * The single origin of the embedded default (a CDN/WAF and an API gateway stand in front of
+ * the services in production). It only routes: bodies and SSE streams are piped through
+ * unbuffered, and a service that is down is a 503 with Retry-After, not a hang.
+ */
+export function createGateway(options: GatewayOptions): Server {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1_024 });
+  const targets = Object.fromEntries(Object.entries(options.upstreams).map(([k, v]) => [k, new URL(v)])) as Record<Upstream, URL>;
+  return createServer((req: IncomingMessage, res: ServerResponse) => {
+    const path = (req.url ?? '/').split('?')[0] as string;
+    if (path === '/healthz') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', service: 'gateway' }));
+      return;
+    }
+    const upstream = routeOf(req.method ?? 'GET', path);
+    if (upstream === undefined) {
+      sendError(res, 404, 'NOT_FOUND', `no route ${req.method} ${path}`);
+      return;
+    }
+    const target = targets[upstream];
+    const headers: Record<string, string | string[]> = {};
+    for (const [name, value] of Object.entries(req.headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value;
+    headers['x-forwarded-for'] = req.socket.remoteAddress ?? '';
+    const proxied = httpRequest(
+      { agent, hostname: target.hostname, port: target.port, method: req.method, path: req.url, headers },
+      (upstreamRes) => {
+        const out: Record<string, string | string[]> = {};
+        for (const [name, value] of Object.entries(upstreamRes.headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
+        res.writeHead(upstreamRes.statusCode ?? 502, out);
+        if (String(upstreamRes.headers['content-type'] ?? '').startsWith('text/event-stream')) res.flushHeaders();
+        upstreamRes.pipe(res);
+        res.once('close', () => upstreamRes.destroy());
+      },
+    );
+    proxied.on('error', () => sendError(res, 503, 'SERVICE_UNAVAILABLE', `${upstream} is unavailable; retry shortly`, 1));
+    req.pipe(proxied);
+  });
+}

@@ -1,0 +1,15 @@
+import { z } from 'zod';
+import { authConfigShape } from '@urna/auth';
+import { loadConfig, sharedConfigShape } from '@urna/service-kit';
+
+export const IngestConfig = z.object({
+  ...sharedConfigShape,
+  ...authConfigShape,
+  URNA_INGEST_PORT: z.coerce.number().int().min(0).max(65_535).default(8081),
+  /** Largest vote/admin request body in bytes; larger ones get 413. */
+  URNA_BODY_LIMIT: z.coerce.number().int().min(256).default(16_384),
+  URNA_APPEND_MAX_BATCH: z.coerce.number().int().min(1).default(1_000),
+});
+export type IngestConfig = z.infer<typeof IngestConfig>;
+
+export const readIngestConfig = (env: NodeJS.ProcessEnv = process.env): IngestConfig => loadConfig(IngestConfig, env);

@@ -1,0 +1,67 @@
+import type { Election } from '@urna/domain';
+
+export interface ElectionSource {
+  get(id: string): Promise<Election | undefined>;
+}
+
+interface Entry {
+  readonly election: Election | undefined;
+  readonly loadedAt: number;
+}
+
+export interface ElectionCacheOptions {
+  /** Safety net if an invalidation notice is lost: entries are re-read after this long. */
+  readonly maxAgeMs?: number;
+  /** Unknown ids are remembered this long, so random ids cannot hammer the repository. */
+  readonly missingMaxAgeMs?: number;
+}
+
+/**
+ * Local cache of election config for the vote path: no round trip per vote. Changes are
+ * announced on a Redis channel and drop the entry everywhere (`invalidate`); concurrent misses
+ * share one load.
+ */
+export class ElectionCache {
+  private readonly entries = new Map<string, Entry>();
+  private readonly loading = new Map<string, Promise<Election | undefined>>();
+  private readonly maxAgeMs: number;
+  private readonly missingMaxAgeMs: number;
+
+  constructor(private readonly source: ElectionSource, options: ElectionCacheOptions = {}) {
+    this.maxAgeMs = options.maxAgeMs ?? 5_000;
+    this.missingMaxAgeMs = options.missingMaxAgeMs ?? 1_000;
+  }
+
+  async get(id: string): Promise<Election | undefined> {
+    const entry = this.entries.get(id);
+    if (entry !== undefined && Date.now() - entry.loadedAt < (entry.election === undefined ? this.missingMaxAgeMs : this.maxAgeMs)) {
+      return entry.election;
+    }
+    let load = this.loading.get(id);
+    if (load === undefined) {
+      load = this.source.get(id).then(
+        (election) => {
+          this.entries.set(id, { election, loadedAt: Date.now() });
+          this.loading.delete(id);
+          return election;
+        },
+        (error: unknown) => {
+          this.loading.delete(id);
+          throw error;
+        },
+      );
+      this.loading.set(id, load);
+    }
+    return load;
+  }
+
+  /** Stores a known-fresh value (after this process changed it). */
+  put(election: Election): void {
+    this.entries.set(election.id, { election, loadedAt: Date.now() });
+  }
+
+  invalidate(id?: string): void {
+    if (id === undefined) this.entries.clear();
+    else this.entries.delete(id);
+  }
+}

@@ -1,0 +1,46 @@
+import { ELECTION_CHANGED_CHANNEL } from '@urna/domain';
+import { RedisStreamsLog } from '@urna/log';
+import { createDynamoClient, ElectionRepository, tableNames } from '@urna/store';
+import { LiveTally } from '@urna/tally';
+import { DevIssuer, verifierFromConfig } from '@urna/auth';
+import { createRegistry, failFastRedis, onShutdown, patientRedis } from '@urna/service-kit';
+import { buildIngestApp } from './app.ts';
+import { readIngestConfig } from './config.ts';
+import { ElectionCache } from './election-cache.ts';
+
+const config = readIngestConfig();
+const redis = failFastRedis(config.URNA_REDIS_URL);
+const subscriber = patientRedis(config.URNA_REDIS_URL);
+const dynamo = createDynamoClient({ endpoint: config.URNA_DYNAMODB_ENDPOINT, region: config.URNA_AWS_REGION });
+const elections = new ElectionRepository(dynamo, tableNames(config.URNA_TABLE_PREFIX).elections);
+const cache = new ElectionCache(elections);
+const log = new RedisStreamsLog({
+  redis, connect: () => patientRedis(config.URNA_REDIS_URL), partitions: config.URNA_LOG_PARTITIONS, prefix: config.URNA_LOG_PREFIX,
+});
+const tally = new LiveTally({ redis, buckets: config.URNA_TALLY_BUCKETS });
+if (config.URNA_DEV_MODE && config.URNA_DEV_ISSUER_KEY === undefined) throw new Error('invalid configuration:\n  URNA_DEV_ISSUER_KEY: required when URNA_DEV_MODE=1');
+
+const app = buildIngestApp({
+  log, elections, cache, tally,
+  verifier: verifierFromConfig(config),
+  announce: async (id) => void (await redis.publish(ELECTION_CHANGED_CHANNEL, id)),
+  registry: createRegistry('ingest'),
+  logger: { level: config.URNA_LOG_LEVEL },
+  bodyLimit: config.URNA_BODY_LIMIT,
+  maxAppendBatch: config.URNA_APPEND_MAX_BATCH,
+  ...(config.URNA_VOTING_TOKEN_SECRET === undefined ? {} : { votingTokens: { secret: config.URNA_VOTING_TOKEN_SECRET, ttlSeconds: config.URNA_VOTING_TOKEN_TTL } }),
+  ...(config.URNA_DEV_MODE && config.URNA_DEV_ISSUER_KEY !== undefined ? { devIssuer: await DevIssuer.fromJwk(config.URNA_DEV_ISSUER_KEY) } : {}),
+});
+
+// Any election change anywhere drops the cached entry; after a reconnect, notices may have been missed.
+subscriber.on('message', (_channel: string, id: string) => cache.invalidate(id));
+subscriber.on('ready', () => cache.invalidate());
+await subscriber.subscribe(ELECTION_CHANGED_CHANNEL);
+
+await app.listen({ host: config.URNA_HOST, port: config.URNA_INGEST_PORT });
+onShutdown(async () => {
+  await app.close();
+  redis.disconnect();
+  subscriber.disconnect();
+  dynamo.destroy();
+}, (m) => app.log.info(m));

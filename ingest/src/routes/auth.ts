@@ -1,0 +1,31 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { z } from 'zod';
+import { UserId } from '@urna/domain';
+import { mintVotingToken } from '@urna/auth';
+import { parseBody } from '@urna/service-kit';
+import type { IngestDeps } from '../app.ts';
+
+const DevTokenBody = z.strictObject({ userId: UserId, role: z.enum(['voter', 'admin']).default('voter') });
+
+export const authRoutes = (deps: IngestDeps): FastifyPluginAsync => async (app) => {
+  if (deps.devIssuer !== undefined) {
+    const issuer = deps.devIssuer;
+    /** Dev mode only: a stand-in identity provider. */
+    app.post('/v1/dev/token', async (request) => {
+      const body = parseBody(DevTokenBody, request.body);
+      return { token: await issuer.issue({ userId: body.userId, role: body.role }) };
+    });
+  }
+
+  if (deps.votingTokens !== undefined) {
+    const { secret, ttlSeconds } = deps.votingTokens;
+    /**
+     * Exchanges an identity-provider token (asymmetric, checked once against the JWKS) for a
+     * short-lived urna voting token that the vote path verifies with one HMAC.
+     */
+    app.post('/v1/auth/voting-token', async (request) => {
+      const principal = await deps.verifier.verify(request.headers.authorization);
+      return { token: mintVotingToken(principal, secret, ttlSeconds), tokenType: 'Bearer', expiresIn: ttlSeconds };
+    });
+  }
+};

@@ -1,0 +1,64 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { isUrnaError, UrnaError } from '@urna/domain';
+import type { Registry } from 'prom-client';
+import type { z } from 'zod';
+
+export interface HttpAppOptions {
+  readonly service: string;
+  readonly registry: Registry;
+  readonly logger?: FastifyServerOptions['logger'];
+  /** Largest accepted request body; larger bodies get 413 before being parsed. */
+  readonly bodyLimit?: number;
+  /** Extra readiness check for /healthz. */
+  readonly health?: () => Promise<Record<string, unknown>>;
+}
+
+/** Maps fastify's own errors (parsing, limits) to urna's error shape. */
+function fromFastifyError(error: { code?: string; statusCode?: number; message: string }): UrnaError {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new UrnaError('PAYLOAD_TOO_LARGE', 'request body is too large', { status: 413 });
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new UrnaError('UNSUPPORTED_MEDIA_TYPE', 'send application/json', { status: 415 });
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new UrnaError('INVALID_JSON', 'request body is not valid JSON', { status: 400 });
+    default:
+      break;
+  }
+  if (error instanceof SyntaxError) return new UrnaError('INVALID_JSON', 'request body is not valid JSON', { status: 400 });
+  const status = error.statusCode ?? 500;
+  if (status >= 400 && status < 500) return new UrnaError('BAD_REQUEST', error.message, { status });
+  return new UrnaError('INTERNAL', 'internal error', { status: 500, cause: error });
+}
+
+/**
+ * A fastify app with urna's conventions: every error is `{ "error": { "code", "message" } }`
+ * with the right status (503s carry Retry-After), unknown routes are 404 in the same shape,
+ * and `/healthz` and `/metrics` exist.
+ */
+export function createHttpApp(options: HttpAppOptions): FastifyInstance {
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimit ?? 16 * 1024, return503OnClosing: true });
+  app.setErrorHandler((raw, request, reply) => {
+    const error = isUrnaError(raw) ? raw : fromFastifyError(raw as { code?: string; statusCode?: number; message: string });
+    if (error.status >= 500) request.log.error({ err: raw }, error.message);
+    if (error.retryAfterSeconds !== undefined) void reply.header('retry-after', String(error.retryAfterSeconds));
+    return reply.status(error.status).send(error.toJSON());
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send(new UrnaError('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`, { status: 404 }).toJSON()),
+  );
+  app.get('/healthz', async () => ({ status: 'ok', service: options.service, ...(await options.health?.()) }));
+  app.get('/metrics', async (_request, reply) => reply.type(options.registry.contentType).send(await options.registry.metrics()));
+  return app;
+}
+
+/** Parses a request body with a zod schema; any violation is a 400 INVALID_BODY naming the field. */
+export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
+  const result = schema.safeParse(body);
+  if (result.success) return result.data;
+  const detail = result.error.issues
+    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : 'body'}: ${issue.message}`)
+    .join('; ');
+  throw new UrnaError('INVALID_BODY', detail, { status: 400 });
+}

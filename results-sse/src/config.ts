@@ -1,0 +1,13 @@
+import { z } from 'zod';
+import { authConfigShape } from '@urna/auth';
+import { loadConfig, sharedConfigShape } from '@urna/service-kit';
+
+export const ResultsConfig = z.object({
+  ...sharedConfigShape,
+  ...authConfigShape,
+  URNA_RESULTS_PORT: z.coerce.number().int().min(0).max(65_535).default(8082),
+  /** Minimum gap between two SSE snapshots of one election. */
+  URNA_SSE_MIN_INTERVAL_MS: z.coerce.number().int().min(0).default(250),
+  URNA_SSE_HEARTBEAT_MS: z.coerce.number().int().min(1_000).default(15_000),
+});
+export const readResultsConfig = (env: NodeJS.ProcessEnv = process.env) => loadConfig(ResultsConfig, env);

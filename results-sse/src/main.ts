@@ -1,0 +1,20 @@
+import { LiveTally } from '@urna/tally';
+import { verifierFromConfig } from '@urna/auth';
+import { createRegistry, failFastRedis, onShutdown, patientRedis } from '@urna/service-kit';
+import { buildResultsApp } from './app.ts';
+import { readResultsConfig } from './config.ts';
+import { ResultsHub } from './results-hub.ts';
+
+const config = readResultsConfig();
+const redis = failFastRedis(config.URNA_REDIS_URL);
+const subscriber = patientRedis(config.URNA_REDIS_URL);
+const tally = new LiveTally({ redis, buckets: config.URNA_TALLY_BUCKETS });
+const hub = new ResultsHub(tally, subscriber, { minIntervalMs: config.URNA_SSE_MIN_INTERVAL_MS, heartbeatMs: config.URNA_SSE_HEARTBEAT_MS });
+const app = buildResultsApp({ tally, hub, verifier: verifierFromConfig(config), registry: createRegistry('results-sse'), logger: { level: config.URNA_LOG_LEVEL } });
+await app.listen({ host: config.URNA_HOST, port: config.URNA_RESULTS_PORT });
+onShutdown(async () => {
+  hub.close();
+  await app.close();
+  redis.disconnect();
+  subscriber.disconnect();
+}, (m) => app.log.info(m));

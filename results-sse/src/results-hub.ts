@@ -1,0 +1,128 @@
+import type { ServerResponse } from 'node:http';
+import type { Redis } from 'ioredis';
+import type { ResultsSnapshot } from '@urna/tally';
+
+export interface SnapshotSource {
+  results(electionId: string): Promise<ResultsSnapshot | undefined>;
+  readonly keys: { channel(electionId: string): string };
+}
+
+export interface HubOptions {
+  /** Minimum time between two snapshots of one election (250 ms = at most 4 per second). */
+  readonly minIntervalMs?: number;
+  readonly heartbeatMs?: number;
+  readonly onError?: (error: unknown) => void;
+}
+
+interface Room {
+  readonly clients: Set<ServerResponse>;
+  lastSentAt: number;
+  lastVersion: number;
+  timer: NodeJS.Timeout | undefined;
+  reading: boolean;
+  dirty: boolean;
+}
+
+export const sseFrame = (snapshot: ResultsSnapshot): string =>
+  `id: ${snapshot.version}\nevent: results\ndata: ${JSON.stringify(snapshot)}\n\n`;
+
+/**
+ * Fans results out to SSE clients. Per election and process: one Redis subscription, one
+ * snapshot read per change burst, one serialised frame written to every client. Change notices
+ * arriving faster than `minIntervalMs` are coalesced into the next snapshot.
+ */
+export class ResultsHub {
+  private readonly rooms = new Map<string, Room>();
+  private readonly minIntervalMs: number;
+  private readonly heartbeat: NodeJS.Timeout;
+
+  constructor(private readonly source: SnapshotSource, private readonly subscriber: Redis, private readonly options: HubOptions = {}) {
+    this.minIntervalMs = options.minIntervalMs ?? 250;
+    subscriber.on('message', (channel: string) => this.onNotice(channel));
+    this.heartbeat = setInterval(() => this.beat(), options.heartbeatMs ?? 15_000);
+    this.heartbeat.unref();
+  }
+
+  get clientCount(): number {
+    let n = 0;
+    for (const room of this.rooms.values()) n += room.clients.size;
+    return n;
+  }
+
+  /** Adds a client whose headers are already sent; sends the current snapshot unless it has it. */
+  async join(electionId: string, client: ServerResponse, lastEventId: number | undefined): Promise<void> {
+    let room = this.rooms.get(electionId);
+    if (room === undefined) {
+      room = { clients: new Set(), lastSentAt: 0, lastVersion: -1, timer: undefined, reading: false, dirty: false };
+      this.rooms.set(electionId, room);
+      await this.subscriber.subscribe(this.source.keys.channel(electionId));
+    }
+    room.clients.add(client);
+    client.once('close', () => this.leave(electionId, client));
+    const snapshot = await this.source.results(electionId);
+    if (snapshot !== undefined && (lastEventId === undefined || snapshot.version > lastEventId) && !client.destroyed) {
+      client.write(sseFrame(snapshot));
+    }
+  }
+
+  private leave(electionId: string, client: ServerResponse): void {
+    const room = this.rooms.get(electionId);
+    if (room === undefined) return;
+    room.clients.delete(client);
+    if (room.clients.size === 0) {
+      clearTimeout(room.timer);
+      this.rooms.delete(electionId);
+      this.subscriber.unsubscribe(this.source.keys.channel(electionId)).catch((e: unknown) => this.options.onError?.(e));
+    }
+  }
+
+  private onNotice(channel: string): void {
+    for (const [electionId, room] of this.rooms) {
+      if (this.source.keys.channel(electionId) === channel) this.schedule(electionId, room);
+    }
+  }
+
+  private schedule(electionId: string, room: Room): void {
+    if (room.reading) {
+      room.dirty = true;
+      return;
+    }
+    if (room.timer !== undefined) return;
+    const wait = Math.max(0, room.lastSentAt + this.minIntervalMs - Date.now());
+    room.timer = setTimeout(() => void this.broadcast(electionId, room), wait);
+  }
+
+  private async broadcast(electionId: string, room: Room): Promise<void> {
+    room.timer = undefined;
+    room.reading = true;
+    room.dirty = false;
+    try {
+      const snapshot = await this.source.results(electionId);
+      if (snapshot !== undefined && snapshot.version > room.lastVersion) {
+        room.lastVersion = snapshot.version;
+        const frame = sseFrame(snapshot);
+        for (const client of room.clients) if (!client.destroyed) client.write(frame);
+      }
+      room.lastSentAt = Date.now();
+    } catch (error) {
+      this.options.onError?.(error);
+      room.dirty = true;
+    } finally {
+      room.reading = false;
+    }
+    if (room.dirty && this.rooms.get(electionId) === room) this.schedule(electionId, room);
+  }
+
+  private beat(): void {
+    for (const room of this.rooms.values()) for (const client of room.clients) if (!client.destroyed) client.write(': heartbeat\n\n');
+  }
+
+  close(): void {
+    clearInterval(this.heartbeat);
+    for (const room of this.rooms.values()) {
+      clearTimeout(room.timer);
+      for (const client of room.clients) client.end();
+    }
+    this.rooms.clear();
+  }
+}

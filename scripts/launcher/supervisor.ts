@@ -1,0 +1,98 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+
+export interface ServiceSpec {
+  readonly name: string;
+  /** Entry file, run as `node --import tsx <entry>`. */
+  readonly entry: string;
+  readonly env: Readonly<Record<string, string>>;
+  /** Where the service answers GET /healthz. */
+  readonly healthUrl: string;
+}
+
+export type LogSink = { kind: 'console' } | { kind: 'file'; path: string };
+
+/**
+ * Runs one service as its own process and restarts it when it dies, with back-off (like
+ * systemd or a Kubernetes restart policy would). `stop()` ends it for good.
+ */
+export class SupervisedService {
+  private child: ChildProcess | undefined;
+  private stopped = false;
+  private restarts = 0;
+  private startedAt = 0;
+  private readonly file: WriteStream | undefined;
+
+  constructor(readonly spec: ServiceSpec, private readonly cwd: string, private readonly sink: LogSink) {
+    this.file = sink.kind === 'file' ? createWriteStream(sink.path, { flags: 'a' }) : undefined;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  get restartCount(): number {
+    return this.restarts;
+  }
+
+  start(): void {
+    this.startedAt = Date.now();
+    const child = spawn(process.execPath, ['--import', 'tsx', this.spec.entry], {
+      cwd: this.cwd, env: { ...process.env, ...this.spec.env }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    for (const stream of [child.stdout, child.stderr]) {
+      if (stream === null) continue;
+      createInterface({ input: stream }).on('line', (line) => this.write(line));
+    }
+    child.once('exit', (code, signal) => {
+      if (this.stopped) return;
+      this.write(`exited (${signal ?? code}); restarting`);
+      this.restarts++;
+      const uptime = Date.now() - this.startedAt;
+      const delay = uptime > 10_000 ? 100 : Math.min(5_000, 100 * 2 ** Math.min(this.restarts, 6));
+      setTimeout(() => {
+        if (!this.stopped) this.start();
+      }, delay).unref();
+    });
+  }
+
+  /** SIGKILL, as a crash: the supervisor restarts it. */
+  kill9(): void {
+    this.child?.kill('SIGKILL');
+  }
+
+  async waitHealthy(timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      try {
+        const response = await fetch(this.spec.healthUrl, { signal: AbortSignal.timeout(1_000) });
+        if (response.ok) return;
+      } catch {
+        // not up yet
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`${this.spec.name} not healthy at ${this.spec.healthUrl} after ${timeoutMs} ms`);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    const child = this.child;
+    if (child !== undefined && child.exitCode === null && child.signalCode === null) {
+      const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await gone;
+      clearTimeout(timer);
+    }
+    this.file?.end();
+  }
+
+  private write(line: string): void {
+    const text = `[${this.spec.name}] ${line}`;
+    if (this.file !== undefined) this.file.write(`${text}\n`);
+    else console.log(text);
+  }
+}

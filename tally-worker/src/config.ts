@@ -1,0 +1,34 @@
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import { loadConfig, sharedConfigShape } from '@urna/service-kit';
+
+const partitionList = z
+  .string()
+  .regex(/^\d+(-\d+)?(,\d+(-\d+)?)*$/, 'a list like "0-7,12"')
+  .transform((text) => text.split(',').flatMap((part) => {
+    const [a, b] = part.split('-').map(Number) as [number, number | undefined];
+    return Array.from({ length: (b ?? a) - a + 1 }, (_, i) => a + i);
+  }));
+
+export const WorkerConfig = z.object({
+  ...sharedConfigShape,
+  /** Which projection this process runs: `live` (Redis read model) or `store` (DynamoDB). */
+  URNA_PROJECTION: z.enum(['live', 'store']),
+  /** Stable member name: a restarted process with the same name resumes its unacknowledged records. */
+  URNA_WORKER_NAME: z.string().min(1).optional(),
+  /** Partitions read by this process; all when unset. */
+  URNA_WORKER_PARTITIONS: partitionList.optional(),
+  URNA_WORKER_PORT: z.coerce.number().int().min(0).max(65_535).default(8083),
+  URNA_WORKER_BATCH: z.coerce.number().int().min(1).max(10_000).default(500),
+  /** Records unacknowledged by another member for this long are taken over (that member is presumed dead). */
+  URNA_WORKER_CLAIM_IDLE_MS: z.coerce.number().int().min(100).default(30_000),
+  URNA_STORE_WRITE_MODE: z.enum(['transact', 'batch']).default('transact'),
+  URNA_STORE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  URNA_STORE_SHARDS: z.coerce.number().int().min(1).max(1024).default(16),
+});
+export type WorkerConfig = z.infer<typeof WorkerConfig>;
+
+export function readWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig & { workerName: string } {
+  const config = loadConfig(WorkerConfig, env);
+  return { ...config, workerName: config.URNA_WORKER_NAME ?? `${config.URNA_PROJECTION}-${hostname()}` };
+}

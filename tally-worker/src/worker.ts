@@ -1,0 +1,55 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { RunningConsumer, VoteLog } from '@urna/log';
+import type { Projection } from './projections.ts';
+
+export interface WorkerOptions {
+  readonly log: VoteLog;
+  readonly projection: Projection;
+  readonly consumer: string;
+  readonly registry: Registry;
+  readonly partitions?: readonly number[];
+  readonly batchSize?: number;
+  readonly claimIdleMs?: number;
+  readonly onError?: (error: unknown) => void;
+}
+
+export interface RunningWorker {
+  stop(): Promise<void>;
+}
+
+/** Runs one projection over the log: read a batch, apply it, acknowledge it; repeat. */
+export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
+  const labels = { projection: options.projection.name };
+  const applied = new Counter({ name: 'urna_projection_records_total', help: 'Log records applied (including redeliveries)', labelNames: ['projection'], registers: [options.registry] });
+  const failures = new Counter({ name: 'urna_projection_failures_total', help: 'Batches that failed and will be redelivered', labelNames: ['projection'], registers: [options.registry] });
+  const seconds = new Histogram({ name: 'urna_projection_batch_seconds', help: 'Time to apply one batch', labelNames: ['projection'], buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers: [options.registry] });
+  const backlog = new Gauge({
+    name: 'urna_projection_backlog', help: 'Log records not yet acknowledged by this projection', labelNames: ['projection'], registers: [options.registry],
+    collect: async () => {
+      try {
+        const b = await options.log.backlog(options.projection.group);
+        backlog.set(labels, b.undelivered + b.pending);
+      } catch {
+        // metrics scrape must not fail on a log hiccup
+      }
+    },
+  });
+  const consumer: RunningConsumer = await options.log.consume(
+    {
+      group: options.projection.group, consumer: options.consumer, batchSize: options.batchSize ?? 500, blockMs: 500,
+      claimIdleMs: options.claimIdleMs ?? 30_000,
+      ...(options.partitions === undefined ? {} : { partitions: options.partitions }),
+      onError: (error) => {
+        failures.inc(labels);
+        options.onError?.(error);
+      },
+    },
+    async (records) => {
+      const end = seconds.startTimer(labels);
+      await options.projection.apply(records);
+      end();
+      applied.inc(labels, records.length);
+    },
+  );
+  return { stop: () => consumer.stop() };
+}
