@@ -23,3 +23,7 @@ export async function eventually<T>(what: string, probe: () => Promise<T | undef
   }
   throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
 }
+
+/** Counts without zero entries (the live tally lists every option, the store only those voted). */
+export const nonZero = (counts: Record<string, number> | undefined): Record<string, number> =>
+  Object.fromEntries(Object.entries(counts ?? {}).filter(([, n]) => n !== 0));

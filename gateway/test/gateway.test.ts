@@ -1,0 +1,57 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '@urna/embedded';
+import { createGateway } from '../src/gateway.ts';
+import { routeOf } from '../src/routes.ts';
+
+describe('routeOf', () => {
+  it('sends result reads and receipts to results-sse, everything else under /v1 to ingest', () => {
+    expect(routeOf('GET', '/v1/elections/e1/results')).toBe('results');
+    expect(routeOf('GET', '/v1/elections/e1/results/stream')).toBe('results');
+    expect(routeOf('GET', '/v1/elections/e1/votes/me')).toBe('results');
+    expect(routeOf('POST', '/v1/elections/e1/votes')).toBe('ingest');
+    expect(routeOf('GET', '/v1/elections/e1')).toBe('ingest');
+    expect(routeOf('POST', '/v1/elections/e1/results')).toBe('ingest');
+    expect(routeOf('GET', '/other')).toBeUndefined();
+  });
+});
+
+describe('gateway', () => {
+  let upstream: Server;
+  let gateway: Server;
+  let base: string;
+  beforeAll(async () => {
+    upstream = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => res.writeHead(202, { 'content-type': 'application/json' }).end(JSON.stringify({ path: req.url, body, auth: req.headers.authorization })));
+    }).listen(0, '127.0.0.1');
+    await new Promise((r) => upstream.once('listening', r));
+    const deadPort = await freePort();
+    gateway = createGateway({ upstreams: { ingest: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`, results: `http://127.0.0.1:${deadPort}` } });
+    gateway.listen(0, '127.0.0.1');
+    await new Promise((r) => gateway.once('listening', r));
+    base = `http://127.0.0.1:${(gateway.address() as AddressInfo).port}`;
+  });
+  afterAll(() => {
+    upstream.close();
+    gateway.close();
+    gateway.closeAllConnections();
+  });
+
+  it('proxies method, path, headers and body', async () => {
+    const response = await fetch(`${base}/v1/elections/x/votes?q=1`, { method: 'POST', headers: { authorization: 'Bearer t', 'content-type': 'application/json' }, body: '{"optionId":"a"}' });
+    expect(response.status).toBe(202);
+    expect(await response.json()).toEqual({ path: '/v1/elections/x/votes?q=1', body: '{"optionId":"a"}', auth: 'Bearer t' });
+  });
+
+  it('answers 503 with Retry-After when a service is down, 404 off the API', async () => {
+    const down = await fetch(`${base}/v1/elections/x/results`);
+    expect(down.status).toBe(503);
+    expect(down.headers.get('retry-after')).toBe('1');
+    expect(await down.json()).toMatchObject({ error: { code: 'SERVICE_UNAVAILABLE' } });
+    const missing = await fetch(`${base}/nowhere`);
+    expect(missing.status).toBe(404);
+  });
+});

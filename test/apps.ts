@@ -1,0 +1,90 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
+import { inject } from 'vitest';
+import { createTokenVerifier, DEV_AUDIENCE, DEV_ISSUER, DevIssuer, generateDevKeys, mintVotingToken, type DevKeys } from '@urna/auth';
+import { RedisStreamsLog } from '@urna/log';
+import { createDynamoClient, ElectionRepository, VoteStore } from '@urna/store';
+import { LiveTally } from '@urna/tally';
+import { buildIngestApp } from '../ingest/src/app.ts';
+import { ElectionCache } from '../ingest/src/election-cache.ts';
+import { randomName } from './helpers.ts';
+
+export interface TestIngest {
+  readonly app: ReturnType<typeof buildIngestApp>;
+  readonly log: RedisStreamsLog;
+  readonly tally: LiveTally;
+  readonly store: VoteStore;
+  readonly redis: Redis;
+  readonly keys: DevKeys;
+  readonly votingSecret: Buffer;
+  voterToken(userId: string): string;
+  adminToken(userId?: string): Promise<string>;
+  /** Votes in the log, all partitions. */
+  logLength(): Promise<number>;
+  close(): Promise<void>;
+}
+
+let sharedKeys: Promise<DevKeys> | undefined;
+
+/** An ingest app wired to the run's real Redis and DynamoDB, isolated by a random log prefix. */
+export async function buildTestIngest(options: { redisUrl?: string; devMode?: boolean; bodyLimit?: number } = {}): Promise<TestIngest> {
+  const redisUrl = options.redisUrl ?? inject('redisUrl');
+  const keys = await (sharedKeys ??= generateDevKeys());
+  const votingSecret = randomBytes(32);
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+  await new Promise<void>((resolve) => (redis.status === 'ready' ? resolve() : redis.once('ready', () => resolve())));
+  const connections: Redis[] = [redis];
+  const connect = () => {
+    const c = new Redis(redisUrl, { maxRetriesPerRequest: null });
+    connections.push(c);
+    return c;
+  };
+  const dynamo = createDynamoClient({ endpoint: inject('dynamoEndpoint') });
+  const repo = new ElectionRepository(dynamo);
+  const log = new RedisStreamsLog({ redis, connect, partitions: 4, prefix: randomName('test:votes') });
+  const tally = new LiveTally({ redis, buckets: 256 });
+  const store = new VoteStore({ client: dynamo, shards: 4 });
+  const issuer = await DevIssuer.fromJwk(keys.privateJwk);
+  const app = buildIngestApp({
+    log, elections: repo, cache: new ElectionCache(repo), tally,
+    verifier: createTokenVerifier({ jwks: keys.jwks, issuer: DEV_ISSUER, audience: DEV_AUDIENCE, votingSecret }),
+    announce: async () => undefined,
+    registry: new Registry(),
+    votingTokens: { secret: votingSecret, ttlSeconds: 300 },
+    ...(options.devMode === false ? {} : { devIssuer: issuer }),
+    ...(options.bodyLimit === undefined ? {} : { bodyLimit: options.bodyLimit }),
+  });
+  return {
+    app, log, tally, store, redis, keys, votingSecret,
+    voterToken: (userId) => mintVotingToken({ userId, role: 'voter' }, votingSecret, 300),
+    adminToken: (userId = 'admin') => issuer.issue({ userId, role: 'admin' }),
+    logLength: async () => {
+      let n = 0;
+      for (let p = 0; p < log.partitions; p++) n += await redis.xlen(log.streamKey(p));
+      return n;
+    },
+    close: async () => {
+      await app.close();
+      await log.close();
+      for (const c of connections) c.disconnect();
+      dynamo.destroy();
+    },
+  };
+}
+
+/** Creates an election through the API, optionally opened. */
+export async function createElection(t: TestIngest, options: { open?: boolean; optionIds?: string[] } = {}): Promise<string> {
+  const id = randomName('e');
+  const admin = await t.adminToken();
+  const created = await t.app.inject({
+    method: 'POST', url: '/v1/elections', headers: { authorization: `Bearer ${admin}` },
+    payload: { id, title: 'Test', options: (options.optionIds ?? ['a', 'b', 'c']).map((o) => ({ id: o, label: o.toUpperCase() })) },
+  });
+  if (created.statusCode !== 201) throw new Error(`create: ${created.statusCode} ${created.body}`);
+  if (options.open !== false) {
+    const opened = await t.app.inject({ method: 'POST', url: `/v1/elections/${id}/open`, headers: { authorization: `Bearer ${admin}` } });
+    if (opened.statusCode !== 200) throw new Error(`open: ${opened.statusCode} ${opened.body}`);
+  }
+  return id;
+}
