@@ -1,14 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
 import { createTokenVerifier, DEV_AUDIENCE, DEV_ISSUER, DevIssuer, generateDevKeys, mintVotingToken, type DevKeys } from '@urna/auth';
 import { RedisStreamsLog } from '@urna/log';
 import { createDynamoClient, ElectionRepository, VoteStore } from '@urna/store';
 import { LiveTally } from '@urna/tally';
 import { buildIngestApp } from '../ingest/src/app.ts';
 import { ElectionCache } from '../ingest/src/election-cache.ts';
-import { randomName } from './helpers.ts';
+import { eventually, nonZero, randomName } from './helpers.ts';
+import { startWorker } from '../tally-worker/src/worker.ts';
+import { liveTallyProjection, voteStoreProjection } from '../tally-worker/src/projections.ts';
 
 export interface TestIngest {
   readonly app: ReturnType<typeof buildIngestApp>;
@@ -20,8 +22,12 @@ export interface TestIngest {
   readonly votingSecret: Buffer;
   voterToken(userId: string): string;
   adminToken(userId?: string): Promise<string>;
+  /** Elections created through `createElection`. */
+  readonly elections: string[];
   /** Votes in the log, all partitions. */
   logLength(): Promise<number>;
+  /** Runs both projections until the log is drained, then checks Redis == DynamoDB for every election. */
+  drainAndCompare(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -55,14 +61,31 @@ export async function buildTestIngest(options: { redisUrl?: string; devMode?: bo
     ...(options.devMode === false ? {} : { devIssuer: issuer }),
     ...(options.bodyLimit === undefined ? {} : { bodyLimit: options.bodyLimit }),
   });
-  return {
-    app, log, tally, store, redis, keys, votingSecret,
+  const result: TestIngest = {
+    app, log, tally, store, redis, keys, votingSecret, elections: [],
     voterToken: (userId) => mintVotingToken({ userId, role: 'voter' }, votingSecret, 300),
     adminToken: (userId = 'admin') => issuer.issue({ userId, role: 'admin' }),
     logLength: async () => {
       let n = 0;
       for (let p = 0; p < log.partitions; p++) n += await redis.xlen(log.streamKey(p));
       return n;
+    },
+    drainAndCompare: async () => {
+      const live = await startWorker({ log, projection: liveTallyProjection(tally), consumer: 'live-test', registry: new Registry() });
+      const stored = await startWorker({ log, projection: voteStoreProjection(store), consumer: 'store-test', registry: new Registry() });
+      try {
+        await eventually('both projections drained the log', async () => {
+          for (const group of ['live-tally', 'vote-store']) {
+            const b = await log.backlog(group);
+            if (b.undelivered + b.pending > 0) return undefined;
+          }
+          return true;
+        });
+      } finally {
+        await live.stop();
+        await stored.stop();
+      }
+      for (const id of result.elections) expect(nonZero((await tally.results(id))?.counts), id).toEqual((await store.tally(id)).counts);
     },
     close: async () => {
       await app.close();
@@ -71,6 +94,7 @@ export async function buildTestIngest(options: { redisUrl?: string; devMode?: bo
       dynamo.destroy();
     },
   };
+  return result;
 }
 
 /** Creates an election through the API, optionally opened. */
@@ -82,6 +106,7 @@ export async function createElection(t: TestIngest, options: { open?: boolean; o
     payload: { id, title: 'Test', options: (options.optionIds ?? ['a', 'b', 'c']).map((o) => ({ id: o, label: o.toUpperCase() })) },
   });
   if (created.statusCode !== 201) throw new Error(`create: ${created.statusCode} ${created.body}`);
+  t.elections.push(id);
   if (options.open !== false) {
     const opened = await t.app.inject({ method: 'POST', url: `/v1/elections/${id}/open`, headers: { authorization: `Bearer ${admin}` } });
     if (opened.statusCode !== 200) throw new Error(`open: ${opened.statusCode} ${opened.body}`);

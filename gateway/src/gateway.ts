@@ -1,8 +1,10 @@
 import { Agent, createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { Counter, type Registry } from 'prom-client';
 import { routeOf, type Upstream } from './routes.ts';
 
 export interface GatewayOptions {
   readonly upstreams: Readonly<Record<Upstream, string>>;
+  readonly registry?: Registry;
 }
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer']);
@@ -25,13 +27,23 @@ function sendError(res: ServerResponse, status: number, code: string, message: s
 export function createGateway(options: GatewayOptions): Server {
   const agent = new Agent({ keepAlive: true, maxSockets: 1_024 });
   const targets = Object.fromEntries(Object.entries(options.upstreams).map(([k, v]) => [k, new URL(v)])) as Record<Upstream, URL>;
+  const requests = new Counter({
+    name: 'urna_gateway_responses_total', help: 'Responses by upstream and status', labelNames: ['upstream', 'status'],
+    registers: options.registry === undefined ? [] : [options.registry],
+  });
   return createServer((req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0] as string;
+    if (path === '/metrics' && options.registry !== undefined) {
+      const registry = options.registry;
+      void registry.metrics().then((text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text));
+      return;
+    }
     if (path === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', service: 'gateway' }));
       return;
     }
     const upstream = routeOf(req.method ?? 'GET', path);
+    res.once('finish', () => requests.inc({ upstream: upstream ?? 'none', status: String(res.statusCode) }));
     if (upstream === undefined) {
       sendError(res, 404, 'NOT_FOUND', `no route ${req.method} ${path}`);
       return;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { loadConfig, onShutdown } from '@urna/service-kit';
+import { createRegistry, loadConfig, onShutdown } from '@urna/service-kit';
 import { createGateway } from './gateway.ts';
 
 const config = loadConfig(z.object({
@@ -8,7 +8,7 @@ const config = loadConfig(z.object({
   URNA_INGEST_URL: z.string().url().default('http://127.0.0.1:8081'),
   URNA_RESULTS_URL: z.string().url().default('http://127.0.0.1:8082'),
 }));
-const server = createGateway({ upstreams: { ingest: config.URNA_INGEST_URL, results: config.URNA_RESULTS_URL } });
+const server = createGateway({ upstreams: { ingest: config.URNA_INGEST_URL, results: config.URNA_RESULTS_URL }, registry: createRegistry('gateway') });
 server.listen(config.URNA_GATEWAY_PORT, config.URNA_HOST);
 onShutdown(() => new Promise<void>((resolve) => {
   server.close(() => resolve());

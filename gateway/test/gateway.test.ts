@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Registry } from 'prom-client';
 import { freePort } from '@urna/embedded';
 import { createGateway } from '../src/gateway.ts';
 import { routeOf } from '../src/routes.ts';
@@ -29,7 +30,7 @@ describe('gateway', () => {
     }).listen(0, '127.0.0.1');
     await new Promise((r) => upstream.once('listening', r));
     const deadPort = await freePort();
-    gateway = createGateway({ upstreams: { ingest: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`, results: `http://127.0.0.1:${deadPort}` } });
+    gateway = createGateway({ upstreams: { ingest: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`, results: `http://127.0.0.1:${deadPort}` }, registry: new Registry() });
     gateway.listen(0, '127.0.0.1');
     await new Promise((r) => gateway.once('listening', r));
     base = `http://127.0.0.1:${(gateway.address() as AddressInfo).port}`;
@@ -53,5 +54,7 @@ describe('gateway', () => {
     expect(await down.json()).toMatchObject({ error: { code: 'SERVICE_UNAVAILABLE' } });
     const missing = await fetch(`${base}/nowhere`);
     expect(missing.status).toBe(404);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/urna_gateway_responses_total\{upstream="results",status="503"\} 1/);
   });
 });

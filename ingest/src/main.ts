@@ -1,4 +1,3 @@
-import { ELECTION_CHANGED_CHANNEL } from '@urna/domain';
 import { RedisStreamsLog } from '@urna/log';
 import { createDynamoClient, ElectionRepository, tableNames } from '@urna/store';
 import { LiveTally } from '@urna/tally';
@@ -7,6 +6,7 @@ import { createRegistry, failFastRedis, onShutdown, patientRedis } from '@urna/s
 import { buildIngestApp } from './app.ts';
 import { readIngestConfig } from './config.ts';
 import { ElectionCache } from './election-cache.ts';
+import { announceElectionChange, followElectionChanges } from './election-changes.ts';
 
 const config = readIngestConfig();
 const redis = failFastRedis(config.URNA_REDIS_URL);
@@ -23,7 +23,7 @@ if (config.URNA_DEV_MODE && config.URNA_DEV_ISSUER_KEY === undefined) throw new 
 const app = buildIngestApp({
   log, elections, cache, tally,
   verifier: verifierFromConfig(config),
-  announce: async (id) => void (await redis.publish(ELECTION_CHANGED_CHANNEL, id)),
+  announce: announceElectionChange(redis),
   registry: createRegistry('ingest'),
   logger: { level: config.URNA_LOG_LEVEL },
   bodyLimit: config.URNA_BODY_LIMIT,
@@ -32,10 +32,7 @@ const app = buildIngestApp({
   ...(config.URNA_DEV_MODE && config.URNA_DEV_ISSUER_KEY !== undefined ? { devIssuer: await DevIssuer.fromJwk(config.URNA_DEV_ISSUER_KEY) } : {}),
 });
 
-// Any election change anywhere drops the cached entry; after a reconnect, notices may have been missed.
-subscriber.on('message', (_channel: string, id: string) => cache.invalidate(id));
-subscriber.on('ready', () => cache.invalidate());
-await subscriber.subscribe(ELECTION_CHANGED_CHANNEL);
+await followElectionChanges(subscriber, cache);
 
 await app.listen({ host: config.URNA_HOST, port: config.URNA_INGEST_PORT });
 onShutdown(async () => {

@@ -6,7 +6,10 @@ let t: TestIngest;
 beforeAll(async () => {
   t = await buildTestIngest();
 });
-afterAll(async () => t.close());
+afterAll(async () => {
+  await t.drainAndCompare();
+  await t.close();
+});
 
 const vote = (electionId: string, token: string | undefined, payload: unknown, headers: Record<string, string> = {}) =>
   t.app.inject({

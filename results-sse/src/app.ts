@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import { Gauge } from 'prom-client';
-import { DomainErrors, ElectionId } from '@urna/domain';
+import { DomainErrors, electionIdFromPath } from '@urna/domain';
 import type { LiveTally } from '@urna/tally';
 import type { TokenVerifier } from '@urna/auth';
 import { createHttpApp } from '@urna/service-kit';
@@ -15,27 +15,20 @@ export interface ResultsDeps {
   readonly logger?: boolean | object;
 }
 
-function electionId(params: unknown): string {
-  const id = (params as { id?: unknown }).id;
-  const parsed = ElectionId.safeParse(id);
-  if (!parsed.success) throw DomainErrors.electionNotFound(String(id));
-  return parsed.data;
-}
-
 /** The query side: live results (JSON and SSE) and voters' receipts, all from the Redis read model. */
 export function buildResultsApp(deps: ResultsDeps): FastifyInstance {
   const app = createHttpApp({ service: 'results-sse', registry: deps.registry, logger: deps.logger ?? false });
   new Gauge({ name: 'urna_sse_clients', help: 'Open SSE connections', registers: [deps.registry], collect() { this.set(deps.hub.clientCount); } });
 
   app.get('/v1/elections/:id/results', async (request) => {
-    const id = electionId(request.params);
+    const id = electionIdFromPath(request.params);
     const snapshot = await deps.tally.results(id);
     if (snapshot === undefined) throw DomainErrors.electionNotFound(id);
     return snapshot;
   });
 
   app.get('/v1/elections/:id/results/stream', async (request, reply) => {
-    const id = electionId(request.params);
+    const id = electionIdFromPath(request.params);
     const snapshot = await deps.tally.results(id);
     if (snapshot === undefined) throw DomainErrors.electionNotFound(id);
     const header = request.headers['last-event-id'];
@@ -52,7 +45,7 @@ export function buildResultsApp(deps: ResultsDeps): FastifyInstance {
 
   app.get('/v1/elections/:id/votes/me', async (request) => {
     const principal = await deps.verifier.require(request.headers.authorization, 'voter');
-    const id = electionId(request.params);
+    const id = electionIdFromPath(request.params);
     const votes = await deps.tally.receiptsOf(id, principal.userId);
     if (votes.length === 0) throw DomainErrors.noVotes(id);
     return { votes };

@@ -1,18 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
-import { CreateElectionBody, DomainErrors, ElectionId, type Election } from '@urna/domain';
+import { CreateElectionBody, DomainErrors, electionIdFromPath, type Election } from '@urna/domain';
 import { parseBody } from '@urna/service-kit';
 import type { IngestDeps } from '../app.ts';
-
-const publicView = (e: Election) => e;
-
-/** Ids in paths: a malformed id cannot name an election, so it is a plain 404. */
-export function electionIdParam(params: unknown): string {
-  const id = (params as { id?: unknown }).id;
-  const parsed = ElectionId.safeParse(id);
-  if (!parsed.success) throw DomainErrors.electionNotFound(String(id));
-  return parsed.data;
-}
 
 export const electionRoutes = (deps: IngestDeps): FastifyPluginAsync => async (app) => {
   app.post('/v1/elections', async (request, reply) => {
@@ -26,26 +16,26 @@ export const electionRoutes = (deps: IngestDeps): FastifyPluginAsync => async (a
     await deps.tally.initElection(election.id, election.options.map((o) => o.id));
     deps.cache.put(election);
     await deps.announce(election.id);
-    return reply.status(201).send(publicView(election));
+    return reply.status(201).send(election);
   });
 
-  app.get('/v1/elections', async () => ({ elections: (await deps.elections.list()).map(publicView) }));
+  app.get('/v1/elections', async () => ({ elections: (await deps.elections.list()) }));
 
   app.get('/v1/elections/:id', async (request) => {
-    const id = electionIdParam(request.params);
+    const id = electionIdFromPath(request.params);
     const election = await deps.elections.get(id);
     if (election === undefined) throw DomainErrors.electionNotFound(id);
-    return publicView(election);
+    return election;
   });
 
   for (const action of ['open', 'close'] as const) {
     app.post(`/v1/elections/:id/${action}`, async (request) => {
       await deps.verifier.require(request.headers.authorization, 'admin');
-      const id = electionIdParam(request.params);
+      const id = electionIdFromPath(request.params);
       const election = await deps.elections.transition(id, action);
       deps.cache.put(election);
       await deps.announce(id);
-      return publicView(election);
+      return election;
     });
   }
 };

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
-import { CastVoteBody, DomainErrors, isUrnaError, type Vote } from '@urna/domain';
+import { CastVoteBody, DomainErrors, electionIdFromPath, isUrnaError, type Vote } from '@urna/domain';
 import { parseBody } from '@urna/service-kit';
 import type { IngestDeps } from '../app.ts';
 import type { AppendBatcher } from '../append-batcher.ts';
 import type { IngestMetrics } from '../metrics.ts';
-import { electionIdParam } from './elections.ts';
 
 /**
  * POST /v1/elections/:id/votes — validates, then answers 202 only once the log holds the vote.
@@ -15,7 +14,7 @@ export const voteRoutes = (deps: IngestDeps, batcher: AppendBatcher, metrics: In
   app.post('/v1/elections/:id/votes', async (request, reply) => {
     try {
       const principal = await deps.verifier.require(request.headers.authorization, 'voter');
-      const electionId = electionIdParam(request.params);
+      const electionId = electionIdFromPath(request.params);
       const body = parseBody(CastVoteBody, request.body);
       const election = await deps.cache.get(electionId);
       if (election === undefined) throw DomainErrors.electionNotFound(electionId);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ElectionId, OptionId } from './ids.ts';
+import { DomainErrors } from './errors.ts';
 
 export type ElectionStatus = 'draft' | 'open' | 'closed';
 
@@ -41,3 +42,11 @@ export const NEXT_STATUS: Readonly<Record<'open' | 'close', { from: ElectionStat
 
 /** Redis channel on which any change of an election's config is announced (cache invalidation). */
 export const ELECTION_CHANGED_CHANNEL = 'urna:election-changed';
+
+/** An election id taken from a URL path: a malformed id cannot name an election, so it is a 404. */
+export function electionIdFromPath(params: unknown): string {
+  const id = (params as { id?: unknown } | undefined)?.id;
+  const parsed = ElectionId.safeParse(id);
+  if (!parsed.success) throw DomainErrors.electionNotFound(String(id));
+  return parsed.data;
+}

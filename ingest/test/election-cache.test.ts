@@ -1,0 +1,50 @@
+import { describe, expect, it, inject } from 'vitest';
+import { createDynamoClient, ElectionRepository } from '@urna/store';
+import type { Election } from '@urna/domain';
+import { ElectionCache } from '../src/election-cache.ts';
+import { announceElectionChange, followElectionChanges } from '../src/election-changes.ts';
+import { eventually, randomName, testRedis } from '../../test/helpers.ts';
+
+const repo = new ElectionRepository(createDynamoClient({ endpoint: inject('dynamoEndpoint') }));
+const draft = (id: string): Election => ({ id, title: 't', options: [{ id: 'a', label: 'A' }, { id: 'b', label: 'B' }], status: 'draft', createdAt: new Date().toISOString() });
+
+describe('election cache across processes', () => {
+  it('a change made through one process reaches another process’s cache through Redis', async () => {
+    const id = randomName('e');
+    await repo.create(draft(id));
+    // two "processes": each its own cache and subscriber connection
+    const here = new ElectionCache(repo, { maxAgeMs: 60_000 });
+    const there = new ElectionCache(repo, { maxAgeMs: 60_000 });
+    const [subHere, subThere, publisher] = [testRedis(), testRedis(), testRedis()];
+    await followElectionChanges(subHere, here);
+    await followElectionChanges(subThere, there);
+    try {
+      expect((await there.get(id))?.status).toBe('draft');
+      here.put(await repo.transition(id, 'open'));
+      await announceElectionChange(publisher)(id);
+      await eventually('remote cache sees open', async () => ((await there.get(id))?.status === 'open' ? true : undefined), 5_000);
+    } finally {
+      for (const c of [subHere, subThere, publisher]) c.disconnect();
+    }
+  });
+
+  it('without a notice, a cached entry is served until maxAge (so the notice is what makes it fresh)', async () => {
+    const id = randomName('e');
+    await repo.create(draft(id));
+    const cache = new ElectionCache(repo, { maxAgeMs: 60_000 });
+    expect((await cache.get(id))?.status).toBe('draft');
+    await repo.transition(id, 'open');
+    expect((await cache.get(id))?.status).toBe('draft');
+    cache.invalidate(id);
+    expect((await cache.get(id))?.status).toBe('open');
+  });
+
+  it('concurrent misses share one load; unknown ids are cached briefly', async () => {
+    let loads = 0;
+    const cache = new ElectionCache({ get: async (id) => { loads++; return repo.get(id); } }, { missingMaxAgeMs: 10_000 });
+    const id = randomName('missing');
+    await Promise.all(Array.from({ length: 50 }, () => cache.get(id)));
+    await cache.get(id);
+    expect(loads).toBe(1);
+  });
+});
