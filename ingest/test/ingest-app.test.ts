@@ -97,6 +97,8 @@ describe('casting a vote', () => {
       { name: 'IdP token expired', status: 401, code: 'INVALID_TOKEN', send: async (id) => vote(id, await (await DevIssuer.fromJwk(t.keys.privateJwk)).issue({ userId: 'v1', role: 'voter' }, -10), { optionId: 'a' }) },
       { name: 'unsigned token (alg none)', status: 401, code: 'INVALID_TOKEN', send: (id) => vote(id, `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"sub":"v1","role":"voter"}').toString('base64url')}.`, { optionId: 'a' }) },
       { name: 'admin token on the vote route', status: 403, code: 'FORBIDDEN', send: async (id) => vote(id, await t.adminToken(), { optionId: 'a' }) },
+      { name: 'no token and a 1 MB body (auth comes before parsing)', status: 401, code: 'AUTH_REQUIRED', send: (id) => vote(id, undefined, JSON.stringify({ optionId: 'a', pad: 'x'.repeat(1024 * 1024) })) },
+      { name: 'no token and malformed JSON', status: 401, code: 'AUTH_REQUIRED', send: (id) => vote(id, undefined, '{oops') },
       { name: '1 MB body', status: 413, code: 'PAYLOAD_TOO_LARGE', send: (id) => vote(id, t.voterToken('v1'), JSON.stringify({ optionId: 'a', pad: 'x'.repeat(1024 * 1024) })) },
       { name: 'not JSON content type', status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', send: (id) => vote(id, t.voterToken('v1'), 'optionId=a', { 'content-type': 'application/x-www-form-urlencoded' }) },
       { name: 'closed election', status: 409, code: 'ELECTION_NOT_OPEN', send: (_id, closedId) => vote(closedId, t.voterToken('v1'), { optionId: 'a' }) },
@@ -116,7 +118,8 @@ describe('casting a vote', () => {
       expect(response.json()).toEqual({ error: { code, message: expect.any(String) } });
       expect(await t.logLength()).toBe(logBefore);
       for (const e of [id, closedId]) expect((await t.tally.results(e))?.total).toBe(0);
-      // the process is still serving
+      // the refusal is counted under its code, and the process is still serving
+      expect(await t.app.inject({ url: '/metrics' }).then((r) => r.body)).toMatch(new RegExp(`urna_votes_refused_total\\{code="${code}"\\} [1-9]`));
       expect((await vote(id, t.voterToken('after'), { optionId: 'a' })).statusCode).toBe(202);
     });
   });

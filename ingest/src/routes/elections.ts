@@ -3,10 +3,11 @@ import type { FastifyPluginAsync } from 'fastify';
 import { CreateElectionBody, DomainErrors, electionIdFromPath, type Election } from '@urna/domain';
 import { parseBody } from '@urna/service-kit';
 import type { IngestDeps } from '../app.ts';
+import { requireRole } from './authenticate.ts';
 
 export const electionRoutes = (deps: IngestDeps): FastifyPluginAsync => async (app) => {
-  app.post('/v1/elections', async (request, reply) => {
-    await deps.verifier.require(request.headers.authorization, 'admin');
+  const admin = { onRequest: requireRole(deps.verifier, 'admin') };
+  app.post('/v1/elections', admin, async (request, reply) => {
     const body = parseBody(CreateElectionBody, request.body);
     const election: Election = {
       id: body.id ?? randomBytes(6).toString('base64url').replace(/[^A-Za-z0-9]/g, 'x'),
@@ -29,8 +30,7 @@ export const electionRoutes = (deps: IngestDeps): FastifyPluginAsync => async (a
   });
 
   for (const action of ['open', 'close'] as const) {
-    app.post(`/v1/elections/:id/${action}`, async (request) => {
-      await deps.verifier.require(request.headers.authorization, 'admin');
+    app.post(`/v1/elections/:id/${action}`, admin, async (request) => {
       const id = electionIdFromPath(request.params);
       const election = await deps.elections.transition(id, action);
       deps.cache.put(election);

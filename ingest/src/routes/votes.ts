@@ -1,32 +1,32 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
-import { CastVoteBody, DomainErrors, electionIdFromPath, isUrnaError, type Vote } from '@urna/domain';
-import { parseBody } from '@urna/service-kit';
+import { CastVoteBody, DomainErrors, electionIdFromPath, type Vote } from '@urna/domain';
+import { parseBody, toUrnaError } from '@urna/service-kit';
 import type { IngestDeps } from '../app.ts';
 import type { AppendBatcher } from '../append-batcher.ts';
 import type { IngestMetrics } from '../metrics.ts';
+import { principalOf, requireRole } from './authenticate.ts';
 
 /**
  * POST /v1/elections/:id/votes — validates, then answers 202 only once the log holds the vote.
  * Every refusal happens before the append, so a refused request changes nothing.
  */
 export const voteRoutes = (deps: IngestDeps, batcher: AppendBatcher, metrics: IngestMetrics): FastifyPluginAsync => async (app) => {
-  app.post('/v1/elections/:id/votes', async (request, reply) => {
-    try {
-      const principal = await deps.verifier.require(request.headers.authorization, 'voter');
-      const electionId = electionIdFromPath(request.params);
-      const body = parseBody(CastVoteBody, request.body);
-      const election = await deps.cache.get(electionId);
-      if (election === undefined) throw DomainErrors.electionNotFound(electionId);
-      if (election.status !== 'open') throw DomainErrors.electionNotOpen(electionId, election.status);
-      if (!election.options.some((o) => o.id === body.optionId)) throw DomainErrors.unknownOption(body.optionId);
-      const vote: Vote = { voteId: randomUUID(), electionId, userId: principal.userId, optionId: body.optionId, acceptedAt: Date.now() };
-      await batcher.append(vote);
-      metrics.accepted.inc();
-      return reply.status(202).send({ voteId: vote.voteId, status: 'accepted' });
-    } catch (error) {
-      metrics.refused.inc({ code: isUrnaError(error) ? error.code : 'INTERNAL' });
-      throw error;
-    }
+  app.post('/v1/elections/:id/votes', {
+    onRequest: requireRole(deps.verifier, 'voter'),
+    // every refusal, whichever stage raised it (auth, parsing, limits, rules, the log)
+    onError: async (_request, _reply, error) => void metrics.refused.inc({ code: toUrnaError(error).code }),
+  }, async (request, reply) => {
+    const principal = principalOf(request);
+    const electionId = electionIdFromPath(request.params);
+    const body = parseBody(CastVoteBody, request.body);
+    const election = await deps.cache.get(electionId);
+    if (election === undefined) throw DomainErrors.electionNotFound(electionId);
+    if (election.status !== 'open') throw DomainErrors.electionNotOpen(electionId, election.status);
+    if (!election.options.some((o) => o.id === body.optionId)) throw DomainErrors.unknownOption(body.optionId);
+    const vote: Vote = { voteId: randomUUID(), electionId, userId: principal.userId, optionId: body.optionId, acceptedAt: Date.now() };
+    await batcher.append(vote);
+    metrics.accepted.inc();
+    return reply.status(202).send({ voteId: vote.voteId, status: 'accepted' });
   });
 };

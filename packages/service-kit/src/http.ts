@@ -13,6 +13,11 @@ export interface HttpAppOptions {
   readonly health?: () => Promise<Record<string, unknown>>;
 }
 
+/** Any error thrown in a request, as the UrnaError the client receives. */
+export function toUrnaError(raw: unknown): UrnaError {
+  return isUrnaError(raw) ? raw : fromFastifyError(raw as { code?: string; statusCode?: number; message: string });
+}
+
 /** Maps fastify's own errors (parsing, limits) to urna's error shape. */
 function fromFastifyError(error: { code?: string; statusCode?: number; message: string }): UrnaError {
   switch (error.code) {
@@ -40,7 +45,7 @@ function fromFastifyError(error: { code?: string; statusCode?: number; message: 
 export function createHttpApp(options: HttpAppOptions): FastifyInstance {
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimit ?? 16 * 1024, return503OnClosing: true });
   app.setErrorHandler((raw, request, reply) => {
-    const error = isUrnaError(raw) ? raw : fromFastifyError(raw as { code?: string; statusCode?: number; message: string });
+    const error = toUrnaError(raw);
     if (error.status >= 500) request.log.error({ err: raw }, error.message);
     if (error.retryAfterSeconds !== undefined) void reply.header('retry-after', String(error.retryAfterSeconds));
     return reply.status(error.status).send(error.toJSON());
