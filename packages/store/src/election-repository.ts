@@ -2,7 +2,7 @@ import {
   ConditionalCheckFailedException, GetItemCommand, PutItemCommand, ScanCommand, UpdateItemCommand,
   type AttributeValue, type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { DomainErrors, NEXT_STATUS, type Election, type ElectionStatus } from '@urna/domain';
+import { DomainErrors, isUrnaError, NEXT_STATUS, type Election, type ElectionStatus } from '@urna/domain';
 import { StoreErrors } from './errors.ts';
 import { tableNames } from './client.ts';
 
@@ -39,7 +39,12 @@ export class ElectionRepository {
     const out: Election[] = [];
     let start: Record<string, AttributeValue> | undefined;
     do {
-      const page = await this.client.send(new ScanCommand({ TableName: this.table, ExclusiveStartKey: start }));
+      let page;
+      try {
+        page = await this.client.send(new ScanCommand({ TableName: this.table, ExclusiveStartKey: start }));
+      } catch (error) {
+        throw StoreErrors.unavailable(error);
+      }
       for (const item of page.Items ?? []) out.push(fromItem(item));
       start = page.LastEvaluatedKey;
     } while (start !== undefined);
@@ -62,7 +67,8 @@ export class ElectionRepository {
       if (result.Attributes === undefined) throw StoreErrors.corruptItem(id);
       return fromItem(result.Attributes);
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error instanceof Error && 'code' in error ? error : StoreErrors.unavailable(error);
+      if (isUrnaError(error)) throw error;
+      if (!(error instanceof ConditionalCheckFailedException)) throw StoreErrors.unavailable(error);
       const current = await this.get(id);
       if (current === undefined) throw DomainErrors.electionNotFound(id);
       throw DomainErrors.invalidTransition(id, current.status, to);

@@ -1,6 +1,7 @@
 -- applyVotes: applies one batch of logged votes of ONE election to the live tally, atomically.
--- Rule: per user, the vote with the smallest log position counts (positions are fixed-width
--- strings that sort in log order). Re-applying a vote already applied changes nothing, so a
+-- Rule: per user, the vote with the smallest log position counts. Positions are fixed-width
+-- digit strings (with '-' at a fixed place), so `<` orders them correctly even though Redis
+-- compares Lua strings with strcoll under the server's locale. Re-applying a vote already applied changes nothing, so a
 -- redelivered batch is harmless; a vote that arrives after a later vote of the same user
 -- (possible after a takeover) replaces it and moves the count.
 --
