@@ -30,12 +30,12 @@ function ensureAptPackages() {
   const missing = APT.filter(([binary]) => !has(binary)).map(([, pkg]) => pkg);
   if (missing.length === 0) return;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  const sudo = isRoot ? [] : has('sudo') ? ['sudo'] : null;
-  if (sudo === null) throw new Error(`missing ${missing.join(', ')}: install them with apt-get (needs root)`);
+  if (!isRoot && !has('sudo')) throw new Error(`missing ${missing.join(', ')}: install them with apt-get (needs root)`);
   say(`installing ${missing.join(', ')} with apt-get`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  run(sudo[0] ?? 'apt-get', [...(sudo.length ? ['apt-get'] : []), 'update', '-qq'], { env });
-  run(sudo[0] ?? 'apt-get', [...(sudo.length ? ['apt-get'] : []), 'install', '-y', '-qq', ...missing], { env });
+  const aptGet = (...args) => (isRoot ? run('apt-get', args, { env }) : run('sudo', ['apt-get', ...args], { env }));
+  aptGet('update', '-qq');
+  aptGet('install', '-y', '-qq', ...missing);
 }
 
 function ensureNodeModules() {

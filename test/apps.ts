@@ -8,7 +8,7 @@ import { createDynamoClient, ElectionRepository, VoteStore } from '@urna/store';
 import { LiveTally } from '@urna/tally';
 import { buildIngestApp } from '../ingest/src/app.ts';
 import { ElectionCache } from '../ingest/src/election-cache.ts';
-import { eventually, nonZero, randomName } from './helpers.ts';
+import { nonZero, randomName, waitDrained } from './helpers.ts';
 import { startWorker } from '../tally-worker/src/worker.ts';
 import { liveTallyProjection, voteStoreProjection } from '../tally-worker/src/projections.ts';
 
@@ -74,13 +74,7 @@ export async function buildTestIngest(options: { redisUrl?: string; devMode?: bo
       const live = await startWorker({ log, projection: liveTallyProjection(tally), consumer: 'live-test', registry: new Registry() });
       const stored = await startWorker({ log, projection: voteStoreProjection(store), consumer: 'store-test', registry: new Registry() });
       try {
-        await eventually('both projections drained the log', async () => {
-          for (const group of ['live-tally', 'vote-store']) {
-            const b = await log.backlog(group);
-            if (b.undelivered + b.pending > 0) return undefined;
-          }
-          return true;
-        });
+        await waitDrained(log);
       } finally {
         await live.stop();
         await stored.stop();

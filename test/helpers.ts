@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { inject } from 'vitest';
+import type { VoteLog } from '@urna/log';
+import { GROUPS } from '../tally-worker/src/projections.ts';
 
 export const randomName = (prefix: string): string => `${prefix}-${randomBytes(6).toString('hex')}`;
 
@@ -27,3 +29,14 @@ export async function eventually<T>(what: string, probe: () => Promise<T | undef
 /** Counts without zero entries (the live tally lists every option, the store only those voted). */
 export const nonZero = (counts: Record<string, number> | undefined): Record<string, number> =>
   Object.fromEntries(Object.entries(counts ?? {}).filter(([, n]) => n !== 0));
+
+/** Waits until both projections' consumer groups have acknowledged everything in the log. */
+export async function waitDrained(log: VoteLog, timeoutMs = 120_000): Promise<void> {
+  await eventually('log drained by both projections', async () => {
+    for (const group of Object.values(GROUPS)) {
+      const b = await log.backlog(group);
+      if (b.undelivered + b.pending > 0) return undefined;
+    }
+    return true;
+  }, timeoutMs);
+}

@@ -5,7 +5,7 @@ import { createDynamoClient, VoteStore } from '@urna/store';
 import { LiveTally, type ResultsSnapshot } from '@urna/tally';
 import type { VoteReceipt } from '@urna/domain';
 import { api, startTestStack, type TestStack } from './stack.ts';
-import { eventually, nonZero, randomName } from './helpers.ts';
+import { eventually, nonZero, randomName, waitDrained } from './helpers.ts';
 import { SseClient } from './sse-client.ts';
 
 let s: TestStack;
@@ -34,13 +34,7 @@ async function newElection(options = ['a', 'b', 'c']): Promise<string> {
 /** Waits until both projections have acknowledged everything in the log. */
 async function drained(): Promise<void> {
   const log = new RedisStreamsLog({ redis, connect: () => redis.duplicate(), partitions: 8, prefix: s.logPrefix });
-  await eventually('log drained by both projections', async () => {
-    for (const group of ['live-tally', 'vote-store']) {
-      const b = await log.backlog(group);
-      if (b.undelivered + b.pending > 0) return undefined;
-    }
-    return true;
-  }, 120_000);
+  await waitDrained(log);
 }
 
 /** Sends requests with bounded concurrency; returns the status of each. */

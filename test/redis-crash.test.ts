@@ -1,13 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisServer } from '@urna/embedded';
 import { buildTestIngest, createElection, type TestIngest } from './apps.ts';
 import { eventually, nonZero } from './helpers.ts';
-import { startWorker } from '../tally-worker/src/worker.ts';
-import { liveTallyProjection, voteStoreProjection } from '../tally-worker/src/projections.ts';
 
 /**
  * Durability of the Redis Streams log: redis-server runs with appendfsync always, so a vote
@@ -54,21 +51,13 @@ describe('Redis killed with SIGKILL after votes were acknowledged', () => {
     second.forEach((r, i) => r.statusCode === 202 && acked.add(`user-${300 + i}`));
     expect(acked.size).toBe(500);
 
-    const registry = new Registry();
-    const live = await startWorker({ log: t.log, projection: liveTallyProjection(t.tally), consumer: 'live-1', registry });
-    const store = await startWorker({ log: t.log, projection: voteStoreProjection(t.store), consumer: 'store-1', registry: new Registry() });
-    try {
-      await eventually('live tally caught up', async () => ((await t.tally.results(election))?.total === 500 ? true : undefined));
-      await eventually('vote store caught up', async () => ((await t.store.tally(election)).total === 500 ? true : undefined));
-      const liveCounts = (await t.tally.results(election))?.counts;
-      const stored = await t.store.tally(election);
-      expect(nonZero(liveCounts)).toEqual(stored.counts);
-      for (const userId of ['user-0', 'user-299', 'user-300', 'user-499']) {
-        expect((await t.tally.receiptsOf(election, userId))[0]?.status).toBe('counted');
-      }
-    } finally {
-      await live.stop();
-      await store.stop();
+    await t.drainAndCompare();
+    expect((await t.tally.results(election))?.total).toBe(500);
+    const stored = await t.store.tally(election);
+    expect(stored.total).toBe(500);
+    expect(nonZero((await t.tally.results(election))?.counts)).toEqual(stored.counts);
+    for (const userId of ['user-0', 'user-299', 'user-300', 'user-499']) {
+      expect((await t.tally.receiptsOf(election, userId))[0]?.status).toBe('counted');
     }
   });
 });

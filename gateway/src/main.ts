@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { createRegistry, loadConfig, onShutdown } from '@urna/service-kit';
+import { createRegistry, loadConfig, onShutdown, sharedConfigShape } from '@urna/service-kit';
 import { createGateway } from './gateway.ts';
 
 const config = loadConfig(z.object({
-  URNA_HOST: z.string().default('127.0.0.1'),
+  URNA_HOST: sharedConfigShape.URNA_HOST,
   URNA_GATEWAY_PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
   URNA_INGEST_URL: z.string().url().default('http://127.0.0.1:8081'),
   URNA_RESULTS_URL: z.string().url().default('http://127.0.0.1:8082'),

@@ -15,6 +15,7 @@ export interface HubOptions {
 }
 
 interface Room {
+  readonly electionId: string;
   readonly clients: Set<ServerResponse>;
   lastSentAt: number;
   lastVersion: number;
@@ -33,6 +34,7 @@ export const sseFrame = (snapshot: ResultsSnapshot): string =>
  */
 export class ResultsHub {
   private readonly rooms = new Map<string, Room>();
+  private readonly roomOfChannel = new Map<string, Room>();
   private readonly minIntervalMs: number;
   private readonly heartbeat: NodeJS.Timeout;
 
@@ -53,9 +55,11 @@ export class ResultsHub {
   async join(electionId: string, client: ServerResponse, lastEventId: number | undefined): Promise<void> {
     let room = this.rooms.get(electionId);
     if (room === undefined) {
-      room = { clients: new Set(), lastSentAt: 0, lastVersion: -1, timer: undefined, reading: false, dirty: false };
+      room = { electionId, clients: new Set(), lastSentAt: 0, lastVersion: -1, timer: undefined, reading: false, dirty: false };
+      const channel = this.source.keys.channel(electionId);
       this.rooms.set(electionId, room);
-      await this.subscriber.subscribe(this.source.keys.channel(electionId));
+      this.roomOfChannel.set(channel, room);
+      await this.subscriber.subscribe(channel);
     }
     room.clients.add(client);
     client.once('close', () => this.leave(electionId, client));
@@ -71,15 +75,16 @@ export class ResultsHub {
     room.clients.delete(client);
     if (room.clients.size === 0) {
       clearTimeout(room.timer);
+      const channel = this.source.keys.channel(electionId);
       this.rooms.delete(electionId);
-      this.subscriber.unsubscribe(this.source.keys.channel(electionId)).catch((e: unknown) => this.options.onError?.(e));
+      this.roomOfChannel.delete(channel);
+      this.subscriber.unsubscribe(channel).catch((e: unknown) => this.options.onError?.(e));
     }
   }
 
   private onNotice(channel: string): void {
-    for (const [electionId, room] of this.rooms) {
-      if (this.source.keys.channel(electionId) === channel) this.schedule(electionId, room);
-    }
+    const room = this.roomOfChannel.get(channel);
+    if (room !== undefined) this.schedule(room.electionId, room);
   }
 
   private schedule(electionId: string, room: Room): void {
@@ -124,5 +129,6 @@ export class ResultsHub {
       for (const client of room.clients) client.end();
     }
     this.rooms.clear();
+    this.roomOfChannel.clear();
   }
 }

@@ -11,6 +11,7 @@ import { Pool } from 'undici';
 import { Redis } from 'ioredis';
 import { mintVotingToken } from '@urna/auth';
 import { RedisStreamsLog } from '@urna/log';
+import { GROUPS } from '../../tally-worker/src/projections.ts';
 import { REPO_ROOT, startStack } from '../launcher/stack.ts';
 import { cpuSeconds, fmt, percentile } from './measure.ts';
 
@@ -72,7 +73,7 @@ const accepted = statuses.get(202) ?? 0;
 // 2. drain of the burst by each projection
 const log = new RedisStreamsLog({ redis, connect: () => redis.duplicate(), partitions: 16 });
 const drainSeconds: Record<string, number> = {};
-await Promise.all(['live-tally', 'vote-store'].map(async (group) => {
+await Promise.all(Object.values(GROUPS).map(async (group) => {
   for (;;) {
     const b = await log.backlog(group);
     if (b.undelivered + b.pending === 0) break;
@@ -130,7 +131,7 @@ urna smoke benchmark — ${result.machine}
 burst   ${VOTES} votes, ${CONCURRENCY} in flight: ${fmt(result.burst.acceptedPerSecond, 0)} accepted votes/s over ${fmt(burstSeconds, 2)} s; statuses ${JSON.stringify(result.burst.statuses)}
         latency ms p50 ${fmt(result.burst.latencyMs.p50)} p95 ${fmt(result.burst.latencyMs.p95)} p99 ${fmt(result.burst.latencyMs.p99)} max ${fmt(result.burst.latencyMs.max)}
         ingest process: ${fmt(ingestCpu, 2)} CPU-s → ${fmt(result.burst.acceptedPerIngestCpuSecond, 0)} accepted votes per ingest CPU-second
-drain   live tally done ${fmt(drainSeconds['live-tally'] ?? NaN, 2)} s, vote store (DynamoDB Local, file) done ${fmt(drainSeconds['vote-store'] ?? NaN, 2)} s after the burst started
+drain   live tally done ${fmt(drainSeconds[GROUPS.live] ?? NaN, 2)} s, vote store (DynamoDB Local, file) done ${fmt(drainSeconds[GROUPS.store] ?? NaN, 2)} s after the burst started
 steady  ${RATE} votes/s for ${SECONDS} s: e2e 202 → SSE ms p50 ${fmt(result.steady.e2eMs.p50)} p99 ${fmt(result.steady.e2eMs.p99)} (${e2e.length} samples); statuses ${JSON.stringify(result.steady.statuses)}
 `);
 const outDir = join(REPO_ROOT, '.urna', 'bench');

@@ -19,6 +19,7 @@ export class RedisStreamsConsumer {
   private lastClaimAt = 0;
   private failures = 0;
   private readonly keys: string[];
+  private readonly keyOfPartition: ReadonlyMap<number, string>;
   private readonly batchSize: number;
   private readonly blockMs: number;
   private readonly claimIdleMs: number;
@@ -30,6 +31,7 @@ export class RedisStreamsConsumer {
     private readonly handler: BatchHandler,
   ) {
     this.keys = [...partitionOfKey.keys()];
+    this.keyOfPartition = new Map([...partitionOfKey].map(([key, partition]) => [partition, key]));
     this.batchSize = options.batchSize ?? 500;
     this.blockMs = options.blockMs ?? 500;
     this.claimIdleMs = options.claimIdleMs ?? 30_000;
@@ -100,9 +102,8 @@ export class RedisStreamsConsumer {
 
   private async ack(batch: ReadonlyArray<{ record: LoggedVote; id: string }>): Promise<void> {
     const byKey = new Map<string, string[]>();
-    const keyOf = new Map([...this.partitionOfKey].map(([k, p]) => [p, k]));
     for (const { record, id } of batch) {
-      const key = keyOf.get(record.partition) as string;
+      const key = this.keyOfPartition.get(record.partition) as string;
       const ids = byKey.get(key) ?? [];
       ids.push(id);
       byKey.set(key, ids);

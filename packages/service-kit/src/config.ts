@@ -16,12 +16,3 @@ export function loadConfig<S extends z.ZodObject>(schema: S, env: NodeJS.Process
   if (result.success) return result.data;
   throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`));
 }
-
-/** Common coercions for env vars. */
-export const env = {
-  port: (fallback: number) => z.coerce.number().int().min(0).max(65_535).default(fallback),
-  int: (fallback: number, min = 1) => z.coerce.number().int().min(min).default(fallback),
-  flag: (fallback: boolean) =>
-    z.enum(['1', '0', 'true', 'false', 'yes', 'no']).default(fallback ? '1' : '0').transform((v) => v === '1' || v === 'true' || v === 'yes'),
-  url: (fallback: string) => z.string().url().default(fallback),
-};

@@ -1,5 +1,5 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { isUrnaError, UrnaError } from '@urna/domain';
+import { DomainErrors, isUrnaError, UrnaError } from '@urna/domain';
 import type { Registry } from 'prom-client';
 import type { z } from 'zod';
 
@@ -65,5 +65,5 @@ export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infe
   const detail = result.error.issues
     .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : 'body'}: ${issue.message}`)
     .join('; ');
-  throw new UrnaError('INVALID_BODY', detail, { status: 400 });
+  throw DomainErrors.invalidBody(detail);
 }

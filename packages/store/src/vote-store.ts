@@ -1,6 +1,6 @@
 import {
   BatchWriteItemCommand, QueryCommand, TransactWriteItemsCommand,
-  type AttributeValue, type DynamoDBClient, type WriteRequest,
+  type AttributeValue, type DynamoDBClient, type QueryCommandInput, type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { bucketOf, type LoggedVote, type VoteReceipt } from '@urna/domain';
 import { isRetriableDynamoError, StoreErrors } from './errors.ts';
@@ -128,17 +128,21 @@ export class VoteStore {
   /** A user's votes in log order; the first is the counted one. */
   async votesOf(electionId: string, userId: string): Promise<StoredVote[]> {
     const out: StoredVote[] = [];
+    for await (const item of this.query({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :user)',
+      ExpressionAttributeValues: { ':pk': { S: this.partitionKey(electionId, userId) }, ':user': { S: `${userId}#` } },
+    })) out.push(fromItem(item));
+    return out;
+  }
+
+  /** Every item of a consistent Query, page after page, in sort-key order. */
+  private async *query(input: Omit<QueryCommandInput, 'TableName' | 'ConsistentRead' | 'ExclusiveStartKey'>): AsyncGenerator<Record<string, AttributeValue>> {
     let start: Record<string, AttributeValue> | undefined;
     do {
-      const page = await this.options.client.send(new QueryCommand({
-        TableName: this.table, ConsistentRead: true, ExclusiveStartKey: start,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :user)',
-        ExpressionAttributeValues: { ':pk': { S: this.partitionKey(electionId, userId) }, ':user': { S: `${userId}#` } },
-      }));
-      for (const item of page.Items ?? []) out.push(fromItem(item));
+      const page = await this.options.client.send(new QueryCommand({ ...input, TableName: this.table, ConsistentRead: true, ExclusiveStartKey: start }));
+      yield* page.Items ?? [];
       start = page.LastEvaluatedKey;
     } while (start !== undefined);
-    return out;
   }
 
   /** Receipts as the store sees them: first in log order counted, the rest duplicates. */
@@ -153,25 +157,19 @@ export class VoteStore {
     let accepted = 0;
     let total = 0;
     await Promise.all(Array.from({ length: this.shards }, async (_, shard) => {
-      let start: Record<string, AttributeValue> | undefined;
       let lastUser: string | undefined;
-      do {
-        const page = await this.options.client.send(new QueryCommand({
-          TableName: this.table, ConsistentRead: true, ExclusiveStartKey: start,
-          KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: `${electionId}#${shard}` } },
-          ProjectionExpression: 'userId, optionId',
-        }));
-        for (const item of page.Items ?? []) {
-          accepted++;
-          const userId = item.userId?.S;
-          if (userId === lastUser) continue; // sorted by user, then position: first one counts
-          lastUser = userId;
-          const optionId = item.optionId?.S ?? '';
-          counts[optionId] = (counts[optionId] ?? 0) + 1;
-          total++;
-        }
-        start = page.LastEvaluatedKey;
-      } while (start !== undefined);
+      for await (const item of this.query({
+        KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: `${electionId}#${shard}` } },
+        ProjectionExpression: 'userId, optionId',
+      })) {
+        accepted++;
+        const userId = item.userId?.S;
+        if (userId === lastUser) continue; // sorted by user, then position: first one counts
+        lastUser = userId;
+        const optionId = item.optionId?.S ?? '';
+        counts[optionId] = (counts[optionId] ?? 0) + 1;
+        total++;
+      }
     }));
     return { counts, total, accepted, duplicates: accepted - total };
   }
