@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { authConfigShape } from '@urna/auth';
-import { loadConfig, sharedConfigShape } from '@urna/service-kit';
+import { checkLogConfig, loadConfig, logConfigShape, sharedConfigShape } from '@urna/service-kit';
 
 export const IngestConfig = z.object({
   ...sharedConfigShape,
   ...authConfigShape,
+  ...logConfigShape,
   URNA_INGEST_PORT: z.coerce.number().int().min(0).max(65_535).default(8081),
   /** Largest vote/admin request body in bytes; larger ones get 413. */
   URNA_BODY_LIMIT: z.coerce.number().int().min(256).default(16_384),
@@ -12,4 +13,8 @@ export const IngestConfig = z.object({
 });
 export type IngestConfig = z.infer<typeof IngestConfig>;
 
-export const readIngestConfig = (env: NodeJS.ProcessEnv = process.env): IngestConfig => loadConfig(IngestConfig, env);
+export function readIngestConfig(env: NodeJS.ProcessEnv = process.env): IngestConfig {
+  const config = loadConfig(IngestConfig, env);
+  checkLogConfig(config);
+  return config;
+}

@@ -1,8 +1,7 @@
-import { RedisStreamsLog } from '@urna/log';
 import { createDynamoClient, ElectionRepository, tableNames } from '@urna/store';
 import { LiveTally } from '@urna/tally';
 import { DevIssuer, verifierFromConfig } from '@urna/auth';
-import { createRegistry, failFastRedis, onShutdown, patientRedis } from '@urna/service-kit';
+import { createRegistry, failFastRedis, onShutdown, openVoteLog, patientRedis } from '@urna/service-kit';
 import { buildIngestApp } from './app.ts';
 import { readIngestConfig } from './config.ts';
 import { ElectionCache } from './election-cache.ts';
@@ -14,9 +13,7 @@ const subscriber = patientRedis(config.URNA_REDIS_URL);
 const dynamo = createDynamoClient({ endpoint: config.URNA_DYNAMODB_ENDPOINT, region: config.URNA_AWS_REGION });
 const elections = new ElectionRepository(dynamo, tableNames(config.URNA_TABLE_PREFIX).elections);
 const cache = new ElectionCache(elections);
-const log = new RedisStreamsLog({
-  redis, connect: () => patientRedis(config.URNA_REDIS_URL), partitions: config.URNA_LOG_PARTITIONS, prefix: config.URNA_LOG_PREFIX,
-});
+const log = await openVoteLog(config, 'ingest');
 const tally = new LiveTally({ redis, buckets: config.URNA_TALLY_BUCKETS });
 if (config.URNA_DEV_MODE && config.URNA_DEV_ISSUER_KEY === undefined) throw new Error('invalid configuration:\n  URNA_DEV_ISSUER_KEY: required when URNA_DEV_MODE=1');
 
@@ -37,6 +34,7 @@ await followElectionChanges(subscriber, cache);
 await app.listen({ host: config.URNA_HOST, port: config.URNA_INGEST_PORT });
 onShutdown(async () => {
   await app.close();
+  await log.close();
   redis.disconnect();
   subscriber.disconnect();
   dynamo.destroy();

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { loadConfig, sharedConfigShape } from '@urna/service-kit';
+import { checkLogConfig, ConfigError, loadConfig, logConfigShape, sharedConfigShape } from '@urna/service-kit';
 
 const partitionList = z
   .string()
@@ -12,16 +12,19 @@ const partitionList = z
 
 export const WorkerConfig = z.object({
   ...sharedConfigShape,
+  ...logConfigShape,
   /** Which projection this process runs: `live` (Redis read model) or `store` (DynamoDB). */
   URNA_PROJECTION: z.enum(['live', 'store']),
   /** Stable member name: a restarted process with the same name resumes its unacknowledged records. */
   URNA_WORKER_NAME: z.string().min(1).optional(),
-  /** Partitions read by this process; all when unset. */
+  /** Partitions read by this process; all when unset. Redis log only: Kafka assigns partitions to group members. */
   URNA_WORKER_PARTITIONS: partitionList.optional(),
   URNA_WORKER_PORT: z.coerce.number().int().min(0).max(65_535).default(8083),
   URNA_WORKER_BATCH: z.coerce.number().int().min(1).max(10_000).default(500),
-  /** Records unacknowledged by another member for this long are taken over (that member is presumed dead). */
+  /** Redis log: records unacknowledged by another member for this long are taken over (that member is presumed dead). Kafka: see URNA_KAFKA_SESSION_TIMEOUT_MS. */
   URNA_WORKER_CLAIM_IDLE_MS: z.coerce.number().int().min(100).default(30_000),
+  /** Fault injection for crash tests only: SIGKILL self after applying this many batches, before they are acknowledged. */
+  URNA_FAULT_CRASH_AFTER_BATCHES: z.coerce.number().int().min(1).optional(),
   URNA_STORE_WRITE_MODE: z.enum(['transact', 'batch']).default('transact'),
   URNA_STORE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   URNA_STORE_SHARDS: z.coerce.number().int().min(1).max(1024).default(16),
@@ -30,5 +33,9 @@ export type WorkerConfig = z.infer<typeof WorkerConfig>;
 
 export function readWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig & { workerName: string } {
   const config = loadConfig(WorkerConfig, env);
+  checkLogConfig(config);
+  if (config.URNA_LOG === 'kafka' && config.URNA_WORKER_PARTITIONS !== undefined) {
+    throw new ConfigError(['URNA_WORKER_PARTITIONS: not used with URNA_LOG=kafka (the consumer group assigns partitions)']);
+  }
   return { ...config, workerName: config.URNA_WORKER_NAME ?? `${config.URNA_PROJECTION}-${hostname()}` };
 }

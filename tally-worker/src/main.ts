@@ -1,7 +1,6 @@
-import { RedisStreamsLog } from '@urna/log';
 import { createDynamoClient, tableNames, VoteStore } from '@urna/store';
 import { LiveTally } from '@urna/tally';
-import { createHttpApp, createRegistry, onShutdown, patientRedis } from '@urna/service-kit';
+import { createHttpApp, createRegistry, onShutdown, openVoteLog, patientRedis } from '@urna/service-kit';
 import { readWorkerConfig } from './config.ts';
 import { liveTallyProjection, voteStoreProjection, type Projection } from './projections.ts';
 import { startWorker } from './worker.ts';
@@ -9,9 +8,7 @@ import { startWorker } from './worker.ts';
 const config = readWorkerConfig();
 const registry = createRegistry(`tally-worker-${config.URNA_PROJECTION}`);
 const redis = patientRedis(config.URNA_REDIS_URL);
-const log = new RedisStreamsLog({
-  redis, connect: () => patientRedis(config.URNA_REDIS_URL), partitions: config.URNA_LOG_PARTITIONS, prefix: config.URNA_LOG_PREFIX,
-});
+const log = await openVoteLog(config, 'worker');
 const dynamo = createDynamoClient({ endpoint: config.URNA_DYNAMODB_ENDPOINT, region: config.URNA_AWS_REGION });
 
 let projection: Projection;
@@ -30,6 +27,7 @@ const app = createHttpApp({ service: `tally-worker-${config.URNA_PROJECTION}`, r
 const worker = await startWorker({
   log, projection, consumer: config.workerName, registry, batchSize: config.URNA_WORKER_BATCH, claimIdleMs: config.URNA_WORKER_CLAIM_IDLE_MS,
   ...(config.URNA_WORKER_PARTITIONS === undefined ? {} : { partitions: config.URNA_WORKER_PARTITIONS }),
+  ...(config.URNA_FAULT_CRASH_AFTER_BATCHES === undefined ? {} : { crashAfterBatches: config.URNA_FAULT_CRASH_AFTER_BATCHES }),
   onError: (error) => app.log.warn({ err: error }, 'batch failed; it will be redelivered'),
 });
 await app.listen({ host: config.URNA_HOST, port: config.URNA_WORKER_PORT });
@@ -37,6 +35,7 @@ app.log.info(`projection ${projection.name} consuming as ${config.workerName}`);
 
 onShutdown(async () => {
   await worker.stop();
+  await log.close();
   await app.close();
   redis.disconnect();
   dynamo.destroy();

@@ -11,6 +11,11 @@ export interface WorkerOptions {
   readonly batchSize?: number;
   readonly claimIdleMs?: number;
   readonly onError?: (error: unknown) => void;
+  /**
+   * Fault injection for crash tests: after applying this many batches, the process kills
+   * itself (SIGKILL) before the log acknowledges the batch, the worst moment for a crash.
+   */
+  readonly crashAfterBatches?: number;
 }
 
 export interface RunningWorker {
@@ -34,6 +39,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       }
     },
   });
+  let batches = 0;
   const consumer: RunningConsumer = await options.log.consume(
     {
       group: options.projection.group, consumer: options.consumer, batchSize: options.batchSize ?? 500, blockMs: 500,
@@ -49,6 +55,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       await options.projection.apply(records);
       end();
       applied.inc(labels, records.length);
+      if (++batches === options.crashAfterBatches) process.kill(process.pid, 'SIGKILL');
     },
   );
   return { stop: () => consumer.stop() };

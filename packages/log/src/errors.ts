@@ -9,6 +9,8 @@ export const LogErrors = {
       retryAfterSeconds: 1,
       cause,
     }),
+  /** The log is reachable but not set up as the configuration expects (missing topic, too few partitions). */
+  misconfigured: (message: string) => new UrnaError('LOG_MISCONFIGURED', message, { status: 500 }),
   malformedEntry: (where: string) =>
     new UrnaError('LOG_MALFORMED_ENTRY', `malformed log entry at ${where}`, { status: 500 }),
 } as const;

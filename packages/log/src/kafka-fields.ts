@@ -1,0 +1,31 @@
+import type { LoggedVote, Vote } from '@urna/domain';
+import { LogErrors } from './errors.ts';
+
+/** Offsets are int64; 20 digits hold any of them, so padded offsets sort as the partition orders. */
+const POSITION_WIDTH = 20;
+
+/** Kafka offset (decimal string) → fixed-width position that sorts in log order. */
+export function positionOfOffset(offset: string): string {
+  return offset.padStart(POSITION_WIDTH, '0');
+}
+
+/** Message value of a vote: the same short field names as the Redis stream entry. */
+export function encodeVote(vote: Vote): Buffer {
+  return Buffer.from(JSON.stringify({ i: vote.voteId, e: vote.electionId, u: vote.userId, o: vote.optionId, t: vote.acceptedAt }));
+}
+
+export function decodeMessage(partition: number, offset: string, value: Buffer | null): LoggedVote {
+  const where = `${partition}/${offset}`;
+  let fields: unknown;
+  try {
+    fields = JSON.parse(value?.toString('utf8') ?? 'null');
+  } catch {
+    throw LogErrors.malformedEntry(where);
+  }
+  if (typeof fields !== 'object' || fields === null) throw LogErrors.malformedEntry(where);
+  const { i, e, u, o, t } = fields as Record<string, unknown>;
+  if (typeof i !== 'string' || typeof e !== 'string' || typeof u !== 'string' || typeof o !== 'string' || typeof t !== 'number') {
+    throw LogErrors.malformedEntry(where);
+  }
+  return { vote: { voteId: i, electionId: e, userId: u, optionId: o, acceptedAt: t }, partition, position: positionOfOffset(offset) };
+}

@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import { KafkaLog, RedisStreamsLog, type VoteLog } from '@urna/log';
+import { ConfigError } from './config.ts';
+import { failFastRedis, patientRedis } from './redis.ts';
+
+const commaList = z.string().transform((text) => text.split(',').map((s) => s.trim()).filter((s) => s.length > 0));
+
+/**
+ * Which durable log the services use, and how to reach it. `URNA_LOG_PARTITIONS` (shared
+ * config) is the partition count of either log. Redis Streams is the embedded default; Kafka
+ * or Redpanda is the production log (see README, "Choosing the log").
+ */
+export const logConfigShape = {
+  URNA_LOG: z.enum(['redis', 'kafka']).default('redis'),
+  /** Kafka/Redpanda bootstrap servers, `host:port,host:port`; required when URNA_LOG=kafka. */
+  URNA_KAFKA_BROKERS: commaList.optional(),
+  /** The vote topic; created by the deployment's admin step with at least URNA_LOG_PARTITIONS partitions. */
+  URNA_KAFKA_TOPIC: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'a Kafka topic name').default('urna.votes'),
+  URNA_KAFKA_CLIENT_ID: z.string().min(1).default('urna'),
+  URNA_KAFKA_LINGER_MS: z.coerce.number().int().min(0).max(1_000).default(2),
+  /** An append the brokers have not acknowledged within this time answers 503 (the voter retries). */
+  URNA_KAFKA_MESSAGE_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(10_000),
+  /** A consumer silent this long is presumed dead and its partitions move to the other members. */
+  URNA_KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(10_000),
+  URNA_KAFKA_COMPRESSION: z.enum(['none', 'gzip', 'snappy', 'lz4', 'zstd']).default('lz4'),
+  URNA_KAFKA_SECURITY_PROTOCOL: z.enum(['plaintext', 'ssl', 'sasl_plaintext', 'sasl_ssl']).default('plaintext'),
+  URNA_KAFKA_SASL_MECHANISM: z.enum(['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512']).optional(),
+  URNA_KAFKA_SASL_USERNAME: z.string().optional(),
+  URNA_KAFKA_SASL_PASSWORD: z.string().optional(),
+};
+const LogConfig = z.object(logConfigShape);
+export type LogConfig = z.infer<typeof LogConfig> & { readonly URNA_REDIS_URL: string; readonly URNA_LOG_PARTITIONS: number; readonly URNA_LOG_PREFIX: string };
+
+/** Cross-key rules zod's per-key schema cannot state; errors name the key like loadConfig does. */
+export function checkLogConfig(config: LogConfig): void {
+  const issues: string[] = [];
+  if (config.URNA_LOG === 'kafka' && (config.URNA_KAFKA_BROKERS ?? []).length === 0) issues.push('URNA_KAFKA_BROKERS: required when URNA_LOG=kafka');
+  if (config.URNA_KAFKA_SASL_MECHANISM !== undefined && (config.URNA_KAFKA_SASL_USERNAME === undefined || config.URNA_KAFKA_SASL_PASSWORD === undefined)) {
+    issues.push('URNA_KAFKA_SASL_USERNAME: required (with URNA_KAFKA_SASL_PASSWORD) when URNA_KAFKA_SASL_MECHANISM is set');
+  }
+  if (issues.length > 0) throw new ConfigError(issues);
+}
+
+/**
+ * Opens the configured log. `role` picks the Redis connection style: ingest appends on a
+ * fail-fast connection (a Redis outage is a quick 503), workers on a patient one.
+ */
+export async function openVoteLog(config: LogConfig, role: 'ingest' | 'worker'): Promise<VoteLog> {
+  checkLogConfig(config);
+  if (config.URNA_LOG === 'redis') {
+    const redis = role === 'ingest' ? failFastRedis(config.URNA_REDIS_URL) : patientRedis(config.URNA_REDIS_URL);
+    const log = new RedisStreamsLog({ redis, connect: () => patientRedis(config.URNA_REDIS_URL), partitions: config.URNA_LOG_PARTITIONS, prefix: config.URNA_LOG_PREFIX });
+    return {
+      partitions: log.partitions,
+      append: (votes) => log.append(votes),
+      consume: (options, handler) => log.consume(options, handler),
+      backlog: (group) => log.backlog(group),
+      close: async () => {
+        await log.close();
+        redis.disconnect();
+      },
+    };
+  }
+  const security: Record<string, string> = { 'security.protocol': config.URNA_KAFKA_SECURITY_PROTOCOL };
+  if (config.URNA_KAFKA_SASL_MECHANISM !== undefined) {
+    security['sasl.mechanism'] = config.URNA_KAFKA_SASL_MECHANISM;
+    security['sasl.username'] = config.URNA_KAFKA_SASL_USERNAME ?? '';
+    security['sasl.password'] = config.URNA_KAFKA_SASL_PASSWORD ?? '';
+  }
+  return KafkaLog.connect({
+    brokers: config.URNA_KAFKA_BROKERS ?? [],
+    topic: config.URNA_KAFKA_TOPIC,
+    partitions: config.URNA_LOG_PARTITIONS,
+    clientId: `${config.URNA_KAFKA_CLIENT_ID}-${role}`,
+    lingerMs: config.URNA_KAFKA_LINGER_MS,
+    messageTimeoutMs: config.URNA_KAFKA_MESSAGE_TIMEOUT_MS,
+    sessionTimeoutMs: config.URNA_KAFKA_SESSION_TIMEOUT_MS,
+    compression: config.URNA_KAFKA_COMPRESSION,
+    librdkafka: security,
+  });
+}
