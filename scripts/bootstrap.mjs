@@ -20,14 +20,28 @@ function run(command, args, options = {}) {
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status ?? result.signal})`);
 }
 
-/** Debian packages the embedded default needs: binary → package. */
+/**
+ * Debian packages: binary → package, and the modes that need it. kcat hosts librdkafka's
+ * in-memory mock Kafka cluster (tests, and `URNA_LOG=kafka` without brokers); docker-compose
+ * only validates docker-compose.redpanda.yml in the tests (no Docker engine is needed).
+ */
 const APT = [
-  ['redis-server', 'redis-server'],
-  ['java', 'openjdk-17-jre-headless'],
+  ['redis-server', 'redis-server', ['start', 'test']],
+  ['java', 'openjdk-17-jre-headless', ['start', 'test']],
+  ['kcat', 'kcat', ['start', 'test']],
+  ['docker-compose', 'docker-compose', ['test']],
 ];
 
+/**
+ * @confluentinc/kafka-javascript builds its native addon at install time; dynamic linking
+ * builds against the librdkafka it bundles, offline (the default tries to download a prebuilt
+ * binary from GitHub first). Set for every npm command run from here.
+ */
+const npmEnv = { ...process.env, CKJS_LINKING: 'dynamic' };
+const KAFKA_ADDON = join(root, 'node_modules/@confluentinc/kafka-javascript/build/Release/confluent-kafka-javascript.node');
+
 function ensureAptPackages() {
-  const missing = APT.filter(([binary]) => !has(binary)).map(([, pkg]) => pkg);
+  const missing = APT.filter(([binary, , modes]) => modes.includes(mode) && !has(binary)).map(([, pkg]) => pkg);
   if (missing.length === 0) return;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot && !has('sudo')) throw new Error(`missing ${missing.join(', ')}: install them with apt-get (needs root)`);
@@ -42,9 +56,15 @@ function ensureNodeModules() {
   const marker = join(root, 'node_modules', '.package-lock.json');
   const lock = join(root, 'package-lock.json');
   const fresh = existsSync(marker) && existsSync(lock) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs;
-  if (fresh) return;
-  say('installing npm dependencies');
-  run('npm', existsSync(lock) ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund']);
+  if (!fresh) {
+    say('installing npm dependencies (the Kafka client builds natively: about a minute)');
+    run('npm', existsSync(lock) ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund'], { env: npmEnv });
+  }
+  if (!existsSync(KAFKA_ADDON)) {
+    // e.g. installed by hand without CKJS_LINKING=dynamic, where the download of a prebuilt binary failed
+    say('building the Kafka client (@confluentinc/kafka-javascript)');
+    run('npm', ['rebuild', '@confluentinc/kafka-javascript'], { env: npmEnv });
+  }
 }
 
 function runTests() {

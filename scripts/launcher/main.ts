@@ -1,10 +1,26 @@
 import { join } from 'node:path';
+import { KafkaMockCluster } from '@urna/embedded';
 import { ensureDemoElection } from './demo.ts';
 import { REPO_ROOT, startStack } from './stack.ts';
 
 const dataDir = process.env.URNA_DATA_DIR ?? join(REPO_ROOT, '.urna');
 console.log(`urna: starting the embedded stack (data in ${dataDir})`);
-const stack = await startStack({ dataDir, ports: 'default', logs: 'console' });
+
+// URNA_LOG=kafka with URNA_KAFKA_BROKERS: the services use that cluster (the topic must exist).
+// URNA_LOG=kafka alone: a throw-away in-memory mock cluster, to try the Kafka path locally.
+let kafkaMock: KafkaMockCluster | undefined;
+const env: Record<string, string> = {};
+if (process.env.URNA_LOG === 'kafka' && process.env.URNA_KAFKA_BROKERS === undefined) {
+  kafkaMock = await KafkaMockCluster.start();
+  const topic = process.env.URNA_KAFKA_TOPIC ?? 'urna.votes';
+  await kafkaMock.createTopic(topic);
+  Object.assign(env, { URNA_KAFKA_BROKERS: kafkaMock.bootstrapServers, URNA_KAFKA_TOPIC: topic, URNA_LOG_PARTITIONS: '4' });
+  console.warn('urna: URNA_LOG=kafka without URNA_KAFKA_BROKERS: using librdkafka\'s IN-MEMORY mock cluster; votes do not survive a restart');
+}
+const stack = await startStack({ dataDir, ports: 'default', logs: 'console', env });
+const logLine = stack.env.URNA_LOG === 'kafka' || process.env.URNA_LOG === 'kafka'
+  ? `Kafka ${env.URNA_KAFKA_BROKERS ?? process.env.URNA_KAFKA_BROKERS} topic ${env.URNA_KAFKA_TOPIC ?? process.env.URNA_KAFKA_TOPIC ?? 'urna.votes'}${kafkaMock ? ' (in-memory mock)' : ''}`
+  : `Redis Streams on ${stack.urls.redis}`;
 await ensureDemoElection(stack.urls.gateway);
 const g = stack.urls.gateway;
 console.log(`
@@ -14,6 +30,7 @@ urna is up.
   live results     ${g}/v1/elections/demo/results/stream
   metrics          ${stack.urls.ingest}/metrics  ${stack.urls.results}/metrics  http://127.0.0.1:8083/metrics  http://127.0.0.1:8084/metrics
   redis            ${stack.urls.redis}   DynamoDB Local ${stack.urls.dynamo}
+  vote log         ${logLine}
 
 Try it:
   TOKEN=$(curl -s -XPOST ${g}/v1/dev/token -H 'content-type: application/json' -d '{"userId":"alice","role":"voter"}' | sed -E 's/.*"token":"([^"]+)".*/\\1/')
@@ -27,7 +44,7 @@ const shutdown = () => {
   if (stopping) return;
   stopping = true;
   console.log('\nurna: stopping…');
-  stack.stop().then(() => process.exit(0), (error: unknown) => {
+  stack.stop().then(() => kafkaMock?.stop()).then(() => process.exit(0), (error: unknown) => {
     console.error(error);
     process.exit(1);
   });

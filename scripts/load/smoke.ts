@@ -3,6 +3,7 @@
 // then measures (1) accepted votes/s and latency under a closed loop, (2) how long each
 // projection takes to drain that burst, (3) end-to-end latency 202 → SSE at a steady rate.
 // Loopback only; bounded in count and time. Usage: npm run bench [-- --votes 20000 --concurrency 64 --rate 500]
+// `--log kafka` runs the stack on the Kafka log over librdkafka's in-memory mock cluster (4 partitions).
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,22 +11,29 @@ import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 import { Redis } from 'ioredis';
 import { mintVotingToken } from '@urna/auth';
-import { RedisStreamsLog } from '@urna/log';
+import { createMockTopic, KafkaMockCluster } from '@urna/embedded';
+import { KafkaLog, RedisStreamsLog, type VoteLog } from '@urna/log';
 import { GROUPS } from '../../tally-worker/src/projections.ts';
 import { REPO_ROOT, startStack } from '../launcher/stack.ts';
 import { cpuSeconds, fmt, percentile } from './measure.ts';
 
 const { values: args } = parseArgs({ options: {
   votes: { type: 'string', default: '20000' }, concurrency: { type: 'string', default: '64' },
-  rate: { type: 'string', default: '500' }, seconds: { type: 'string', default: '5' },
+  rate: { type: 'string', default: '500' }, seconds: { type: 'string', default: '5' }, log: { type: 'string', default: 'redis' },
 } });
 const VOTES = Number(args.votes);
 const CONCURRENCY = Number(args.concurrency);
 const RATE = Number(args.rate);
 const SECONDS = Number(args.seconds);
 
+const LOG = args.log === 'kafka' ? 'kafka' : 'redis';
+
 const dataDir = mkdtempSync(join(tmpdir(), 'urna-bench-'));
-const stack = await startStack({ dataDir, ports: 'free', logs: 'files', dynamoOnDisk: true });
+const kafka = LOG === 'kafka' ? await KafkaMockCluster.start() : undefined;
+const topic = 'bench.votes';
+if (kafka !== undefined) await createMockTopic(kafka.bootstrapServers, topic);
+const logEnv: Record<string, string> = kafka === undefined ? {} : { URNA_LOG: 'kafka', URNA_KAFKA_BROKERS: kafka.bootstrapServers, URNA_KAFKA_TOPIC: topic, URNA_LOG_PARTITIONS: '4' };
+const stack = await startStack({ dataDir, ports: 'free', logs: 'files', dynamoOnDisk: true, env: logEnv });
 const secret = Buffer.from(stack.env.URNA_VOTING_TOKEN_SECRET as string, 'base64url');
 const pool = new Pool(stack.urls.gateway, { connections: CONCURRENCY, pipelining: 1 });
 const redis = new Redis(stack.urls.redis);
@@ -71,7 +79,9 @@ const ingestCpu = cpuSeconds(ingestPid) - cpuBefore;
 const accepted = statuses.get(202) ?? 0;
 
 // 2. drain of the burst by each projection
-const log = new RedisStreamsLog({ redis, connect: () => redis.duplicate(), partitions: 16 });
+const log: VoteLog = kafka === undefined
+  ? new RedisStreamsLog({ redis, connect: () => redis.duplicate(), partitions: 16 })
+  : await KafkaLog.connect({ brokers: kafka.brokers, clientId: 'urna-bench', topic, partitions: 4 });
 const drainSeconds: Record<string, number> = {};
 await Promise.all(Object.values(GROUPS).map(async (group) => {
   for (;;) {
@@ -116,7 +126,8 @@ sse.body.destroy();
 
 const result = {
   date: new Date().toISOString(), machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}`,
-  command: `npm run bench -- --votes ${VOTES} --concurrency ${CONCURRENCY} --rate ${RATE} --seconds ${SECONDS}`,
+  command: `npm run bench -- --votes ${VOTES} --concurrency ${CONCURRENCY} --rate ${RATE} --seconds ${SECONDS} --log ${LOG}`,
+  log: LOG === 'kafka' ? 'kafka (librdkafka mock cluster, in memory)' : 'redis streams (AOF fsync always)',
   burst: {
     votes: VOTES, concurrency: CONCURRENCY, seconds: burstSeconds, acceptedPerSecond: accepted / burstSeconds,
     statuses: Object.fromEntries(statuses), latencyMs: { p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99), max: Math.max(...latencies) },
@@ -127,7 +138,7 @@ const result = {
 };
 
 console.log(`
-urna smoke benchmark — ${result.machine}
+urna smoke benchmark — ${result.machine} — log: ${result.log}
 burst   ${VOTES} votes, ${CONCURRENCY} in flight: ${fmt(result.burst.acceptedPerSecond, 0)} accepted votes/s over ${fmt(burstSeconds, 2)} s; statuses ${JSON.stringify(result.burst.statuses)}
         latency ms p50 ${fmt(result.burst.latencyMs.p50)} p95 ${fmt(result.burst.latencyMs.p95)} p99 ${fmt(result.burst.latencyMs.p99)} max ${fmt(result.burst.latencyMs.max)}
         ingest process: ${fmt(ingestCpu, 2)} CPU-s → ${fmt(result.burst.acceptedPerIngestCpuSecond, 0)} accepted votes per ingest CPU-second
@@ -138,6 +149,8 @@ const outDir = join(REPO_ROOT, '.urna', 'bench');
 mkdirSync(outDir, { recursive: true });
 writeFileSync(join(outDir, `smoke-${result.date.replace(/[:.]/g, '-')}.json`), JSON.stringify(result, null, 2));
 await pool.close();
+await log.close();
 redis.disconnect();
 await stack.stop();
+await kafka?.stop();
 rmSync(dataDir, { recursive: true, force: true });

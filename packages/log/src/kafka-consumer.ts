@@ -11,6 +11,12 @@ export interface KafkaConsumerSettings {
   readonly sessionTimeoutMs: number;
   /** Batches of different partitions applied at once by one member. */
   readonly partitionsConcurrently: number;
+  /**
+   * Longest time a fetch waits for data. Kafka and Redpanda answer a waiting fetch as soon as
+   * data arrives, so this mostly bounds idle polling; librdkafka's mock cluster answers only at
+   * the deadline, so there it adds directly to the end-to-end latency.
+   */
+  readonly fetchMaxWaitMs: number;
 }
 
 /** Records handed to handlers in this process and not yet committed, per group. */
@@ -48,7 +54,7 @@ export async function startKafkaConsumer(
       autoCommit: false,
       sessionTimeout: settings.sessionTimeoutMs,
       heartbeatInterval: Math.max(100, Math.floor(settings.sessionTimeoutMs / 5)),
-      maxWaitTimeInMs: options.blockMs ?? 500,
+      maxWaitTimeInMs: settings.fetchMaxWaitMs,
     },
     'client.id': options.consumer,
     'js.consumer.max.batch.size': options.batchSize ?? 500,

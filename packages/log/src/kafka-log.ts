@@ -21,6 +21,8 @@ export interface KafkaLogOptions extends KafkaConnection {
   readonly sessionTimeoutMs?: number;
   readonly compression?: 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
   readonly partitionsConcurrently?: number;
+  /** See KafkaConsumerSettings.fetchMaxWaitMs. */
+  readonly fetchMaxWaitMs?: number;
   /** Time allowed for connecting and for each metadata or offsets query. */
   readonly requestTimeoutMs?: number;
 }
@@ -104,6 +106,7 @@ export class KafkaLog implements VoteLog {
       topic: this.options.topic,
       sessionTimeoutMs: this.options.sessionTimeoutMs ?? 10_000,
       partitionsConcurrently: this.options.partitionsConcurrently ?? 4,
+      fetchMaxWaitMs: this.options.fetchMaxWaitMs ?? 50,
     }, options, handler, this.inFlight);
     const running: RunningConsumer = {
       stop: async () => {

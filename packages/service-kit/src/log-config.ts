@@ -22,6 +22,8 @@ export const logConfigShape = {
   URNA_KAFKA_MESSAGE_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(10_000),
   /** A consumer silent this long is presumed dead and its partitions move to the other members. */
   URNA_KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(10_000),
+  /** Longest a consumer fetch waits for data (real brokers answer as soon as data arrives; the mock cluster only at this deadline). */
+  URNA_KAFKA_FETCH_MAX_WAIT_MS: z.coerce.number().int().min(1).max(10_000).default(50),
   URNA_KAFKA_COMPRESSION: z.enum(['none', 'gzip', 'snappy', 'lz4', 'zstd']).default('lz4'),
   URNA_KAFKA_SECURITY_PROTOCOL: z.enum(['plaintext', 'ssl', 'sasl_plaintext', 'sasl_ssl']).default('plaintext'),
   URNA_KAFKA_SASL_MECHANISM: z.enum(['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512']).optional(),
@@ -75,6 +77,7 @@ export async function openVoteLog(config: LogConfig, role: 'ingest' | 'worker'):
     lingerMs: config.URNA_KAFKA_LINGER_MS,
     messageTimeoutMs: config.URNA_KAFKA_MESSAGE_TIMEOUT_MS,
     sessionTimeoutMs: config.URNA_KAFKA_SESSION_TIMEOUT_MS,
+    fetchMaxWaitMs: config.URNA_KAFKA_FETCH_MAX_WAIT_MS,
     compression: config.URNA_KAFKA_COMPRESSION,
     librdkafka: security,
   });

@@ -2,8 +2,9 @@
 -- Rule: per user, the vote with the smallest log position counts. Positions are fixed-width
 -- digit strings (Redis log: 18 digits '-' 10 digits; Kafka log: 20 digits), so `<` orders them
 -- correctly even though Redis compares Lua strings with strcoll under the server's locale.
--- Re-applying a vote already applied changes nothing, so a redelivered batch is harmless; a vote that arrives after a later vote of the same user
--- (possible after a takeover) replaces it and moves the count.
+-- Re-applying a vote already applied changes nothing, so a redelivered batch is harmless; a
+-- vote that arrives after a later vote of the same user (possible after a takeover) replaces
+-- it and moves the count.
 --
 -- KEYS[1]    counts hash  optionId -> number of counted votes
 -- KEYS[2]    meta hash    total -> counted votes, version -> bumped once per changing call

@@ -1,0 +1,32 @@
+# One image for every urna service; the compose file picks the entry point per service.
+# Services run TypeScript through tsx (a runtime dependency), exactly as `npm start` does.
+ARG NODE_VERSION=24
+FROM node:${NODE_VERSION}-bookworm-slim AS deps
+# node-gyp toolchain: @confluentinc/kafka-javascript builds its addon and bundled librdkafka
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY package.json package-lock.json ./
+COPY packages/domain/package.json packages/domain/
+COPY packages/log/package.json packages/log/
+COPY packages/store/package.json packages/store/
+COPY packages/tally/package.json packages/tally/
+COPY packages/auth/package.json packages/auth/
+COPY packages/service-kit/package.json packages/service-kit/
+COPY packages/embedded/package.json packages/embedded/
+COPY ingest/package.json ingest/
+COPY tally-worker/package.json tally-worker/
+COPY results-sse/package.json results-sse/
+COPY gateway/package.json gateway/
+RUN CKJS_LINKING=dynamic npm ci --omit=dev --no-audit --no-fund
+
+FROM node:${NODE_VERSION}-bookworm-slim
+RUN apt-get update && apt-get install -y --no-install-recommends libssl3 zlib1g libstdc++6 ca-certificates tini \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY . .
+ENV NODE_ENV=production URNA_HOST=0.0.0.0
+USER node
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "--import", "tsx"]
+CMD ["ingest/src/main.ts"]

@@ -1,0 +1,144 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import type { z } from 'zod';
+import { checkLogConfig, loadConfig, sharedConfigShape } from '@urna/service-kit';
+import { IngestConfig } from '../ingest/src/config.ts';
+import { WorkerConfig } from '../tally-worker/src/config.ts';
+import { ResultsConfig } from '../results-sse/src/config.ts';
+import { GatewayConfig } from '../gateway/src/config.ts';
+import { REPO_ROOT } from '../scripts/launcher/stack.ts';
+
+/*
+ * docker-compose.redpanda.yml cannot be started here (no Docker engine). What is checked:
+ * Debian's docker-compose (1.29) accepts it, and what it configures matches what the code
+ * reads — env keys, values that pass each service's zod schema, ports, host names, the topic
+ * and partition count the admin job creates, and the durability settings.
+ */
+const FILE = join(REPO_ROOT, 'docker-compose.redpanda.yml');
+const run = promisify(execFile);
+const secrets = {
+  URNA_AUTH_ISSUER: 'https://idp.example.org/',
+  URNA_AUTH_AUDIENCE: 'urna',
+  URNA_AUTH_JWKS_URL: 'https://idp.example.org/.well-known/jwks.json',
+  URNA_VOTING_TOKEN_SECRET: randomBytes(32).toString('base64url'),
+};
+const compose = (env: Record<string, string>, ...args: string[]) =>
+  run('docker-compose', ['-f', FILE, ...args], { env: { PATH: process.env.PATH, ...env }, cwd: REPO_ROOT });
+
+interface Service {
+  image?: string;
+  build?: unknown;
+  command?: string[] | string;
+  environment?: Record<string, string | number | null>;
+  ports?: Array<{ published: number | string; target: number | string }>;
+  healthcheck?: { test: string[] };
+}
+let services: Record<string, Service>;
+const envOf = (name: string): Record<string, string> =>
+  Object.fromEntries(Object.entries(services[name]?.environment ?? {}).map(([k, v]) => [k, String(v ?? '')]));
+/** The command as the container receives it (`config` keeps compose's `$$` escapes). */
+const commandOf = (name: string): string => [services[name]?.command ?? []].flat().join(' ').replaceAll('$$', '$');
+
+beforeAll(async () => {
+  const { stdout } = await compose(secrets, 'config');
+  services = (parse(stdout) as { services: Record<string, Service> }).services;
+});
+
+describe('docker-compose.redpanda.yml', () => {
+  it('is valid for docker-compose (config -q) and refuses to render without the auth secrets', async () => {
+    await expect(compose(secrets, 'config', '-q')).resolves.toBeDefined();
+    await expect(compose({}, 'config', '-q')).rejects.toThrow(/URNA_AUTH_ISSUER|URNA_VOTING_TOKEN_SECRET/);
+  });
+
+  it('has every service of the design: 3 Redpanda brokers, console, Redis, DynamoDB, the admin jobs and every urna service', () => {
+    expect(Object.keys(services).sort()).toEqual([
+      'console', 'create-tables', 'create-topics', 'dynamodb', 'gateway', 'ingest', 'redis',
+      'redpanda-0', 'redpanda-1', 'redpanda-2', 'results-sse', 'tally-live', 'tally-store',
+    ]);
+  });
+
+  const urna: Record<string, { schema: z.ZodObject; entry: string; portKey?: string }> = {
+    ingest: { schema: IngestConfig, entry: 'ingest/src/main.ts', portKey: 'URNA_INGEST_PORT' },
+    'tally-live': { schema: WorkerConfig, entry: 'tally-worker/src/main.ts', portKey: 'URNA_WORKER_PORT' },
+    'tally-store': { schema: WorkerConfig, entry: 'tally-worker/src/main.ts', portKey: 'URNA_WORKER_PORT' },
+    'results-sse': { schema: ResultsConfig, entry: 'results-sse/src/main.ts', portKey: 'URNA_RESULTS_PORT' },
+    gateway: { schema: GatewayConfig, entry: 'gateway/src/main.ts', portKey: 'URNA_GATEWAY_PORT' },
+  };
+
+  it.each(Object.keys(urna))('%s: runs its entry point with env keys its config schema reads and accepts', (name) => {
+    const { schema, entry, portKey } = urna[name]!;
+    const env = envOf(name);
+    expect(commandOf(name)).toBe(entry);
+    expect(existsSync(join(REPO_ROOT, entry))).toBe(true);
+    const unknown = Object.keys(env).filter((key) => !(key in schema.shape));
+    expect(unknown, `keys ${name} never reads`).toEqual([]);
+    const config = loadConfig(schema, env) as Record<string, unknown>;
+    if ('URNA_LOG' in config) checkLogConfig(config as Parameters<typeof checkLogConfig>[0]);
+    expect(config.URNA_HOST).toBe('0.0.0.0');
+    // the health check probes the port the service listens on
+    const port = String(config[portKey!]);
+    expect(services[name]?.healthcheck?.test.join(' ')).toContain(`http://127.0.0.1:${port}/healthz`);
+  });
+
+  it('create-tables runs the admin script with keys it reads', () => {
+    expect(commandOf('create-tables')).toBe('scripts/admin/ensure-tables.ts');
+    expect(Object.keys(envOf('create-tables')).every((key) => key in sharedConfigShape)).toBe(true);
+  });
+
+  it('wires hosts and ports consistently: gateway → ingest/results-sse, Redis, DynamoDB, the brokers', () => {
+    const gateway = envOf('gateway');
+    expect(gateway.URNA_INGEST_URL).toBe(`http://ingest:${envOf('ingest').URNA_INGEST_PORT}`);
+    expect(gateway.URNA_RESULTS_URL).toBe(`http://results-sse:${envOf('results-sse').URNA_RESULTS_PORT}`);
+    expect(services.gateway?.ports?.map((p) => `${p.published}:${p.target}`)).toEqual([`8080:${gateway.URNA_GATEWAY_PORT}`]);
+    for (const name of ['ingest', 'tally-live', 'tally-store', 'results-sse']) {
+      expect(envOf(name).URNA_REDIS_URL).toBe(`redis://redis:6379`);
+      expect(envOf(name).URNA_DYNAMODB_ENDPOINT).toBe('http://dynamodb:8000');
+    }
+    expect(commandOf('redis')).toContain('--port 6379');
+    expect(commandOf('dynamodb')).toContain('-port 8000');
+    for (const name of ['ingest', 'tally-live', 'tally-store']) {
+      expect(envOf(name).URNA_LOG).toBe('kafka');
+      for (const broker of (envOf(name).URNA_KAFKA_BROKERS ?? '').split(',')) {
+        const [host] = broker.split(':');
+        expect(commandOf(host!)).toContain(`internal://${broker}`);
+      }
+    }
+  });
+
+  it('the admin job creates exactly the topic and partitions the services use, replicated 3×', () => {
+    const job = envOf('create-topics');
+    for (const name of ['ingest', 'tally-live', 'tally-store']) {
+      expect(envOf(name).URNA_KAFKA_TOPIC).toBe(job.URNA_KAFKA_TOPIC);
+      expect(envOf(name).URNA_LOG_PARTITIONS).toBe(job.URNA_LOG_PARTITIONS);
+    }
+    expect(job.URNA_KAFKA_REPLICATION_FACTOR).toBe('3');
+    const command = commandOf('create-topics');
+    expect(command).toContain('rpk topic create "$URNA_KAFKA_TOPIC" -p "$URNA_LOG_PARTITIONS" -r "$URNA_KAFKA_REPLICATION_FACTOR"');
+    expect(job.RPK_BROKERS).toBe(envOf('ingest').URNA_KAFKA_BROKERS);
+  });
+
+  it('keeps the durability settings: no dev mode or fsync bypass, no write caching, Redis AOF fsync always', () => {
+    for (const name of ['redpanda-0', 'redpanda-1', 'redpanda-2']) {
+      const command = commandOf(name);
+      expect(command).toContain('rpk redpanda mode production');
+      expect(command).not.toMatch(/dev-container|unsafe-bypass-fsync|developer_mode=true/);
+      expect(command).toContain('--seeds=redpanda-0:33145,redpanda-1:33145,redpanda-2:33145');
+    }
+    expect(commandOf('create-topics')).toContain('write_caching_default=false');
+    expect(commandOf('create-topics')).toContain('write.caching=false');
+    expect(commandOf('redis')).toContain('--appendonly yes --appendfsync always');
+  });
+
+  it('builds the urna services from the Dockerfile on an LTS Node image, with the Kafka client built offline', () => {
+    const dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');
+    const major = Number(/ARG NODE_VERSION=(\d+)/.exec(dockerfile)?.[1]);
+    expect(major % 2 === 0 && major >= 22).toBe(true);
+    expect(dockerfile).toContain('CKJS_LINKING=dynamic npm ci');
+    for (const name of [...Object.keys(urna), 'create-tables']) expect(services[name]?.build).toBeDefined();
+  });
+});
