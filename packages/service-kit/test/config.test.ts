@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { readWorkerConfig } from '../../../tally-worker/src/config.ts';
 import { readIngestConfig } from '../../../ingest/src/config.ts';
 import { ConfigError } from '../src/index.ts';
@@ -23,5 +23,25 @@ describe('config validation names the bad key', () => {
     expect(worker.URNA_LOG_PARTITIONS).toBe(16);
     expect(() => readIngestConfig({ URNA_VOTING_TOKEN_SECRET: 'short' })).toThrow(/URNA_VOTING_TOKEN_SECRET/);
     expect(() => readIngestConfig({ URNA_AUTH_JWKS: '{not json' })).toThrow(/URNA_AUTH_JWKS/);
+  });
+
+  it('checks the log selection across keys: Kafka needs brokers, and assigns partitions itself', async () => {
+    expect(() => readIngestConfig({ URNA_LOG: 'kafka' })).toThrow(/URNA_KAFKA_BROKERS: required when URNA_LOG=kafka/);
+    expect(() => readIngestConfig({ URNA_LOG: 'rabbit' })).toThrow(/URNA_LOG/);
+    expect(() => readWorkerConfig({ URNA_PROJECTION: 'live', URNA_LOG: 'kafka', URNA_KAFKA_BROKERS: 'b:9092', URNA_WORKER_PARTITIONS: '0-3' })).toThrow(/URNA_WORKER_PARTITIONS/);
+    expect(() => readIngestConfig({ URNA_LOG: 'kafka', URNA_KAFKA_BROKERS: 'b:9092', URNA_KAFKA_SASL_MECHANISM: 'PLAIN' })).toThrow(/URNA_KAFKA_SASL_USERNAME/);
+    const config = readIngestConfig({ URNA_LOG: 'kafka', URNA_KAFKA_BROKERS: 'a:9092, b:9092' });
+    expect(config.URNA_KAFKA_BROKERS).toEqual(['a:9092', 'b:9092']);
+    expect(config.URNA_KAFKA_TOPIC).toBe('urna.votes');
+    // a topic with fewer partitions than configured is refused at start-up, naming both. (The
+    // mock auto-creates any topic a metadata request names, even with auto-creation off, so the
+    // "topic does not exist" branch cannot be shown here.)
+    const { openVoteLog } = await import('../src/index.ts');
+    const { createMockTopic } = await import('@urna/embedded');
+    const brokers = inject('kafkaBrokers');
+    const topic = `four-partitions-${Date.now()}`;
+    await createMockTopic(brokers, topic);
+    await expect(openVoteLog(readIngestConfig({ URNA_LOG: 'kafka', URNA_KAFKA_BROKERS: brokers, URNA_KAFKA_TOPIC: topic, URNA_LOG_PARTITIONS: '8' }), 'ingest'))
+      .rejects.toThrow(`topic ${topic} has 4 partitions, fewer than URNA_LOG_PARTITIONS=8`);
   });
 });
