@@ -18,7 +18,14 @@ COPY ingest/package.json ingest/
 COPY tally-worker/package.json tally-worker/
 COPY results-sse/package.json results-sse/
 COPY gateway/package.json gateway/
+COPY web/package.json web/
 RUN CKJS_LINKING=dynamic npm ci --omit=dev --no-audit --no-fund
+
+# the web pages: vite is a build-time dependency only
+FROM node:${NODE_VERSION}-bookworm-slim AS web
+WORKDIR /app
+COPY . .
+RUN npm ci --ignore-scripts --no-audit --no-fund && node node_modules/vite/bin/vite.js build web
 
 FROM node:${NODE_VERSION}-bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends libssl3 zlib1g libstdc++6 ca-certificates tini \
@@ -26,6 +33,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends libssl3 zlib1g 
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY . .
+COPY --from=web /app/web/dist ./web/dist
 ENV NODE_ENV=production URNA_HOST=0.0.0.0
 USER node
 ENTRYPOINT ["/usr/bin/tini", "--", "node", "--import", "tsx"]

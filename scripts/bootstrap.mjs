@@ -3,7 +3,7 @@
 // packages, npm dependencies), then runs the launcher or the test suite. Plain JS with no
 // dependencies, because it runs before `npm install`.
 import { spawnSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -30,6 +30,7 @@ const APT = [
   ['java', 'openjdk-17-jre-headless', ['start', 'test']],
   ['kcat', 'kcat', ['start', 'test']],
   ['docker-compose', 'docker-compose', ['test']],
+  ['chromium', 'chromium', ['test']],
 ];
 
 /**
@@ -67,11 +68,31 @@ function ensureNodeModules() {
   }
 }
 
+/** Newest modification time of a file or of any file below a directory. */
+function newest(path) {
+  if (!existsSync(path)) return 0;
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return Math.max(stat.mtimeMs, ...readdirSync(path).map((name) => newest(join(path, name))));
+}
+
+/** Builds the web pages (vite) when web/dist is missing or older than its sources. */
+function ensureWebBuild() {
+  const web = join(root, 'web');
+  const built = newest(join(web, 'dist', 'index.html'));
+  const sources = Math.max(newest(join(web, 'src')), newest(join(web, 'index.html')), newest(join(web, 'admin.html')), newest(join(web, 'vite.config.ts')));
+  if (built >= sources) return;
+  say('building the web pages (vite)');
+  run(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], { cwd: web });
+}
+
 function runTests() {
   mkdirSync(join(root, '.urna'), { recursive: true });
   const report = join(root, '.urna', 'test-results.json');
   say('type-checking');
-  const typecheck = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { stdio: 'inherit', cwd: root });
+  const tsc = (project) => spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', project], { stdio: 'inherit', cwd: root }).status;
+  // services and tests (Node), then the web pages (DOM)
+  const typecheck = { status: tsc('tsconfig.json') || tsc('web/tsconfig.json') };
   const vitest = spawnSync(process.execPath, [join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--reporter=default', '--reporter=json', `--outputFile=${report}`, ...rest], { stdio: 'inherit', cwd: root });
   let passed = 0;
   let failed = 0;
@@ -93,6 +114,7 @@ function runTests() {
 try {
   ensureAptPackages();
   ensureNodeModules();
+  ensureWebBuild();
 } catch (error) {
   console.error(`urna: set-up failed: ${error.message}`);
   process.exit(1);

@@ -1,10 +1,13 @@
 import { Agent, createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Counter, type Registry } from 'prom-client';
 import { routeOf, type Upstream } from './routes.ts';
+import { staticSite } from './static-site.ts';
 
 export interface GatewayOptions {
   readonly upstreams: Readonly<Record<Upstream, string>>;
   readonly registry?: Registry;
+  /** Directory of the built web pages (web/dist), served at `/` and `/admin`. */
+  readonly webRoot?: string;
 }
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer']);
@@ -31,6 +34,7 @@ export function createGateway(options: GatewayOptions): Server {
     name: 'urna_gateway_responses_total', help: 'Responses by upstream and status', labelNames: ['upstream', 'status'],
     registers: options.registry === undefined ? [] : [options.registry],
   });
+  const site = options.webRoot === undefined ? undefined : staticSite(options.webRoot);
   return createServer((req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0] as string;
     if (path === '/metrics' && options.registry !== undefined) {
@@ -42,6 +46,7 @@ export function createGateway(options: GatewayOptions): Server {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', service: 'gateway' }));
       return;
     }
+    if (site?.(req, res, path) === true) return;
     const upstream = routeOf(req.method ?? 'GET', path);
     res.once('finish', () => requests.inc({ upstream: upstream ?? 'none', status: String(res.statusCode) }));
     if (upstream === undefined) {
@@ -61,6 +66,11 @@ export function createGateway(options: GatewayOptions): Server {
         if (String(upstreamRes.headers['content-type'] ?? '').startsWith('text/event-stream')) res.flushHeaders();
         upstreamRes.pipe(res);
         res.once('close', () => upstreamRes.destroy());
+        // an upstream that dies mid-response (a crashed results-sse under an SSE stream) must
+        // cut the client's connection too, or EventSource never learns to reconnect
+        upstreamRes.once('close', () => {
+          if (!upstreamRes.complete) res.destroy();
+        });
       },
     );
     proxied.on('error', () => sendError(res, 503, 'SERVICE_UNAVAILABLE', `${upstream} is unavailable; retry shortly`, 1));

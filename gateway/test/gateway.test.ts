@@ -58,3 +58,38 @@ describe('gateway', () => {
     expect(metrics).toMatch(/urna_gateway_responses_total\{upstream="results",status="503"\} 1/);
   });
 });
+
+describe('gateway: the web pages', () => {
+  it('serves the built pages at / and /admin with a same-origin CSP, hashed assets cached forever, nothing else', async () => {
+    const { mkdtempSync, mkdirSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const root = mkdtempSync(join(tmpdir(), 'urna-web-'));
+    mkdirSync(join(root, 'assets'));
+    writeFileSync(join(root, 'index.html'), '<!doctype html><title>voter</title>');
+    writeFileSync(join(root, 'admin.html'), '<!doctype html><title>admin</title>');
+    writeFileSync(join(root, 'assets', 'voter-abc123.js'), 'console.log(1)');
+    const server = createGateway({ upstreams: { ingest: 'http://127.0.0.1:9', results: 'http://127.0.0.1:9' }, webRoot: root }).listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const page = await fetch(`${base}/`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('voter');
+      expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
+      expect(page.headers.get('cache-control')).toBe('no-cache');
+      expect(await (await fetch(`${base}/admin`)).text()).toContain('admin');
+      const asset = await fetch(`${base}/assets/voter-abc123.js`);
+      expect(asset.headers.get('content-type')).toContain('text/javascript');
+      expect(asset.headers.get('cache-control')).toContain('immutable');
+      for (const path of ['/assets/..%2F..%2Fpackage.json', '/assets/nope.js', '/package.json']) {
+        const response = await fetch(`${base}${path}`);
+        expect(response.status, path).toBe(404);
+        expect(((await response.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
+      }
+      expect((await fetch(`${base}/`, { method: 'POST' })).status).toBe(404);
+    } finally {
+      server.close();
+    }
+  });
+});

@@ -11,6 +11,7 @@ import { ingestMetrics } from './metrics.ts';
 import { authRoutes } from './routes/auth.ts';
 import { electionRoutes } from './routes/elections.ts';
 import { voteRoutes } from './routes/votes.ts';
+import { adminRoutes } from './routes/admin.ts';
 
 export interface ElectionStore {
   create(election: Election): Promise<Election>;
@@ -24,7 +25,7 @@ export interface IngestDeps {
   readonly elections: ElectionStore;
   readonly cache: ElectionCache;
   /** Live read model: initialised on election creation, receives voters' receipts. */
-  readonly tally: Pick<LiveTally, 'initElection' | 'recordReceipts'>;
+  readonly tally: Pick<LiveTally, 'initElection' | 'setStatus' | 'recordReceipts'>;
   readonly verifier: TokenVerifier;
   /** Tells every ingest process that an election changed (cache invalidation). */
   readonly announce: (electionId: string) => Promise<void>;
@@ -55,5 +56,6 @@ export function buildIngestApp(deps: IngestDeps): FastifyInstance {
   app.register(authRoutes(deps));
   app.register(electionRoutes(deps));
   app.register(voteRoutes(deps, batcher, metrics));
+  app.register(adminRoutes(deps));
   return app;
 }

@@ -29,7 +29,8 @@ describe('elections API', () => {
     const election = created.json();
     expect(election).toMatchObject({ title: 'Song of the night', status: 'draft', options: [{ id: 'x', label: 'X' }, { id: 'y', label: 'Y' }] });
     expect((await t.app.inject({ url: `/v1/elections/${election.id}` })).json()).toMatchObject({ id: election.id, status: 'draft' });
-    expect(await t.tally.results(election.id)).toMatchObject({ counts: { x: 0, y: 0 }, total: 0, version: 0 });
+    // the read model carries the status, one version per change, so SSE watchers see it at once
+    expect(await t.tally.results(election.id)).toMatchObject({ counts: { x: 0, y: 0 }, total: 0, version: 1, status: 'draft' });
 
     const voter = t.voterToken('mallory');
     const forbidden = await t.app.inject({ method: 'POST', url: `/v1/elections/${election.id}/open`, headers: { authorization: `Bearer ${voter}` } });
@@ -39,6 +40,7 @@ describe('elections API', () => {
     expect(open.json()).toMatchObject({ status: 'open' });
     const close = await t.app.inject({ method: 'POST', url: `/v1/elections/${election.id}/close`, headers: { authorization: `Bearer ${admin}` } });
     expect(close.json()).toMatchObject({ status: 'closed' });
+    expect(await t.tally.results(election.id)).toMatchObject({ total: 0, version: 3, status: 'closed' });
     const again = await t.app.inject({ method: 'POST', url: `/v1/elections/${election.id}/open`, headers: { authorization: `Bearer ${admin}` } });
     expect(again.statusCode).toBe(409);
   });
@@ -126,11 +128,13 @@ describe('casting a vote', () => {
 });
 
 describe('dev issuer', () => {
-  it('is off unless dev mode is on', async () => {
+  it('is off unless dev mode is on, and /v1/auth/config tells browsers which sign-in to use', async () => {
+    expect((await t.app.inject({ url: '/v1/auth/config' })).json()).toEqual({ mode: 'dev', votingTokens: true });
     const prod = await buildTestIngest({ devMode: false });
     try {
       const response = await prod.app.inject({ method: 'POST', url: '/v1/dev/token', payload: { userId: 'x', role: 'admin' } });
       expect(response.statusCode).toBe(404);
+      expect((await prod.app.inject({ url: '/v1/auth/config' })).json()).toMatchObject({ mode: 'oidc' });
     } finally {
       await prod.close();
     }
@@ -141,5 +145,21 @@ describe('dev issuer', () => {
     expect(ok.statusCode).toBe(200);
     const bad = await t.app.inject({ method: 'POST', url: '/v1/dev/token', payload: { userId: 'carol', role: 'root' } });
     expect(bad.statusCode).toBe(400);
+  });
+});
+
+describe('admin: log lag', () => {
+  it('reports each projection group\'s backlog to admins only', async () => {
+    expect((await t.app.inject({ url: '/v1/admin/log' })).statusCode).toBe(401);
+    expect((await t.app.inject({ url: '/v1/admin/log', headers: { authorization: `Bearer ${t.voterToken('nosy')}` } })).statusCode).toBe(403);
+    const id = await createElection(t, { optionIds: ['a', 'b'] });
+    expect((await vote(id, t.voterToken('lagging'), { optionId: 'a' })).statusCode).toBe(202);
+    const response = await t.app.inject({ url: '/v1/admin/log', headers: { authorization: `Bearer ${await t.adminToken()}` } });
+    expect(response.statusCode).toBe(200);
+    const body = response.json() as { partitions: number; groups: Record<string, { undelivered: number; pending: number }> };
+    expect(body.partitions).toBe(4);
+    // nothing consumes this test's log: every appended vote is still ahead of both projections
+    expect(body.groups['live-tally']?.undelivered).toBeGreaterThanOrEqual(1);
+    expect(body.groups['vote-store']?.undelivered).toBe(body.groups['live-tally']?.undelivered);
   });
 });

@@ -25,6 +25,8 @@ await ensureDemoElection(stack.urls.gateway);
 const g = stack.urls.gateway;
 console.log(`
 urna is up.
+  voter page       ${g}/
+  admin console    ${g}/admin
   API (one origin) ${g}
   demo election    ${g}/v1/elections/demo
   live results     ${g}/v1/elections/demo/results/stream

@@ -1,4 +1,4 @@
-import type { LoggedVote } from '@urna/domain';
+import { PROJECTION_GROUPS, type LoggedVote } from '@urna/domain';
 import type { LiveTally } from '@urna/tally';
 import type { VoteStore } from '@urna/store';
 
@@ -12,7 +12,7 @@ export interface Projection {
   apply(records: readonly LoggedVote[]): Promise<void>;
 }
 
-export const GROUPS: Readonly<Record<ProjectionName, string>> = { live: 'live-tally', store: 'vote-store' };
+export const GROUPS: Readonly<Record<ProjectionName, string>> = PROJECTION_GROUPS;
 
 /** Redis read model: one EVALSHA per election in the batch. */
 export function liveTallyProjection(tally: LiveTally): Projection {

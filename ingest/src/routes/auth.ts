@@ -8,6 +8,12 @@ import type { IngestDeps } from '../app.ts';
 const DevTokenBody = z.strictObject({ userId: UserId, role: z.enum(['voter', 'admin']).default('voter') });
 
 export const authRoutes = (deps: IngestDeps): FastifyPluginAsync => async (app) => {
+  /**
+   * How a browser signs in: `dev` = the built-in issuer (type a name); `oidc` = the deployment's
+   * OpenID Connect provider, whose ID token is then exchanged at /v1/auth/voting-token.
+   */
+  app.get('/v1/auth/config', async () => ({ mode: deps.devIssuer === undefined ? 'oidc' : 'dev', votingTokens: deps.votingTokens !== undefined }));
+
   if (deps.devIssuer !== undefined) {
     const issuer = deps.devIssuer;
     /** Dev mode only: a stand-in identity provider. */

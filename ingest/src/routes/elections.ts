@@ -15,6 +15,7 @@ export const electionRoutes = (deps: IngestDeps): FastifyPluginAsync => async (a
     };
     await deps.elections.create(election);
     await deps.tally.initElection(election.id, election.options.map((o) => o.id));
+    await deps.tally.setStatus(election.id, election.status);
     deps.cache.put(election);
     await deps.announce(election.id);
     return reply.status(201).send(election);
@@ -33,6 +34,7 @@ export const electionRoutes = (deps: IngestDeps): FastifyPluginAsync => async (a
     app.post(`/v1/elections/:id/${action}`, admin, async (request) => {
       const id = electionIdFromPath(request.params);
       const election = await deps.elections.transition(id, action);
+      await deps.tally.setStatus(id, election.status);
       deps.cache.put(election);
       await deps.announce(id);
       return election;

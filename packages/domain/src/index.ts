@@ -4,3 +4,4 @@ export * from './ids.ts';
 export * from './vote.ts';
 export * from './dedupe.ts';
 export * from './election.ts';
+export * from './projections.ts';

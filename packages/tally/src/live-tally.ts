@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { LoggedVote, VoteReceipt } from '@urna/domain';
+import type { ElectionStatus, LoggedVote, VoteReceipt } from '@urna/domain';
 import { TallyErrors } from './errors.ts';
 import { KeyIndex, TallyKeys } from './keys.ts';
 import { LuaScript } from './lua-script.ts';
@@ -9,6 +9,8 @@ export interface ResultsSnapshot {
   readonly counts: Record<string, number>;
   readonly total: number;
   readonly version: number;
+  /** The election's status as ingest last published it, so watchers learn of a close at once. */
+  readonly status?: ElectionStatus;
 }
 
 export interface ApplySummary {
@@ -82,16 +84,30 @@ export class LiveTally {
     return summary;
   }
 
+  /**
+   * Publishes an election's status into the read model: one more version, so every SSE
+   * watcher gets a snapshot carrying it (a close shows without polling).
+   */
+  async setStatus(electionId: string, status: ElectionStatus): Promise<void> {
+    const meta = this.keys.meta(electionId);
+    const pipeline = this.redis.multi();
+    pipeline.hset(meta, 'status', status);
+    pipeline.hincrby(meta, 'version', 1);
+    const results = await this.exec(pipeline);
+    await this.exec(this.redis.pipeline().publish(this.keys.channel(electionId), String(results[1])));
+  }
+
   async results(electionId: string): Promise<ResultsSnapshot | undefined> {
     const pipeline = this.redis.pipeline();
     pipeline.hgetall(this.keys.counts(electionId));
-    pipeline.hmget(this.keys.meta(electionId), 'total', 'version');
+    pipeline.hmget(this.keys.meta(electionId), 'total', 'version', 'status');
     const [countsRaw, metaRaw] = await this.exec(pipeline);
     const meta = metaRaw as Array<string | null>;
     if (meta[1] === null || meta[1] === undefined) return undefined;
     const counts: Record<string, number> = {};
     for (const [option, n] of Object.entries(countsRaw as Record<string, string>)) counts[option] = Number(n);
-    return { electionId, counts, total: Number(meta[0] ?? 0), version: Number(meta[1]) };
+    const status = meta[2];
+    return { electionId, counts, total: Number(meta[0] ?? 0), version: Number(meta[1]), ...(isStatus(status) ? { status } : {}) };
   }
 
   /** Records receipts of accepted votes (after the log acknowledged them): one call per election. */
@@ -133,7 +149,7 @@ export class LiveTally {
     return receipts.sort((a, b) => rank(a) - rank(b));
   }
 
-  private async exec(pipeline: ReturnType<Redis['pipeline']>): Promise<unknown[]> {
+  private async exec(pipeline: ReturnType<Redis['pipeline']> | ReturnType<Redis['multi']>): Promise<unknown[]> {
     let results: Array<[Error | null, unknown]> | null;
     try {
       results = await pipeline.exec();
@@ -162,3 +178,5 @@ function parseEntry(text: string, kind: 'marker' | 'receipt'): { voteId: string;
   const [a = '', b = '', c = ''] = text.split('|');
   return kind === 'marker' ? { position: a, voteId: b, optionId: c } : { voteId: a, optionId: b, position: c };
 }
+
+const isStatus = (value: string | null | undefined): value is ElectionStatus => value === 'draft' || value === 'open' || value === 'closed';

@@ -1,0 +1,210 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { randomName } from './helpers.ts';
+import { startTestStack, type TestStack } from './stack.ts';
+import { REPO_ROOT } from '../scripts/launcher/stack.ts';
+
+/*
+ * The voter page and the admin console in Debian's Chromium (playwright-core, never a
+ * downloaded browser), against the whole stack started as `npm start` starts it. Every request
+ * a page makes is recorded: all must go to the stack's own origin (no fonts, no CDNs).
+ * Screenshots at 360 px and 1280 px go to .urna/artifacts/screenshots/.
+ */
+const SHOTS = join(REPO_ROOT, '.urna', 'artifacts', 'screenshots');
+const LAUNCH_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+let s: TestStack;
+let browser: Browser;
+const foreign: string[] = [];
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  [s, browser] = await Promise.all([startTestStack(), chromium.launch({ executablePath: '/usr/bin/chromium', args: LAUNCH_ARGS })]);
+}, 120_000);
+afterAll(async () => {
+  await browser?.close();
+  await s?.stop();
+});
+
+async function context(width = 1280): Promise<BrowserContext> {
+  const ctx = await browser.newContext({ viewport: { width, height: width < 500 ? 780 : 900 }, baseURL: s.gateway });
+  ctx.on('request', (request) => {
+    if (!request.url().startsWith(s.gateway) && !request.url().startsWith('data:')) foreign.push(request.url());
+  });
+  return ctx;
+}
+
+const shot = async (page: Page, name: string, width: number) => {
+  await page.setViewportSize({ width, height: width < 500 ? 780 : 900 });
+  await page.screenshot({ path: join(SHOTS, `${name}-${width}.png`), fullPage: true });
+};
+
+const countOf = (page: Page, optionId: string) => page.locator(`[data-option="${optionId}"] .bar-num`);
+
+describe('voter page and admin console, in Chromium', () => {
+  it('admin creates and opens an election; a voter votes, sees the receipt and "counted"; a watcher sees the bars move; a second vote never counts; closing shows to everyone', async () => {
+    const electionId = randomName('e2e');
+
+    // the admin creates and opens the election in the console
+    const admin = await (await context()).newPage();
+    await admin.goto('/admin');
+    await admin.getByLabel('Admin name').fill('ada');
+    await admin.getByRole('button', { name: 'Sign in as admin' }).click();
+    await admin.getByLabel('Title').fill('Best pet (browser test)');
+    await admin.getByLabel('Id (letters, digits, _ and -)').fill(electionId);
+    await admin.getByLabel('Options, one per line (at least two)').fill('Cats\nDogs\nParrots');
+    await admin.getByRole('button', { name: 'Create election' }).click();
+    const row = admin.locator(`tr[data-election="${electionId}"]`);
+    await expect.poll(() => row.locator('.badge').textContent()).toBe('draft');
+    await row.getByRole('button', { name: 'Open' }).click();
+    await expect.poll(() => row.locator('.badge').textContent()).toBe('open');
+    await row.getByRole('button', { name: 'Best pet (browser test)' }).click();
+
+    // a watcher (signed out) has the results open before anyone votes
+    const watcher = await (await context(360)).newPage();
+    await watcher.goto(`/?election=${electionId}`);
+    await expect.poll(() => watcher.locator('.live').textContent()).toBe('Live');
+    expect(await watcher.locator('.bar-num').allTextContents()).toEqual(['0 · 0%', '0 · 0%', '0 · 0%']);
+    await watcher.evaluate(() => ((globalThis as unknown as { notReloaded: boolean }).notReloaded = true));
+
+    // voter A signs in, votes, sees the receipt, then "counted"
+    const voterContext = await context();
+    const voter = await voterContext.newPage();
+    await voter.goto(`/?election=${electionId}`);
+    await voter.getByLabel('Your name').fill('voter-a');
+    await voter.getByRole('button', { name: 'Sign in' }).click();
+    await voter.getByLabel('Dogs').check();
+    await shot(voter, 'voter-ballot', 360);
+    await shot(voter, 'voter-ballot', 1280);
+    await voter.getByRole('button', { name: 'Cast my vote' }).click();
+    const receipt = voter.getByTestId('receipt').first();
+    await expect.poll(() => receipt.textContent()).toMatch(/^[0-9a-f-]{36}$/);
+    await expect.poll(() => voter.locator('.receipt').first().getAttribute('data-status'), { timeout: 10_000 }).toBe('counted');
+    const voteId = await receipt.textContent();
+
+    // the watcher's bars changed without a reload
+    await expect.poll(() => countOf(watcher, 'dogs').textContent(), { timeout: 10_000 }).toBe('1 · 100.0%');
+    expect(await watcher.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+    await expect.poll(() => admin.getByTestId('total').textContent()).toBe('1 vote counted');
+    await expect.poll(() => admin.getByTestId('lag-live').textContent()).toBe('0 records behind');
+    await shot(voter, 'voter-voted', 1280);
+    await shot(voter, 'voter-voted', 360);
+    await shot(watcher, 'voter-watching', 360);
+    await shot(admin, 'admin', 1280);
+    await shot(admin, 'admin', 360);
+
+    // reloading shows the vote, not the ballot
+    await voter.reload();
+    await expect.poll(() => voter.getByRole('heading', { name: 'Your vote' }).count()).toBe(1);
+    expect(await voter.getByRole('radio').count()).toBe(0);
+    expect(await voter.getByTestId('receipt').first().textContent()).toBe(voteId);
+
+    // a second vote, sent straight to the API with A's own token: accepted into the log, never counted
+    const second = await voter.evaluate(async (id) => {
+      const storage = (globalThis as unknown as { localStorage: { getItem(key: string): string | null } }).localStorage;
+      const session = JSON.parse(storage.getItem('urna.session.voter') ?? '{}') as { votingToken?: string; idToken: string };
+      const response = await fetch(`/v1/elections/${id}/votes`, {
+        method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${session.votingToken ?? session.idToken}` }, body: JSON.stringify({ optionId: 'cats' }),
+      });
+      return response.status;
+    }, electionId);
+    expect(second).toBe(202);
+    await voter.reload();
+    await expect.poll(async () => (await voter.locator('.receipt').evaluateAll((els) => els.map((e) => e.getAttribute('data-status')))).join(','), { timeout: 10_000 }).toBe('counted,rejected');
+    expect(await voter.locator('.receipt.rejected .chip').textContent()).toBe('Not counted — you had already voted');
+    expect(await countOf(watcher, 'cats').textContent()).toBe('0 · 0.0%');
+    expect(await countOf(watcher, 'dogs').textContent()).toBe('1 · 100.0%');
+
+    // closing shows "closed" to the voter and the watcher, without reloading
+    await row.getByRole('button', { name: 'Close' }).click();
+    for (const page of [voter, watcher]) {
+      await expect.poll(() => page.getByTestId('status').textContent(), { timeout: 10_000 }).toBe('Closed');
+      expect(await page.getByRole('status').filter({ hasText: 'This election is closed' }).count()).toBe(1);
+    }
+    await shot(watcher, 'voter-closed', 360);
+    await shot(watcher, 'voter-closed', 1280);
+
+    // a voter who signs in after the close gets no ballot
+    const late = await (await context(360)).newPage();
+    await late.goto(`/?election=${electionId}`);
+    await late.getByLabel('Your name').fill('voter-late');
+    await late.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => late.locator('#app').textContent()).toContain('Voting has closed');
+    expect(await late.getByRole('radio').count()).toBe(0);
+
+    expect(foreign).toEqual([]);
+  }, 120_000);
+
+  it('shows API refusals in plain words and keeps the ballot, so a retry is possible', async () => {
+    const electionId = randomName('e2e-err');
+    const token = await s.adminToken();
+    const create = await fetch(`${s.gateway}/v1/elections`, {
+      method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ id: electionId, title: 'Refusals', options: [{ id: 'a', label: 'Alpha' }, { id: 'b', label: 'Beta' }] }),
+    });
+    expect(create.status).toBe(201);
+    await fetch(`${s.gateway}/v1/elections/${electionId}/open`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    const page = await (await context(360)).newPage();
+    await page.goto(`/?election=${electionId}`);
+    await page.getByLabel('Your name').fill('voter-err');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByLabel('Alpha').check();
+
+    // the ingest answers 503 (as when the log is down): plain words, the ballot stays, the button says "Try again"
+    await page.route('**/votes', (route) => route.fulfill({ status: 503, contentType: 'application/json', headers: { 'retry-after': '1' }, body: JSON.stringify({ error: { code: 'LOG_UNAVAILABLE', message: 'the vote log is unavailable; retry shortly' } }) }));
+    await page.getByRole('button', { name: 'Cast my vote' }).click();
+    await expect.poll(() => page.getByRole('alert').filter({ hasText: 'safe to try again' }).count()).toBe(1);
+    expect(await page.getByRole('button', { name: 'Try again' }).isEnabled()).toBe(true);
+
+    // 429 from a rate limiter in front
+    await page.unroute('**/votes');
+    await page.route('**/votes', (route) => route.fulfill({ status: 429, contentType: 'application/json', body: JSON.stringify({ error: { code: 'RATE_LIMITED', message: 'slow down' } }) }));
+    await page.getByRole('button', { name: 'Try again' }).click();
+    await expect.poll(() => page.getByRole('alert').filter({ hasText: 'Too many attempts' }).count()).toBe(1);
+
+    // the retry goes through: one vote, counted
+    await page.unroute('**/votes');
+    await page.getByRole('button', { name: 'Try again' }).click();
+    await expect.poll(() => page.locator('.receipt').first().getAttribute('data-status'), { timeout: 10_000 }).toBe('counted');
+
+    // a real 409: the election closes while this voter's page cannot hear it (stream blocked)
+    const other = await (await context(360)).newPage();
+    await other.route('**/results/stream', (route) => route.abort());
+    await other.goto(`/?election=${electionId}`);
+    await other.getByLabel('Your name').fill('voter-slow');
+    await other.getByRole('button', { name: 'Sign in' }).click();
+    await other.getByLabel('Beta').check();
+    await fetch(`${s.gateway}/v1/elections/${electionId}/close`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    await other.getByRole('button', { name: 'Cast my vote' }).click();
+    await expect.poll(() => other.getByRole('alert').filter({ hasText: 'Voting is not open for this election right now.' }).count()).toBe(1);
+    expect(await other.getByTestId('status').textContent()).toBe('Closed');
+    expect(await other.getByRole('radio').count()).toBe(0);
+    await shot(page, 'voter-counted-after-retry', 360);
+    expect(foreign).toEqual([]);
+  }, 120_000);
+
+  it('resumes the live results after the stream drops (results-sse SIGKILLed and restarted), without a reload', async () => {
+    const electionId = randomName('e2e-drop');
+    const token = await s.adminToken();
+    await fetch(`${s.gateway}/v1/elections`, {
+      method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ id: electionId, title: 'Drop', options: [{ id: 'a', label: 'Alpha' }, { id: 'b', label: 'Beta' }] }),
+    });
+    await fetch(`${s.gateway}/v1/elections/${electionId}/open`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    const page = await (await context(360)).newPage();
+    await page.goto(`/?election=${electionId}`);
+    await expect.poll(() => page.locator('.live').textContent()).toBe('Live');
+
+    await s.stack.services.get('results-sse')!.kill9();
+    await expect.poll(() => page.locator('.live').textContent()).not.toBe('Live');
+    const vote = await fetch(`${s.gateway}/v1/elections/${electionId}/votes`, {
+      method: 'POST', headers: { authorization: `Bearer ${s.voterToken('voter-during-drop')}`, 'content-type': 'application/json' }, body: JSON.stringify({ optionId: 'b' }),
+    });
+    expect(vote.status).toBe(202);
+    await expect.poll(() => countOf(page, 'b').textContent(), { timeout: 20_000 }).toBe('1 · 100.0%');
+    expect(await page.locator('.live').textContent()).toBe('Live');
+    expect(foreign).toEqual([]);
+  }, 60_000);
+});

@@ -1,0 +1,154 @@
+import './style.css';
+import { api, ApiError, type Election, type Snapshot } from './api.ts';
+import { authConfig, currentSession, devSignIn, oidcSignIn, signOut, USER_ID, type Session } from './identity.ts';
+import { byId, h, mount } from './dom.ts';
+import { resultsView, type ResultsView } from './results-view.ts';
+import { optionsFromLines } from './options.ts';
+
+const app = byId('app');
+const who = byId('who');
+
+interface LogLag {
+  readonly partitions: number;
+  readonly groups: Record<string, { undelivered: number; pending: number }>;
+}
+
+function signInForm(onDone: () => void): HTMLElement {
+  const error = h('p', { class: 'error', role: 'alert' });
+  const input = h('input', { id: 'admin-name', autocomplete: 'username', required: true, spellcheck: 'false' });
+  const form = h('form', { class: 'stack card narrow' }, h('h1', {}, 'Admin sign-in'),
+    h('label', { for: 'admin-name' }, 'Admin name'),
+    h('p', { class: 'muted small' }, 'Development sign-in: issues an admin token for this name.'), input,
+    h('button', { type: 'submit' }, 'Sign in as admin'), error);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    if (!USER_ID.test(input.value.trim())) {
+      error.textContent = 'Use letters, digits or . _ - @ (no spaces).';
+      return;
+    }
+    try {
+      await devSignIn(input.value.trim(), 'admin');
+      onDone();
+    } catch (e) {
+      error.textContent = e instanceof ApiError ? e.message : String(e);
+    }
+  });
+  return form;
+}
+
+function console_(session: Session): void {
+  who.replaceChildren(`Admin ${session.userId} `, h('button', { type: 'button', class: 'link', onclick: () => { signOut('admin'); void main(); } }, 'Sign out'));
+  const token = session.idToken;
+  const list = h('tbody');
+  const detail = h('section', { class: 'card detail', 'aria-label': 'Selected election' }, h('p', { class: 'muted' }, 'Select an election to watch it live.'));
+  const notice = h('p', { class: 'error', role: 'alert' });
+  let watching: { view: ResultsView; timer: ReturnType<typeof setInterval> } | undefined;
+
+  const refresh = async () => {
+    const { elections } = await api<{ elections: Election[] }>('GET', '/v1/elections');
+    list.replaceChildren(...elections.map((e) => {
+      const act = (action: 'open' | 'close') => h('button', { type: 'button', 'data-action': action, onclick: async () => {
+        notice.textContent = '';
+        try {
+          await api('POST', `/v1/elections/${e.id}/${action}`, { token });
+        } catch (error) {
+          notice.textContent = error instanceof ApiError ? error.message : String(error);
+        }
+        await refresh();
+      } }, action === 'open' ? 'Open' : 'Close');
+      return h('tr', { 'data-election': e.id },
+        h('td', {}, h('button', { type: 'button', class: 'link', onclick: () => watch(e) }, e.title), h('div', { class: 'muted small' }, e.id)),
+        h('td', {}, h('span', { class: `badge ${e.status}` }, e.status)),
+        h('td', {}, e.status === 'draft' ? act('open') : e.status === 'open' ? act('close') : '—'));
+    }));
+  };
+
+  const watch = (election: Election) => {
+    if (watching !== undefined) {
+      watching.view.close();
+      clearInterval(watching.timer);
+    }
+    const rate = h('dd', { 'data-testid': 'rate' }, '—');
+    const lagLive = h('dd', { 'data-testid': 'lag-live' }, '—');
+    const lagStore = h('dd', { 'data-testid': 'lag-store' }, '—');
+    const samples: Array<{ at: number; total: number }> = [];
+    const view = resultsView(election, (snapshot: Snapshot) => {
+      samples.push({ at: performance.now(), total: snapshot.total });
+      while (samples.length > 2 && (samples[0]?.at ?? 0) < performance.now() - 5_000) samples.shift();
+    });
+    const tick = async () => {
+      const first = samples[0];
+      const last = samples.at(-1);
+      rate.textContent = first !== undefined && last !== undefined && last.at > first.at ? `${((last.total - first.total) / ((performance.now() - first.at) / 1000)).toFixed(1)} /s` : '0.0 /s';
+      try {
+        const lag = await api<LogLag>('GET', '/v1/admin/log', { token });
+        const behind = (group: string) => {
+          const g = lag.groups[group];
+          const n = g === undefined ? undefined : g.undelivered + g.pending;
+          return n === undefined ? '—' : `${n.toLocaleString('en')} record${n === 1 ? '' : 's'} behind`;
+        };
+        lagLive.textContent = behind('live-tally');
+        lagStore.textContent = behind('vote-store');
+      } catch (error) {
+        lagLive.textContent = lagStore.textContent = error instanceof ApiError ? error.message : 'unavailable';
+      }
+    };
+    watching = { view, timer: setInterval(() => void tick(), 1_000) };
+    void tick();
+    detail.replaceChildren(h('h2', {}, election.title),
+      h('dl', { class: 'stats' },
+        h('dt', {}, 'Counted votes per second (last 5 s)'), rate,
+        h('dt', {}, 'Live tally (Redis) lag'), lagLive,
+        h('dt', {}, 'Vote store (DynamoDB) lag'), lagStore),
+      view.element,
+      h('p', { class: 'muted small' }, 'The recount job dashboard will be linked here once the recount exists.'));
+  };
+
+  const title = h('input', { id: 'title', required: true, maxlength: 200 });
+  const id = h('input', { id: 'election-id', pattern: '[A-Za-z0-9_-]{1,64}', placeholder: 'optional' });
+  const options = h('textarea', { id: 'options', rows: 4, required: true, placeholder: 'One option per line' });
+  const createError = h('p', { class: 'error', role: 'alert' });
+  const create = h('form', { class: 'card stack' }, h('h2', {}, 'New election'),
+    h('label', { for: 'title' }, 'Title'), title,
+    h('label', { for: 'election-id' }, 'Id (letters, digits, _ and -)'), id,
+    h('label', { for: 'options' }, 'Options, one per line (at least two)'), options,
+    h('button', { type: 'submit' }, 'Create election'), createError);
+  create.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    createError.textContent = '';
+    const body = { title: title.value.trim(), options: optionsFromLines(options.value), ...(id.value.trim() === '' ? {} : { id: id.value.trim() }) };
+    if (body.options.length < 2) {
+      createError.textContent = 'Give at least two options.';
+      return;
+    }
+    try {
+      await api('POST', '/v1/elections', { token, body });
+      create.reset();
+      await refresh();
+    } catch (error) {
+      createError.textContent = error instanceof ApiError ? `${error.message} ${error.detail}` : String(error);
+    }
+  });
+
+  mount(app, h('h1', {}, 'Elections'), notice,
+    h('div', { class: 'grid' },
+      h('div', { class: 'stack' },
+        h('section', { class: 'card' }, h('table', { class: 'elections' }, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Election'), h('th', { scope: 'col' }, 'Status'), h('th', { scope: 'col' }, 'Action'))), list)),
+        create),
+      detail));
+  void refresh().catch((error: unknown) => (notice.textContent = error instanceof ApiError ? error.message : String(error)));
+}
+
+async function main(): Promise<void> {
+  const config = await authConfig().catch(() => undefined);
+  const session = currentSession('admin');
+  if (session !== undefined) return console_(session);
+  who.replaceChildren();
+  if (config?.mode === 'oidc') {
+    mount(app, h('section', { class: 'card narrow' }, h('h1', {}, 'Admin sign-in'), h('button', { type: 'button', onclick: () => oidcSignIn() }, 'Sign in with your account')));
+    return;
+  }
+  mount(app, signInForm(() => void main()));
+}
+
+void main();

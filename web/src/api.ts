@@ -1,0 +1,82 @@
+/** The v1 API at this origin, with every failure turned into words a voter can act on. */
+
+export interface Election {
+  readonly id: string;
+  readonly title: string;
+  readonly options: ReadonlyArray<{ readonly id: string; readonly label: string }>;
+  readonly status: 'draft' | 'open' | 'closed';
+}
+export interface Snapshot {
+  readonly electionId: string;
+  readonly counts: Record<string, number>;
+  readonly total: number;
+  readonly version: number;
+  readonly status?: Election['status'];
+}
+export interface Receipt {
+  readonly voteId: string;
+  readonly optionId: string;
+  readonly status: 'pending' | 'counted' | 'rejected';
+  readonly reason?: string;
+}
+
+const PLAIN: Record<string, string> = {
+  ELECTION_NOT_OPEN: 'Voting is not open for this election right now.',
+  RATE_LIMITED: 'Too many attempts in a short time. Wait a few seconds, then try again.',
+  LOG_UNAVAILABLE: 'We could not record your vote just now. Nothing was counted twice — it is safe to try again.',
+  SERVICE_UNAVAILABLE: 'The service is busy or restarting. It is safe to try again in a moment.',
+  AUTH_REQUIRED: 'Please sign in first.',
+  INVALID_TOKEN: 'Your sign-in has expired. Please sign in again.',
+  FORBIDDEN: 'Your account is not allowed to do that.',
+  UNKNOWN_OPTION: 'That choice is not on this ballot.',
+  ELECTION_NOT_FOUND: 'This election does not exist.',
+  ELECTION_EXISTS: 'An election with this id already exists.',
+  INVALID_TRANSITION: 'The election is not in a state that allows this.',
+  INVALID_BODY: 'Some of the details are not valid.',
+};
+const BY_STATUS: Record<number, string> = {
+  409: 'Voting is closed for this election.',
+  429: PLAIN.RATE_LIMITED as string,
+  503: PLAIN.SERVICE_UNAVAILABLE as string,
+};
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly detail: string,
+  ) {
+    super(PLAIN[code] ?? BY_STATUS[status] ?? (status === 0 ? 'No connection to the server. Check your network; it is safe to try again.' : `Something went wrong (${status}). Please try again.`));
+    this.name = 'ApiError';
+  }
+  /** Safe to repeat: the server either did nothing or will count the vote at most once. */
+  get retriable(): boolean {
+    return this.status === 0 || this.status === 429 || this.status >= 500;
+  }
+}
+
+export async function api<T>(method: 'GET' | 'POST', path: string, options: { token?: string; body?: unknown } = {}): Promise<T> {
+  const headers: Record<string, string> = {};
+  if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  let response: Response;
+  try {
+    response = await fetch(path, { method, headers, ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }) });
+  } catch {
+    throw new ApiError(0, 'NETWORK', 'network error');
+  }
+  const text = await response.text();
+  let json: unknown;
+  try {
+    json = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  if (!response.ok) {
+    const error = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
+    throw new ApiError(response.status, error?.code ?? 'HTTP_ERROR', error?.message ?? response.statusText);
+  }
+  return json as T;
+}
+
+export const percent = (n: number, total: number): string => (total === 0 ? '0%' : `${((100 * n) / total).toFixed(1)}%`);
