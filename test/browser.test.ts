@@ -197,14 +197,22 @@ describe('voter page and admin console, in Chromium', () => {
     await page.goto(`/?election=${electionId}`);
     await expect.poll(() => page.locator('.live').textContent()).toBe('Live');
 
+    // the first reconnect gets the gateway's 503 (as while results-sse is still down), after
+    // which EventSource gives up for good: the page must open a new stream itself
+    let refused = 0;
+    await page.route('**/results/stream', (route) => {
+      if (refused++ > 0) return route.continue();
+      return route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ error: { code: 'SERVICE_UNAVAILABLE', message: 'results is unavailable' } }) });
+    });
     await s.stack.services.get('results-sse')!.kill9();
-    await expect.poll(() => page.locator('.live').textContent()).not.toBe('Live');
+    await expect.poll(() => page.locator('.live').textContent()).toBe('Reconnecting…');
     const vote = await fetch(`${s.gateway}/v1/elections/${electionId}/votes`, {
       method: 'POST', headers: { authorization: `Bearer ${s.voterToken('voter-during-drop')}`, 'content-type': 'application/json' }, body: JSON.stringify({ optionId: 'b' }),
     });
     expect(vote.status).toBe(202);
     await expect.poll(() => countOf(page, 'b').textContent(), { timeout: 20_000 }).toBe('1 · 100.0%');
     expect(await page.locator('.live').textContent()).toBe('Live');
+    expect(refused).toBeGreaterThanOrEqual(2);
     expect(foreign).toEqual([]);
   }, 60_000);
 });

@@ -45,16 +45,41 @@ export function resultsView(election: Election, onSnapshot: (snapshot: Snapshot)
     onSnapshot(snapshot);
   };
 
-  const source = new EventSource(`/v1/elections/${encodeURIComponent(election.id)}/results/stream`);
   const setLive = (state: 'live' | 'connecting', text: string) => {
     live.className = `live ${state}`;
     live.textContent = text;
   };
-  source.addEventListener('open', () => setLive('live', 'Live'));
-  source.addEventListener('error', () => setLive('connecting', source.readyState === EventSource.CLOSED ? 'Disconnected' : 'Reconnecting…'));
-  source.addEventListener('results', (event) => {
-    setLive('live', 'Live');
-    render(JSON.parse((event as MessageEvent<string>).data) as Snapshot);
-  });
-  return { element, close: () => source.close() };
+  // EventSource retries a dropped stream by itself, but gives up for good when a retry gets an
+  // error response (the gateway's 503 while results-sse restarts). Then a new one is opened
+  // after a jittered back-off, so millions of pages do not come back in the same second.
+  let source: EventSource | undefined;
+  let failures = 0;
+  let closed = false;
+  let retry: ReturnType<typeof setTimeout> | undefined;
+  const connect = () => {
+    source = new EventSource(`/v1/elections/${encodeURIComponent(election.id)}/results/stream`);
+    const current = source;
+    current.addEventListener('open', () => setLive('live', 'Live'));
+    current.addEventListener('results', (event) => {
+      failures = 0;
+      setLive('live', 'Live');
+      render(JSON.parse((event as MessageEvent<string>).data) as Snapshot);
+    });
+    current.addEventListener('error', () => {
+      setLive('connecting', 'Reconnecting…');
+      if (current.readyState !== EventSource.CLOSED || closed) return;
+      failures++;
+      const delay = Math.min(15_000, 1_000 * 2 ** Math.min(failures - 1, 4)) * (0.5 + Math.random());
+      retry = setTimeout(connect, delay);
+    });
+  };
+  connect();
+  return {
+    element,
+    close: () => {
+      closed = true;
+      clearTimeout(retry);
+      source?.close();
+    },
+  };
 }
