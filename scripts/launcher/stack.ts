@@ -19,6 +19,8 @@ export interface StackOptions {
   readonly logs: 'console' | 'files';
   /** Extra environment for every service (e.g. URNA_LOG_PREFIX for isolation in tests). */
   readonly env?: Readonly<Record<string, string>>;
+  /** Extra `node` flags per service name (benchmarks: `--cpu-prof`). */
+  readonly nodeArgs?: Readonly<Record<string, readonly string[]>>;
 }
 
 export const DEFAULT_PORTS = { gateway: 8080, ingest: 8081, results: 8082, workerLive: 8083, workerStore: 8084, redis: 6380, dynamo: 8000 } as const;
@@ -65,7 +67,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const services = new Map<string, SupervisedService>();
   for (const spec of specs) {
     const sink: LogSink = options.logs === 'console' ? { kind: 'console' } : { kind: 'file', path: join(options.dataDir, 'logs', `${spec.name}.log`) };
-    const service = new SupervisedService(spec, REPO_ROOT, sink);
+    const nodeArgs = options.nodeArgs?.[spec.name];
+    const service = new SupervisedService(nodeArgs === undefined ? spec : { ...spec, nodeArgs }, REPO_ROOT, sink);
     services.set(spec.name, service);
     service.start();
   }

@@ -9,6 +9,8 @@ export interface ServiceSpec {
   readonly env: Readonly<Record<string, string>>;
   /** Where the service answers GET /healthz. */
   readonly healthUrl: string;
+  /** Extra `node` flags (e.g. `--cpu-prof`, which NODE_OPTIONS does not accept). */
+  readonly nodeArgs?: readonly string[];
 }
 
 export type LogSink = { kind: 'console' } | { kind: 'file'; path: string };
@@ -38,7 +40,7 @@ export class SupervisedService {
 
   start(): void {
     this.startedAt = Date.now();
-    const child = spawn(process.execPath, ['--import', 'tsx', this.spec.entry], {
+    const child = spawn(process.execPath, [...(this.spec.nodeArgs ?? []), '--import', 'tsx', this.spec.entry], {
       cwd: this.cwd, env: { ...process.env, ...this.spec.env }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;

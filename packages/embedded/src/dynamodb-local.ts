@@ -39,6 +39,10 @@ export class DynamoDbLocal {
     return `http://127.0.0.1:${this.port}`;
   }
 
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   private async launch(): Promise<void> {
     const { jar, libDir } = bundledJar();
     const args = [`-Djava.library.path=${libDir}`, '-Xmx1g', '-jar', jar, '-port', String(this.port), '-sharedDb'];
