@@ -46,21 +46,43 @@ export class RedisStreamsConsumer {
     await this.loop;
   }
 
+  /**
+   * While the handler applies a batch, the next one is already being read (prefetch), so Redis
+   * and this process work at the same time. Prefetched records sit in this member's pending
+   * list like any delivered record: after a failure or a stop they are read again first
+   * (redelivery, never loss). No prefetch while re-reading its own pending entries, which
+   * would hand out the batch in hand a second time.
+   */
   private async run(): Promise<void> {
+    type Batch = Array<{ record: LoggedVote; id: string }>;
+    let batch: Batch = [];
+    let prefetch: Promise<Batch> | undefined;
     while (!this.stopping) {
       try {
-        const batch = await this.nextBatch();
-        if (batch.length === 0) continue;
+        if (batch.length === 0) {
+          batch = await (prefetch ?? this.nextBatch());
+          prefetch = undefined;
+          continue;
+        }
+        if (!this.readPending) {
+          prefetch = this.nextBatch();
+          prefetch.catch(() => undefined); // awaited (and its error handled) on the next turn
+        }
         await this.handler(batch.map((b) => b.record));
         await this.ack(batch);
+        batch = [];
         this.failures = 0;
       } catch (error) {
+        batch = [];
+        await prefetch?.catch(() => undefined);
+        prefetch = undefined;
         this.options.onError?.(error);
         this.readPending = true; // redeliver what we hold
         this.failures++;
         await sleep(Math.min(5_000, 100 * 2 ** Math.min(this.failures, 6)));
       }
     }
+    await prefetch?.catch(() => undefined);
   }
 
   private async nextBatch(): Promise<Array<{ record: LoggedVote; id: string }>> {
