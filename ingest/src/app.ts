@@ -36,6 +36,7 @@ export interface IngestDeps {
   readonly logger?: boolean | object;
   readonly bodyLimit?: number;
   readonly maxAppendBatch?: number;
+  readonly appendLingerMs?: number;
 }
 
 /** The command side of urna: elections admin and vote intake. */
@@ -51,6 +52,7 @@ export function buildIngestApp(deps: IngestDeps): FastifyInstance {
       metrics.appendSeconds.observe(seconds);
     },
     maxBatch: deps.maxAppendBatch ?? 1_000,
+    lingerMs: deps.appendLingerMs ?? 0,
   });
   app.addHook('onClose', async () => batcher.drain());
   app.register(authRoutes(deps));

@@ -9,6 +9,12 @@ export interface AppendBatcherOptions {
   readonly onFlush?: (size: number, seconds: number) => void;
   /** Flush as soon as this many votes wait. */
   readonly maxBatch?: number;
+  /**
+   * How long the first vote of a batch waits for company before the flush (like Kafka's
+   * linger.ms). 0 = the end of the current event-loop turn. A few milliseconds make batches
+   * larger at moderate load, and so fewer log calls per vote.
+   */
+  readonly lingerMs?: number;
 }
 
 interface Waiter {
@@ -28,9 +34,11 @@ export class AppendBatcher {
   private scheduled = false;
   private inFlight = new Set<Promise<void>>();
   private readonly maxBatch: number;
+  private readonly lingerMs: number;
 
   constructor(private readonly options: AppendBatcherOptions) {
     this.maxBatch = options.maxBatch ?? 1_000;
+    this.lingerMs = options.lingerMs ?? 0;
   }
 
   append(vote: Vote): Promise<LoggedVote> {
@@ -39,7 +47,8 @@ export class AppendBatcher {
       if (this.waiting.length >= this.maxBatch) this.flush();
       else if (!this.scheduled) {
         this.scheduled = true;
-        setImmediate(() => this.flush());
+        if (this.lingerMs > 0) setTimeout(() => this.flush(), this.lingerMs);
+        else setImmediate(() => this.flush());
       }
     });
   }

@@ -25,6 +25,7 @@ const app = buildIngestApp({
   logger: { level: config.URNA_LOG_LEVEL },
   bodyLimit: config.URNA_BODY_LIMIT,
   maxAppendBatch: config.URNA_APPEND_MAX_BATCH,
+  appendLingerMs: config.URNA_APPEND_LINGER_MS,
   ...(config.URNA_VOTING_TOKEN_SECRET === undefined ? {} : { votingTokens: { secret: config.URNA_VOTING_TOKEN_SECRET, ttlSeconds: config.URNA_VOTING_TOKEN_TTL } }),
   ...(config.URNA_DEV_MODE && config.URNA_DEV_ISSUER_KEY !== undefined ? { devIssuer: await DevIssuer.fromJwk(config.URNA_DEV_ISSUER_KEY) } : {}),
 });
