@@ -2,7 +2,7 @@
 // redis-server, DynamoDB Local in file mode, every service its own process) on free ports,
 // then measures (1) accepted votes/s and latency under a closed loop, (2) how long each
 // projection takes to drain that burst, (3) end-to-end latency 202 → SSE at a steady rate.
-// Loopback only; bounded in count and time. Usage: npm run bench [-- --votes 20000 --concurrency 64 --rate 500]
+// Loopback only; bounded in count and time. Usage: npm run bench:smoke [-- --votes 20000 --concurrency 64 --rate 500]
 // `--log kafka` runs the stack on the Kafka log over librdkafka's in-memory mock cluster (4 partitions).
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -16,6 +16,7 @@ import { KafkaLog, RedisStreamsLog, type VoteLog } from '@urna/log';
 import { GROUPS } from '../../tally-worker/src/projections.ts';
 import { REPO_ROOT, startStack } from '../launcher/stack.ts';
 import { cpuSeconds, fmt, percentile } from './measure.ts';
+import { endToEnd } from './bench/end-to-end.ts';
 
 const { values: args } = parseArgs({ options: {
   votes: { type: 'string', default: '20000' }, concurrency: { type: 'string', default: '64' },
@@ -94,35 +95,7 @@ await Promise.all(Object.values(GROUPS).map(async (group) => {
 
 // 3. steady rate: end-to-end 202 → first SSE snapshot whose total includes the vote
 await election('steady');
-const sse = await pool.request({ method: 'GET', path: '/v1/elections/steady/results/stream' });
-const snapshots: Array<{ at: number; total: number }> = [];
-let buffer = '';
-sse.body.on('data', (chunk: Buffer) => {
-  buffer += chunk.toString('utf8');
-  let end: number;
-  while ((end = buffer.indexOf('\n\n')) >= 0) {
-    const data = buffer.slice(0, end).split('\n').find((l) => l.startsWith('data: '));
-    buffer = buffer.slice(end + 2);
-    if (data !== undefined) snapshots.push({ at: performance.now(), total: (JSON.parse(data.slice(6)) as { total: number }).total });
-  }
-});
-const acks: number[] = [];
-const steadyStatuses = new Map<number, number>();
-const total = RATE * SECONDS;
-const s0 = performance.now();
-await Promise.all(Array.from({ length: total }, async (_, i) => {
-  const due = s0 + (i * 1000) / RATE;
-  await new Promise((r) => setTimeout(r, Math.max(0, due - performance.now())));
-  const { status } = await vote('steady', `steady-${i}`, i);
-  steadyStatuses.set(status, (steadyStatuses.get(status) ?? 0) + 1);
-  if (status === 202) acks.push(performance.now());
-}));
-const deadline = performance.now() + 10_000;
-while ((snapshots.at(-1)?.total ?? 0) < acks.length && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-acks.sort((a, b) => a - b);
-// the k-th acknowledged vote is visible once a snapshot's total reaches k (votes are distinct users)
-const e2e = acks.map((at, k) => (snapshots.find((snap) => snap.total >= k + 1)?.at ?? Number.NaN) - at).filter(Number.isFinite);
-sse.body.destroy();
+const steady = await endToEnd(stack.urls.gateway, 'steady', RATE, SECONDS, (userId) => mintVotingToken({ userId, role: 'voter' }, secret, 600));
 
 const result = {
   date: new Date().toISOString(), machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}`,
@@ -134,7 +107,7 @@ const result = {
     ingestCpuSeconds: ingestCpu, acceptedPerIngestCpuSecond: accepted / ingestCpu,
   },
   drainSecondsFromBurstStart: drainSeconds,
-  steady: { rate: RATE, seconds: SECONDS, statuses: Object.fromEntries(steadyStatuses), e2eMs: { p50: percentile(e2e, 50), p99: percentile(e2e, 99), samples: e2e.length } },
+  steady: { rate: RATE, seconds: SECONDS, statuses: steady.statuses, e2eMs: { p50: steady.p50, p99: steady.p99, samples: steady.samples } },
 };
 
 console.log(`
@@ -143,7 +116,7 @@ burst   ${VOTES} votes, ${CONCURRENCY} in flight: ${fmt(result.burst.acceptedPer
         latency ms p50 ${fmt(result.burst.latencyMs.p50)} p95 ${fmt(result.burst.latencyMs.p95)} p99 ${fmt(result.burst.latencyMs.p99)} max ${fmt(result.burst.latencyMs.max)}
         ingest process: ${fmt(ingestCpu, 2)} CPU-s → ${fmt(result.burst.acceptedPerIngestCpuSecond, 0)} accepted votes per ingest CPU-second
 drain   live tally done ${fmt(drainSeconds[GROUPS.live] ?? NaN, 2)} s, vote store (DynamoDB Local, file) done ${fmt(drainSeconds[GROUPS.store] ?? NaN, 2)} s after the burst started
-steady  ${RATE} votes/s for ${SECONDS} s: e2e 202 → SSE ms p50 ${fmt(result.steady.e2eMs.p50)} p99 ${fmt(result.steady.e2eMs.p99)} (${e2e.length} samples); statuses ${JSON.stringify(result.steady.statuses)}
+steady  ${RATE} votes/s for ${SECONDS} s: e2e 202 → SSE ms p50 ${fmt(result.steady.e2eMs.p50)} p99 ${fmt(result.steady.e2eMs.p99)} (${steady.samples} samples); statuses ${JSON.stringify(result.steady.statuses)}
 `);
 const outDir = join(REPO_ROOT, '.urna', 'bench');
 mkdirSync(outDir, { recursive: true });
