@@ -18,8 +18,9 @@ if (process.env.URNA_LOG === 'kafka' && process.env.URNA_KAFKA_BROKERS === undef
   console.warn('urna: URNA_LOG=kafka without URNA_KAFKA_BROKERS: using librdkafka\'s IN-MEMORY mock cluster; votes do not survive a restart');
 }
 const stack = await startStack({ dataDir, ports: 'default', logs: 'console', env });
-const logLine = stack.env.URNA_LOG === 'kafka' || process.env.URNA_LOG === 'kafka'
-  ? `Kafka ${env.URNA_KAFKA_BROKERS ?? process.env.URNA_KAFKA_BROKERS} topic ${env.URNA_KAFKA_TOPIC ?? process.env.URNA_KAFKA_TOPIC ?? 'urna.votes'}${kafkaMock ? ' (in-memory mock)' : ''}`
+const kafka = { ...process.env, ...env };
+const logLine = kafka.URNA_LOG === 'kafka'
+  ? `Kafka ${kafka.URNA_KAFKA_BROKERS} topic ${kafka.URNA_KAFKA_TOPIC ?? 'urna.votes'}${kafkaMock ? ' (in-memory mock)' : ''}`
   : `Redis Streams on ${stack.urls.redis}`;
 await ensureDemoElection(stack.urls.gateway);
 const g = stack.urls.gateway;

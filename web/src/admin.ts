@@ -1,7 +1,8 @@
 import './style.css';
 import { api, ApiError, type Election, type Snapshot } from './api.ts';
-import { authConfig, currentSession, devSignIn, oidcSignIn, signOut, USER_ID, type Session } from './identity.ts';
+import { authConfig, currentSession, devSignIn, oidcSignIn, signOut, type Session } from './identity.ts';
 import { byId, h, mount } from './dom.ts';
+import { USER_ID } from './ids.ts';
 import { resultsView, type ResultsView } from './results-view.ts';
 import { optionsFromLines } from './options.ts';
 

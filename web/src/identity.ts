@@ -20,7 +20,6 @@ export interface AuthConfig {
 }
 
 const KEY = 'urna.session';
-export const USER_ID = /^[A-Za-z0-9._:@|+=-]{1,128}$/;
 
 export const authConfig = (): Promise<AuthConfig> => api<AuthConfig>('GET', '/v1/auth/config');
 

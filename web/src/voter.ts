@@ -1,7 +1,8 @@
 import './style.css';
 import { api, ApiError, type Election, type Receipt, type Snapshot } from './api.ts';
-import { authConfig, currentSession, devSignIn, oidcSignIn, signOut, USER_ID, votingToken, type AuthConfig, type Session } from './identity.ts';
+import { authConfig, currentSession, devSignIn, oidcSignIn, signOut, votingToken, type AuthConfig, type Session } from './identity.ts';
 import { byId, h, mount } from './dom.ts';
+import { USER_ID } from './ids.ts';
 import { resultsView } from './results-view.ts';
 
 const app = byId('app');

@@ -49,9 +49,10 @@ export class RedisStreamsConsumer {
   /**
    * While the handler applies a batch, the next one is already being read (prefetch), so Redis
    * and this process work at the same time. Prefetched records sit in this member's pending
-   * list like any delivered record: after a failure or a stop they are read again first
-   * (redelivery, never loss). No prefetch while re-reading its own pending entries, which
-   * would hand out the batch in hand a second time.
+   * list like any delivered record: after a failure they are read again first (redelivery,
+   * never loss), and a stop applies and acknowledges them before returning, so a clean stop
+   * leaves nothing of its own pending. No prefetch while re-reading its own pending entries,
+   * which would hand out the batch in hand a second time.
    */
   private async run(): Promise<void> {
     type Batch = Array<{ record: LoggedVote; id: string }>;
@@ -82,7 +83,14 @@ export class RedisStreamsConsumer {
         await sleep(Math.min(5_000, 100 * 2 ** Math.min(this.failures, 6)));
       }
     }
-    await prefetch?.catch(() => undefined);
+    const rest = [...batch, ...((await prefetch?.catch(() => undefined)) ?? [])];
+    if (rest.length === 0) return;
+    try {
+      await this.handler(rest.map((b) => b.record));
+      await this.ack(rest);
+    } catch (error) {
+      this.options.onError?.(error); // left pending: read again first on restart, or taken over
+    }
   }
 
   private async nextBatch(): Promise<Array<{ record: LoggedVote; id: string }>> {

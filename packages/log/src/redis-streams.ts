@@ -90,6 +90,14 @@ export class RedisStreamsLog implements VoteLog {
   }
 
   async backlog(group: string): Promise<GroupBacklog> {
+    try {
+      return await this.readBacklog(group);
+    } catch (error) {
+      throw LogErrors.unavailable(error);
+    }
+  }
+
+  private async readBacklog(group: string): Promise<GroupBacklog> {
     let undelivered = 0;
     let pending = 0;
     for (let p = 0; p < this.partitions; p++) {

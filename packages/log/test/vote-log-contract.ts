@@ -84,6 +84,22 @@ export function describeVoteLogContract(adapter: string, open: (partitions: numb
       expect(again.seen.map((r) => r.vote.userId)).toEqual(['late']);
     });
 
+    it('a clean stop applies and acknowledges every record it read: nothing of its own stays pending', async () => {
+      const { log } = await setup(2);
+      await log.append(Array.from({ length: 300 }, (_, i) => vote(`u${i}`)));
+      const group = randomName('g');
+      const seen: LoggedVote[] = [];
+      const running = await log.consume({ group, consumer: 'c1', blockMs: 100, batchSize: 10 }, async (records) => {
+        await new Promise((r) => setTimeout(r, 20)); // a slow projection, so reads run ahead of it
+        seen.push(...records);
+      });
+      await eventually('some batches applied', async () => (seen.length >= 50 ? true : undefined));
+      await running.stop();
+      const backlog = await log.backlog(group);
+      expect(backlog.pending).toBe(0);
+      expect(backlog.undelivered + new Set(seen.map((r) => r.vote.voteId)).size).toBe(300);
+    });
+
     it('a failed batch is delivered again (at-least-once), then acknowledged', async () => {
       const { log } = await setup(2);
       const appended = await log.append(Array.from({ length: 10 }, (_, i) => vote(`u${i}`)));
