@@ -27,6 +27,13 @@ WORKDIR /app
 COPY . .
 RUN npm ci --ignore-scripts --no-audit --no-fund && node node_modules/vite/bin/vite.js build web
 
+# the edge (docker-compose target `edge`): nginx, urna's template (the image's envsubst renders
+# it at start into conf.d) and the built pages
+FROM nginx:1.27-bookworm AS edge
+RUN rm -f /etc/nginx/conf.d/default.conf
+COPY edge/urna.conf.template /etc/nginx/templates/urna.conf.template
+COPY --from=web /app/web/dist /usr/share/urna/web
+
 FROM node:${NODE_VERSION}-bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends libssl3 zlib1g libstdc++6 ca-certificates tini \
  && rm -rf /var/lib/apt/lists/*

@@ -12,7 +12,7 @@ const [mode = 'start', ...rest] = process.argv.slice(2);
 const say = (message) => console.log(`urna: ${message}`);
 
 function has(binary) {
-  return spawnSync('sh', ['-c', `command -v ${binary}`], { stdio: 'ignore' }).status === 0;
+  return spawnSync('sh', ['-c', `command -v ${binary} || test -x /usr/sbin/${binary}`], { stdio: 'ignore' }).status === 0;
 }
 
 function run(command, args, options = {}) {
@@ -31,6 +31,8 @@ const APT = [
   ['kcat', 'kcat', ['start', 'test']],
   ['docker-compose', 'docker-compose', ['test']],
   ['chromium', 'chromium', ['test']],
+  // the edge (one origin at :8080); Debian puts it in /usr/sbin, often off a user's PATH
+  ['nginx', 'nginx-light', ['start', 'test']],
 ];
 
 /**

@@ -10,7 +10,7 @@ import { checkLogConfig, loadConfig, sharedConfigShape } from '@urna/service-kit
 import { IngestConfig } from '../ingest/src/config.ts';
 import { WorkerConfig } from '../tally-worker/src/config.ts';
 import { ResultsConfig } from '../results-sse/src/config.ts';
-import { GatewayConfig } from '../gateway/src/config.ts';
+import { EdgeConfig, renderTemplate } from '../edge/src/edge.ts';
 import { REPO_ROOT } from '../scripts/launcher/stack.ts';
 
 /*
@@ -57,7 +57,7 @@ describe('docker-compose.redpanda.yml', () => {
 
   it('has every service of the design: 3 Redpanda brokers, console, Redis, DynamoDB, the admin jobs and every urna service', () => {
     expect(Object.keys(services).sort()).toEqual([
-      'console', 'create-tables', 'create-topics', 'dynamodb', 'gateway', 'ingest', 'redis',
+      'console', 'create-tables', 'create-topics', 'dynamodb', 'edge', 'ingest', 'redis',
       'redpanda-0', 'redpanda-1', 'redpanda-2', 'results-sse', 'tally-live', 'tally-store',
     ]);
   });
@@ -67,7 +67,6 @@ describe('docker-compose.redpanda.yml', () => {
     'tally-live': { schema: WorkerConfig, entry: 'tally-worker/src/main.ts', portKey: 'URNA_WORKER_PORT' },
     'tally-store': { schema: WorkerConfig, entry: 'tally-worker/src/main.ts', portKey: 'URNA_WORKER_PORT' },
     'results-sse': { schema: ResultsConfig, entry: 'results-sse/src/main.ts', portKey: 'URNA_RESULTS_PORT' },
-    gateway: { schema: GatewayConfig, entry: 'gateway/src/main.ts', portKey: 'URNA_GATEWAY_PORT' },
   };
 
   it.each(Object.keys(urna))('%s: runs its entry point with env keys its config schema reads and accepts', (name) => {
@@ -90,11 +89,26 @@ describe('docker-compose.redpanda.yml', () => {
     expect(Object.keys(envOf('create-tables')).every((key) => key in sharedConfigShape)).toBe(true);
   });
 
-  it('wires hosts and ports consistently: gateway → ingest/results-sse, Redis, DynamoDB, the brokers', () => {
-    const gateway = envOf('gateway');
-    expect(gateway.URNA_INGEST_URL).toBe(`http://ingest:${envOf('ingest').URNA_INGEST_PORT}`);
-    expect(gateway.URNA_RESULTS_URL).toBe(`http://results-sse:${envOf('results-sse').URNA_RESULTS_PORT}`);
-    expect(services.gateway?.ports?.map((p) => `${p.published}:${p.target}`)).toEqual([`8080:${gateway.URNA_GATEWAY_PORT}`]);
+  it('the edge is nginx with the repo\'s template, every placeholder set, values the launcher would accept too', () => {
+    const edge = envOf('edge');
+    const template = readFileSync(join(REPO_ROOT, 'edge', 'urna.conf.template'), 'utf8');
+    const placeholders = new Set([...template.matchAll(/\$\{(URNA_EDGE_[A-Z0-9_]+)\}/g)].map((m) => m[1] as string));
+    const dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');
+    expect(dockerfile).toMatch(/FROM nginx:[\d.]+-bookworm AS edge/);
+    expect(dockerfile).toContain('COPY edge/urna.conf.template /etc/nginx/templates/urna.conf.template');
+    expect(services.edge?.build).toMatchObject({ target: 'edge' });
+    expect(edge.NGINX_ENVSUBST_FILTER).toBe('^URNA_EDGE_');
+    expect(Object.keys(edge).filter((k) => k.startsWith('URNA_EDGE_')).sort()).toEqual([...placeholders].sort());
+    loadConfig(EdgeConfig, edge);
+    expect(() => renderTemplate(template, edge)).not.toThrow();
+    expect(services.edge?.healthcheck?.test.join(' ')).toContain(`http://127.0.0.1:${edge.URNA_EDGE_LISTEN}/healthz`);
+  });
+
+  it('wires hosts and ports consistently: edge → ingest/results-sse, Redis, DynamoDB, the brokers', () => {
+    const edge = envOf('edge');
+    expect(edge.URNA_EDGE_INGEST).toBe(`ingest:${envOf('ingest').URNA_INGEST_PORT}`);
+    expect(edge.URNA_EDGE_RESULTS).toBe(`results-sse:${envOf('results-sse').URNA_RESULTS_PORT}`);
+    expect(services.edge?.ports?.map((p) => `${p.published}:${p.target}`)).toEqual([`8080:${edge.URNA_EDGE_LISTEN}`]);
     for (const name of ['ingest', 'tally-live', 'tally-store', 'results-sse']) {
       expect(envOf(name).URNA_REDIS_URL).toBe(`redis://redis:6379`);
       expect(envOf(name).URNA_DYNAMODB_ENDPOINT).toBe('http://dynamodb:8000');
@@ -139,6 +153,6 @@ describe('docker-compose.redpanda.yml', () => {
     const major = Number(/ARG NODE_VERSION=(\d+)/.exec(dockerfile)?.[1]);
     expect(major % 2 === 0 && major >= 22).toBe(true);
     expect(dockerfile).toContain('CKJS_LINKING=dynamic npm ci');
-    for (const name of [...Object.keys(urna), 'create-tables']) expect(services[name]?.build).toBeDefined();
+    for (const name of [...Object.keys(urna), 'create-tables', 'edge']) expect(services[name]?.build).toBeDefined();
   });
 });

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { KafkaMockCluster } from '@urna/embedded';
 import { ensureDemoElection } from './demo.ts';
-import { REPO_ROOT, startStack } from './stack.ts';
+import { DEFAULT_PORTS, PORT_SETTINGS, PortTakenError, REPO_ROOT, startStack } from './stack.ts';
 
 const dataDir = process.env.URNA_DATA_DIR ?? join(REPO_ROOT, '.urna');
 console.log(`urna: starting the embedded stack (data in ${dataDir})`);
@@ -17,7 +17,19 @@ if (process.env.URNA_LOG === 'kafka' && process.env.URNA_KAFKA_BROKERS === undef
   Object.assign(env, { URNA_KAFKA_BROKERS: kafkaMock.bootstrapServers, URNA_KAFKA_TOPIC: topic, URNA_LOG_PARTITIONS: '4' });
   console.warn('urna: URNA_LOG=kafka without URNA_KAFKA_BROKERS: using librdkafka\'s IN-MEMORY mock cluster; votes do not survive a restart');
 }
-const stack = await startStack({ dataDir, ports: 'default', logs: 'console', env });
+const portOverrides = Object.fromEntries(Object.entries(PORT_SETTINGS).filter(([, key]) => process.env[key] !== undefined).map(([name, key]) => [name, Number(process.env[key])]));
+for (const [name, value] of Object.entries(portOverrides)) {
+  if (!Number.isInteger(value) || value < 1 || value > 65_535) {
+    console.error(`urna: ${PORT_SETTINGS[name as keyof typeof DEFAULT_PORTS]}: expected a port number`);
+    process.exit(1);
+  }
+}
+const stack = await startStack({ dataDir, ports: 'default', logs: 'console', env, portOverrides }).catch(async (error: unknown) => {
+  await kafkaMock?.stop();
+  // a taken port (or a bad edge setting) is one line, not a restart loop and a stack trace
+  console.error(`urna: ${error instanceof Error && (error instanceof PortTakenError || error.message.startsWith('edge')) ? error.message : String(error)}`);
+  process.exit(1);
+});
 const kafka = { ...process.env, ...env };
 const logLine = kafka.URNA_LOG === 'kafka'
   ? `Kafka ${kafka.URNA_KAFKA_BROKERS} topic ${kafka.URNA_KAFKA_TOPIC ?? 'urna.votes'}${kafkaMock ? ' (in-memory mock)' : ''}`
@@ -31,7 +43,7 @@ urna is up.
   API (one origin) ${g}
   demo election    ${g}/v1/elections/demo
   live results     ${g}/v1/elections/demo/results/stream
-  metrics          ${stack.urls.ingest}/metrics  ${stack.urls.results}/metrics  http://127.0.0.1:8083/metrics  http://127.0.0.1:8084/metrics
+  metrics          ${stack.urls.ingest}/metrics  ${stack.urls.results}/metrics  (the services' own ports; never through the origin)
   redis            ${stack.urls.redis}   DynamoDB Local ${stack.urls.dynamo}
   vote log         ${logLine}
 

@@ -1,6 +1,8 @@
 import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { DynamoDbLocal, freePort, RedisServer } from '@urna/embedded';
+import { prepareEdge, readEdgeConfig } from '../../edge/src/edge.ts';
 import { createDynamoClient, ensureTables, tableNames } from '@urna/store';
 import { loadOrCreateSecrets } from './secrets.ts';
 import { SupervisedService, type LogSink } from './supervisor.ts';
@@ -21,9 +23,24 @@ export interface StackOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Extra `node` flags per service name (benchmarks: `--cpu-prof`). */
   readonly nodeArgs?: Readonly<Record<string, readonly string[]>>;
+  /** Overrides of DEFAULT_PORTS (npm start reads them from PORT_SETTINGS' env keys). */
+  readonly portOverrides?: Partial<Record<keyof typeof DEFAULT_PORTS, number>>;
 }
 
 export const DEFAULT_PORTS = { gateway: 8080, ingest: 8081, results: 8082, workerLive: 8083, workerStore: 8084, redis: 6380, dynamo: 8000 } as const;
+/** The setting that moves each fixed port of `npm start`. */
+export const PORT_SETTINGS: Readonly<Record<keyof typeof DEFAULT_PORTS, string>> = {
+  gateway: 'URNA_EDGE_PORT', ingest: 'URNA_INGEST_PORT', results: 'URNA_RESULTS_PORT', workerLive: 'URNA_TALLY_LIVE_PORT',
+  workerStore: 'URNA_TALLY_STORE_PORT', redis: 'URNA_EMBEDDED_REDIS_PORT', dynamo: 'URNA_EMBEDDED_DYNAMODB_PORT',
+};
+
+/** A fixed port is taken: one line naming the port and the setting that moves it. */
+export class PortTakenError extends Error {
+  constructor(readonly port: number, readonly setting: string) {
+    super(`port ${port} is already in use; stop what holds it or set ${setting} to another port`);
+    this.name = 'PortTakenError';
+  }
+}
 
 export interface Stack {
   readonly urls: { readonly gateway: string; readonly ingest: string; readonly results: string; readonly redis: string; readonly dynamo: string };
@@ -33,10 +50,24 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer().once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
 /** Starts infrastructure (unless given) and every service as its own supervised process. */
 export async function startStack(options: StackOptions): Promise<Stack> {
   mkdirSync(join(options.dataDir, 'logs'), { recursive: true });
-  const port = async (name: keyof typeof DEFAULT_PORTS) => (options.ports === 'default' ? DEFAULT_PORTS[name] : freePort());
+  const fixed = (name: keyof typeof DEFAULT_PORTS) => options.portOverrides?.[name] ?? DEFAULT_PORTS[name];
+  if (options.ports === 'default') {
+    // every fixed port is checked before anything starts, so a taken one stops nothing half-way
+    const needed = (Object.keys(DEFAULT_PORTS) as Array<keyof typeof DEFAULT_PORTS>)
+      .filter((name) => !(name === 'redis' && options.redisUrl !== undefined) && !(name === 'dynamo' && options.dynamoEndpoint !== undefined));
+    for (const name of needed) if (!(await portIsFree(fixed(name)))) throw new PortTakenError(fixed(name), PORT_SETTINGS[name]);
+  }
+  const port = async (name: keyof typeof DEFAULT_PORTS) => (options.ports === 'free' ? freePort() : fixed(name));
   const secrets = await loadOrCreateSecrets(join(options.dataDir, 'secrets.json'));
 
   const redis = options.redisUrl === undefined ? await RedisServer.start({ dataDir: join(options.dataDir, 'redis'), port: await port('redis') }) : undefined;
@@ -62,7 +93,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     { name: 'results-sse', entry: 'results-sse/src/main.ts', env: { ...env, URNA_RESULTS_PORT: String(ports.results) }, healthUrl: `${local(ports.results)}/healthz` },
     { name: 'tally-live', entry: 'tally-worker/src/main.ts', env: { ...env, URNA_PROJECTION: 'live', URNA_WORKER_NAME: 'live-1', URNA_WORKER_PORT: String(ports.workerLive) }, healthUrl: `${local(ports.workerLive)}/healthz` },
     { name: 'tally-store', entry: 'tally-worker/src/main.ts', env: { ...env, URNA_PROJECTION: 'store', URNA_WORKER_NAME: 'store-1', URNA_WORKER_PORT: String(ports.workerStore) }, healthUrl: `${local(ports.workerStore)}/healthz` },
-    { name: 'gateway', entry: 'gateway/src/main.ts', env: { ...env, URNA_GATEWAY_PORT: String(ports.gateway), URNA_INGEST_URL: local(ports.ingest), URNA_RESULTS_URL: local(ports.results) }, healthUrl: `${local(ports.gateway)}/healthz` },
+    {
+      name: 'edge', entry: 'edge/urna.conf.template', env: {}, healthUrl: `${local(ports.gateway)}/healthz`,
+      command: prepareEdge({
+        prefix: join(options.dataDir, 'edge'), listen: `127.0.0.1:${ports.gateway}`, ingest: [`127.0.0.1:${ports.ingest}`], results: [`127.0.0.1:${ports.results}`],
+        webRoot: options.env?.URNA_WEB_ROOT ?? process.env.URNA_WEB_ROOT ?? join(REPO_ROOT, 'web', 'dist'), config: readEdgeConfig({ ...process.env, ...options.env }),
+      }),
+    },
   ];
   const services = new Map<string, SupervisedService>();
   for (const spec of specs) {

@@ -11,6 +11,8 @@ export interface ServiceSpec {
   readonly healthUrl: string;
   /** Extra `node` flags (e.g. `--cpu-prof`, which NODE_OPTIONS does not accept). */
   readonly nodeArgs?: readonly string[];
+  /** Runs this executable and arguments instead of `node <entry>` (nginx, the edge). */
+  readonly command?: readonly string[];
 }
 
 export type LogSink = { kind: 'console' } | { kind: 'file'; path: string };
@@ -40,7 +42,8 @@ export class SupervisedService {
 
   start(): void {
     this.startedAt = Date.now();
-    const child = spawn(process.execPath, [...(this.spec.nodeArgs ?? []), '--import', 'tsx', this.spec.entry], {
+    const [file, ...args] = this.spec.command ?? [process.execPath, ...(this.spec.nodeArgs ?? []), '--import', 'tsx', this.spec.entry];
+    const child = spawn(file as string, args, {
       cwd: this.cwd, env: { ...process.env, ...this.spec.env }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
