@@ -5,6 +5,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { randomName } from './helpers.ts';
 import { startTestStack, type TestStack } from './stack.ts';
 import { REPO_ROOT } from '../scripts/launcher/stack.ts';
+import { solvedProof } from './pow.ts';
 
 /*
  * The voter page and the admin console in Debian's Chromium (playwright-core, never a
@@ -21,7 +22,9 @@ const foreign: string[] = [];
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  [s, browser] = await Promise.all([startTestStack(), chromium.launch({ executablePath: '/usr/bin/chromium', args: LAUNCH_ARGS })]);
+  // as `npm start` runs it: elections created without a setting require proof-of-work (at a
+  // tenth of the default cost, so the journey stays quick on a busy shared machine)
+  [s, browser] = await Promise.all([startTestStack({ URNA_CHALLENGE_DEFAULT: 'pow', URNA_CHALLENGE_COST: '5000' }), chromium.launch({ executablePath: '/usr/bin/chromium', args: LAUNCH_ARGS })]);
 }, 120_000);
 afterAll(async () => {
   await browser?.close();
@@ -72,6 +75,10 @@ describe('voter page and admin console, in Chromium', () => {
     // voter A signs in, votes, sees the receipt, then "counted"
     const voterContext = await context();
     const voter = await voterContext.newPage();
+    const proofs: Array<string | undefined> = [];
+    voter.on('request', (request) => {
+      if (request.method() === 'POST' && request.url().endsWith('/votes')) proofs.push(request.headers()['x-altcha']);
+    });
     await voter.goto(`/?election=${electionId}`);
     await voter.getByLabel('Your name').fill('voter-a');
     await voter.getByRole('button', { name: 'Sign in' }).click();
@@ -83,6 +90,10 @@ describe('voter page and admin console, in Chromium', () => {
     await expect.poll(() => receipt.textContent()).toMatch(/^[0-9a-f-]{36}$/);
     await expect.poll(() => voter.locator('.receipt').first().getAttribute('data-status'), { timeout: 10_000 }).toBe('counted');
     const voteId = await receipt.textContent();
+    // the page solved the election's proof-of-work in a worker and sent it with the vote
+    expect(proofs).toHaveLength(1);
+    expect(proofs[0]).toMatch(/^[A-Za-z0-9+/]+=*$/);
+    await shot(voter, 'voter-voted-pow', 1280);
 
     // the watcher's bars changed without a reload
     await expect.poll(() => countOf(watcher, 'dogs').textContent(), { timeout: 10_000 }).toBe('1 · 100.0%');
@@ -101,16 +112,20 @@ describe('voter page and admin console, in Chromium', () => {
     expect(await voter.getByRole('radio').count()).toBe(0);
     expect(await voter.getByTestId('receipt').first().textContent()).toBe(voteId);
 
-    // a second vote, sent straight to the API with A's own token: accepted into the log, never counted
-    const second = await voter.evaluate(async (id) => {
+    // a second vote, sent straight to the API with A's own token: without a proof-of-work it is
+    // refused (403 CHALLENGE_REQUIRED); with one, accepted into the log and never counted
+    const voterToken = await voter.evaluate(() => {
       const storage = (globalThis as unknown as { localStorage: { getItem(key: string): string | null } }).localStorage;
       const session = JSON.parse(storage.getItem('urna.session.voter') ?? '{}') as { votingToken?: string; idToken: string };
-      const response = await fetch(`/v1/elections/${id}/votes`, {
-        method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${session.votingToken ?? session.idToken}` }, body: JSON.stringify({ optionId: 'cats' }),
-      });
-      return response.status;
-    }, electionId);
-    expect(second).toBe(202);
+      return session.votingToken ?? session.idToken;
+    });
+    const direct = (headers: Record<string, string>) => fetch(`${s.gateway}/v1/elections/${electionId}/votes`, {
+      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${voterToken}`, ...headers }, body: JSON.stringify({ optionId: 'cats' }),
+    });
+    const bot = await direct({});
+    expect(bot.status).toBe(403);
+    expect(((await bot.json()) as { error: { code: string } }).error.code).toBe('CHALLENGE_REQUIRED');
+    expect((await direct({ 'x-altcha': await solvedProof(s.gateway, electionId, voterToken) })).status).toBe(202);
     await voter.reload();
     await expect.poll(async () => (await voter.locator('.receipt').evaluateAll((els) => els.map((e) => e.getAttribute('data-status')))).join(','), { timeout: 10_000 }).toBe('counted,rejected');
     expect(await voter.locator('.receipt.rejected .chip').textContent()).toBe('Not counted — you had already voted');
@@ -190,7 +205,7 @@ describe('voter page and admin console, in Chromium', () => {
     const token = await s.adminToken();
     await fetch(`${s.gateway}/v1/elections`, {
       method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ id: electionId, title: 'Drop', options: [{ id: 'a', label: 'Alpha' }, { id: 'b', label: 'Beta' }] }),
+      body: JSON.stringify({ id: electionId, title: 'Drop', options: [{ id: 'a', label: 'Alpha' }, { id: 'b', label: 'Beta' }], challenge: 'off' }),
     });
     await fetch(`${s.gateway}/v1/elections/${electionId}/open`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
     const page = await (await context(360)).newPage();

@@ -40,7 +40,9 @@ describe.each(Object.keys(LOGS) as Array<keyof typeof LOGS>)('the pipeline, end 
 
   beforeAll(async () => {
     const { env, open } = await LOGS[logKind]();
-    s = await startTestStack(env);
+    // the one-vote rule under a storm of retries is the point here: the per-user attempt
+    // limit (429s, tested in test/abuse.e2e.test.ts) is raised so every retry reaches the log
+    s = await startTestStack({ ...env, URNA_RL_USER_VOTES: '1000' });
     log = await open(s.logPrefix);
   });
   afterAll(async () => {

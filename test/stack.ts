@@ -30,6 +30,11 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
       // every test client comes from 127.0.0.1: the edge's per-address limits are raised here
       // and tested on their own (edge/test, test/abuse.e2e.test.ts)
       URNA_EDGE_REQ_PER_SEC: '100000', URNA_EDGE_REQ_BURST: '100000', URNA_EDGE_CONN_PER_IP: '20000', URNA_EDGE_SSE_PER_IP: '20000',
+      // elections without a `challenge` are created without proof-of-work here; tests that want
+      // it ask for it per election (the browser journey, test/abuse.e2e.test.ts)
+      URNA_CHALLENGE_DEFAULT: 'off',
+      // rate-limit counters are per run: parallel test files share one Redis and one address
+      URNA_RL_PREFIX: randomName('test:rl'),
       ...env,
     },
   });

@@ -11,6 +11,8 @@ const token = (pattern: RegExp, hint: string) => z.string().regex(pattern, hint)
 const size = token(/^\d+[km]?$/, 'a size such as 16k or 1m');
 const duration = token(/^\d+(ms|s|m)?$/, 'a duration such as 10s');
 const count = z.coerce.number().int().min(1).max(1_000_000);
+/** nginx's limit_conn takes at most 65535. */
+const connections = z.coerce.number().int().min(1).max(65_535);
 const list = (item: RegExp, hint: string) => z.string().refine((v) => v === '' || v.split(',').every((p) => item.test(p.trim())), `a comma list of ${hint}`);
 
 /**
@@ -22,9 +24,9 @@ export const EdgeConfig = z.object({
   URNA_EDGE_REQ_PER_SEC: count.default(100),
   URNA_EDGE_REQ_BURST: count.default(400),
   /** Open connections per client address (a whole carrier-grade NAT may share one). */
-  URNA_EDGE_CONN_PER_IP: count.default(512),
+  URNA_EDGE_CONN_PER_IP: connections.default(512),
   /** Open result streams per client address. */
-  URNA_EDGE_SSE_PER_IP: count.default(128),
+  URNA_EDGE_SSE_PER_IP: connections.default(128),
   URNA_EDGE_MAX_BODY: size.default('16k'),
   /** Time for a client to send its headers, or between two reads of its body (slowloris). */
   URNA_EDGE_CLIENT_TIMEOUT: duration.default('10s'),

@@ -26,7 +26,7 @@ async function startUpstream(): Promise<Upstream> {
     }
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => res.writeHead(202, { 'content-type': 'application/json' })
+    req.on('end', () => res.writeHead(req.method === 'GET' ? 200 : 202, { 'content-type': 'application/json' })
       .end(JSON.stringify({ method: req.method, path: req.url, body, auth: req.headers.authorization, xff: req.headers['x-forwarded-for'] })));
   });
   server.on('connection', (socket) => {
@@ -85,6 +85,10 @@ describe('edge (nginx) in front of the services', () => {
     });
     expect(response.status).toBe(202);
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect(response.headers.get('access-control-allow-origin')).toBeNull();
+    expect((await fetch(`${edge.base}/v1/elections/x/results`)).headers.get('cache-control')).toBe('public, max-age=1');
+    expect((await fetch(`${edge.base}/v1/elections/x/votes/me`)).headers.get('cache-control')).toBe('no-store');
     expect(await response.json()).toEqual({ method: 'POST', path: '/v1/elections/x/votes?q=1', body: '{"optionId":"a"}', auth: 'Bearer t', xff: '127.0.0.1' });
   });
 
@@ -201,7 +205,7 @@ describe('edge: per-client limits (IPv4 /32, IPv6 /64), slow clients', () => {
 
   const burst = async (n: number, options: Parameters<typeof requestFrom>[2]) => {
     const statuses = await Promise.all(Array.from({ length: n }, () => requestFrom(edge.base, '/v1/elections', options).then((r) => r.status)));
-    return { ok: statuses.filter((s) => s === 202).length, limited: statuses.filter((s) => s === 429).length };
+    return { ok: statuses.filter((s) => s === 200).length, limited: statuses.filter((s) => s === 429).length };
   };
 
   it('limits requests per address with 429 RATE_LIMITED + Retry-After; another address is not affected', async () => {
@@ -211,7 +215,7 @@ describe('edge: per-client limits (IPv4 /32, IPv6 /64), slow clients', () => {
     expect(limited.status).toBe(429);
     expect(limited.headers['retry-after']).toBe('1');
     expect(JSON.parse(limited.body)).toMatchObject({ error: { code: 'RATE_LIMITED' } });
-    expect((await requestFrom(edge.base, '/v1/elections', { localAddress: '127.0.0.2' })).status).toBe(202);
+    expect((await requestFrom(edge.base, '/v1/elections', { localAddress: '127.0.0.2' })).status).toBe(200);
   });
 
   it('believes X-Forwarded-For only from a trusted proxy, and keys IPv6 clients by their /64', async () => {
@@ -265,7 +269,7 @@ describe('edge: per-client limits (IPv4 /32, IPv6 /64), slow clients', () => {
     }, 500);
     try {
       await new Promise((r) => setTimeout(r, 500));
-      expect((await requestFrom(edge.base, '/v1/elections', { localAddress: '127.0.0.8' })).status).toBe(202);
+      expect((await requestFrom(edge.base, '/v1/elections', { localAddress: '127.0.0.8' })).status).toBe(200);
       await until('slow sockets closed', () => closedAt.length === 200, 6_000);
       expect(Math.max(...closedAt)).toBeLessThan(2_000 + 1_500);
     } finally {

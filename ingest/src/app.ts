@@ -12,6 +12,9 @@ import { authRoutes } from './routes/auth.ts';
 import { electionRoutes } from './routes/elections.ts';
 import { voteRoutes } from './routes/votes.ts';
 import { adminRoutes } from './routes/admin.ts';
+import type { RateLimits } from './abuse/rate-limits.ts';
+import type { ProofOfWork } from './abuse/proof-of-work.ts';
+import { challengeRoutes } from './routes/challenge.ts';
 
 export interface ElectionStore {
   create(election: Election): Promise<Election>;
@@ -33,6 +36,11 @@ export interface IngestDeps {
   readonly votingTokens?: { readonly secret: Buffer; readonly ttlSeconds: number };
   /** Built-in dev identity provider; only in dev mode. */
   readonly devIssuer?: DevIssuer;
+  /** Shared rate limits of the vote path (main.ts always sets them; app tests may leave them out). */
+  readonly limits?: RateLimits;
+  /** ALTCHA proof-of-work; without it elections are created with `challenge: "off"`. */
+  readonly pow?: ProofOfWork;
+  readonly trustProxy?: string;
   readonly logger?: boolean | object;
   readonly bodyLimit?: number;
   readonly maxAppendBatch?: number;
@@ -41,7 +49,10 @@ export interface IngestDeps {
 
 /** The command side of urna: elections admin and vote intake. */
 export function buildIngestApp(deps: IngestDeps): FastifyInstance {
-  const app = createHttpApp({ service: 'ingest', registry: deps.registry, logger: deps.logger ?? false, bodyLimit: deps.bodyLimit ?? 16 * 1024 });
+  const app = createHttpApp({
+    service: 'ingest', registry: deps.registry, logger: deps.logger ?? false, bodyLimit: deps.bodyLimit ?? 16 * 1024,
+    ...(deps.trustProxy === undefined ? {} : { trustProxy: deps.trustProxy }),
+  });
   const metrics = ingestMetrics(deps.registry);
   const batcher = new AppendBatcher({
     append: (votes) => deps.log.append(votes),
@@ -58,6 +69,7 @@ export function buildIngestApp(deps: IngestDeps): FastifyInstance {
   app.register(authRoutes(deps));
   app.register(electionRoutes(deps));
   app.register(voteRoutes(deps, batcher, metrics));
+  app.register(challengeRoutes(deps));
   app.register(adminRoutes(deps));
   return app;
 }

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { createDynamoClient, ElectionRepository, tableNames } from '@urna/store';
 import { LiveTally } from '@urna/tally';
 import { DevIssuer, verifierFromConfig } from '@urna/auth';
@@ -5,6 +6,8 @@ import { createRegistry, failFastRedis, onShutdown, openVoteLog, patientRedis } 
 import { buildIngestApp } from './app.ts';
 import { readIngestConfig } from './config.ts';
 import { ElectionCache } from './election-cache.ts';
+import { RateLimits } from './abuse/rate-limits.ts';
+import { ProofOfWork } from './abuse/proof-of-work.ts';
 import { announceElectionChange, followElectionChanges } from './election-changes.ts';
 
 const config = readIngestConfig();
@@ -17,11 +20,23 @@ const log = await openVoteLog(config, 'ingest');
 const tally = new LiveTally({ redis, buckets: config.URNA_TALLY_BUCKETS });
 if (config.URNA_DEV_MODE && config.URNA_DEV_ISSUER_KEY === undefined) throw new Error('invalid configuration:\n  URNA_DEV_ISSUER_KEY: required when URNA_DEV_MODE=1');
 
+const registry = createRegistry('ingest');
+const limits = new RateLimits(redis, {
+  userVotes: config.URNA_RL_USER_VOTES, userWindowSeconds: config.URNA_RL_USER_WINDOW_S,
+  ipFailures: config.URNA_RL_IP_FAILURES, ipFailuresWindowSeconds: config.URNA_RL_IP_FAILURES_WINDOW_S,
+  electionVotesPerSecond: config.URNA_RL_ELECTION_VOTES_PER_SEC, keyPrefix: config.URNA_RL_PREFIX,
+}, registry);
+const powKey = config.URNA_CHALLENGE_HMAC_KEY
+  ?? (config.URNA_VOTING_TOKEN_SECRET === undefined ? undefined : createHmac('sha256', config.URNA_VOTING_TOKEN_SECRET).update('urna altcha key').digest('base64url'));
+if (powKey === undefined) throw new Error('invalid configuration:\n  URNA_CHALLENGE_HMAC_KEY: required without URNA_VOTING_TOKEN_SECRET');
+const pow = new ProofOfWork(redis, {
+  hmacKey: powKey, ttlSeconds: config.URNA_CHALLENGE_TTL_S, defaultMode: config.URNA_CHALLENGE_DEFAULT, defaultCost: config.URNA_CHALLENGE_COST,
+}, registry);
 const app = buildIngestApp({
-  log, elections, cache, tally,
+  log, elections, cache, tally, limits, pow, trustProxy: config.URNA_TRUST_PROXY,
   verifier: verifierFromConfig(config),
   announce: announceElectionChange(redis),
-  registry: createRegistry('ingest'),
+  registry,
   logger: { level: config.URNA_LOG_LEVEL },
   bodyLimit: config.URNA_BODY_LIMIT,
   maxAppendBatch: config.URNA_APPEND_MAX_BATCH,

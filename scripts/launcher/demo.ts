@@ -11,6 +11,7 @@ export async function ensureDemoElection(gateway: string): Promise<void> {
   const created = await post('/v1/elections', {
     id: 'demo', title: 'Best pet of the night',
     options: [{ id: 'cats', label: 'Cats' }, { id: 'dogs', label: 'Dogs' }, { id: 'parrots', label: 'Parrots' }],
+    challenge: 'pow', // the page solves it in the background (README "Proof-of-work")
   }, token);
   if (created.status !== 201 && created.status !== 409) throw new Error(`demo election: ${created.status} ${await created.text()}`);
   const opened = await post('/v1/elections/demo/open', {}, token);

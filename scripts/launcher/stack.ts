@@ -88,18 +88,22 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     URNA_VOTING_TOKEN_SECRET: secrets.votingSecret, URNA_LOG_LEVEL: 'warn',
     ...options.env,
   };
+  let edgeCommand: readonly string[];
+  try {
+    edgeCommand = prepareEdge({
+      prefix: join(options.dataDir, 'edge'), listen: `127.0.0.1:${ports.gateway}`, ingest: [`127.0.0.1:${ports.ingest}`], results: [`127.0.0.1:${ports.results}`],
+      webRoot: options.env?.URNA_WEB_ROOT ?? process.env.URNA_WEB_ROOT ?? join(REPO_ROOT, 'web', 'dist'), config: readEdgeConfig({ ...process.env, ...options.env }),
+    });
+  } catch (error) {
+    await Promise.all([redis?.stop(), dynamo?.stop()]);
+    throw error;
+  }
   const specs = [
     { name: 'ingest', entry: 'ingest/src/main.ts', env: { ...env, URNA_INGEST_PORT: String(ports.ingest) }, healthUrl: `${local(ports.ingest)}/healthz` },
     { name: 'results-sse', entry: 'results-sse/src/main.ts', env: { ...env, URNA_RESULTS_PORT: String(ports.results) }, healthUrl: `${local(ports.results)}/healthz` },
     { name: 'tally-live', entry: 'tally-worker/src/main.ts', env: { ...env, URNA_PROJECTION: 'live', URNA_WORKER_NAME: 'live-1', URNA_WORKER_PORT: String(ports.workerLive) }, healthUrl: `${local(ports.workerLive)}/healthz` },
     { name: 'tally-store', entry: 'tally-worker/src/main.ts', env: { ...env, URNA_PROJECTION: 'store', URNA_WORKER_NAME: 'store-1', URNA_WORKER_PORT: String(ports.workerStore) }, healthUrl: `${local(ports.workerStore)}/healthz` },
-    {
-      name: 'edge', entry: 'edge/urna.conf.template', env: {}, healthUrl: `${local(ports.gateway)}/healthz`,
-      command: prepareEdge({
-        prefix: join(options.dataDir, 'edge'), listen: `127.0.0.1:${ports.gateway}`, ingest: [`127.0.0.1:${ports.ingest}`], results: [`127.0.0.1:${ports.results}`],
-        webRoot: options.env?.URNA_WEB_ROOT ?? process.env.URNA_WEB_ROOT ?? join(REPO_ROOT, 'web', 'dist'), config: readEdgeConfig({ ...process.env, ...options.env }),
-      }),
-    },
+    { name: 'edge', entry: 'edge/urna.conf.template', env: {}, healthUrl: `${local(ports.gateway)}/healthz`, command: edgeCommand },
   ];
   const services = new Map<string, SupervisedService>();
   for (const spec of specs) {

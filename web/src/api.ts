@@ -33,6 +33,9 @@ const PLAIN: Record<string, string> = {
   ELECTION_EXISTS: 'An election with this id already exists.',
   INVALID_TRANSITION: 'The election is not in a state that allows this.',
   INVALID_BODY: 'Some of the details are not valid.',
+  CHALLENGE_REQUIRED: 'Your device is still preparing the vote. Please try again.',
+  CHALLENGE_INVALID: 'Your device\'s vote check was not accepted. Please try again.',
+  CHALLENGE_REPLAYED: 'Your device\'s vote check was already used. Please try again.',
 };
 const BY_STATUS: Record<number, string> = {
   409: 'Voting is closed for this election.',
@@ -55,8 +58,8 @@ export class ApiError extends Error {
   }
 }
 
-export async function api<T>(method: 'GET' | 'POST', path: string, options: { token?: string; body?: unknown } = {}): Promise<T> {
-  const headers: Record<string, string> = {};
+export async function api<T>(method: 'GET' | 'POST', path: string, options: { token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<T> {
+  const headers: Record<string, string> = { ...options.headers };
   if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   let response: Response;

@@ -4,6 +4,7 @@ import { authConfig, currentSession, devSignIn, oidcSignIn, signOut, votingToken
 import { byId, h, mount } from './dom.ts';
 import { USER_ID } from './ids.ts';
 import { resultsView } from './results-view.ts';
+import { ProofOfWork } from './pow.ts';
 
 const app = byId('app');
 const who = byId('who');
@@ -121,7 +122,26 @@ async function main(): Promise<void> {
     }, 700);
   };
 
+  const pow = new ProofOfWork(election.id, async () => {
+    const s = session();
+    if (s === undefined) throw new Error('signed out');
+    return votingToken(s, config);
+  });
+  /** One vote attempt; a refused proof (expired, already used) is replaced once, silently. */
+  const castVote = async (s: Session, optionId: string, retry = true): Promise<{ voteId: string }> => {
+    const proof = await pow.take();
+    try {
+      return await api<{ voteId: string }>('POST', `/v1/elections/${election.id}/votes`, {
+        token: await votingToken(s, config), body: { optionId }, ...(proof === undefined ? {} : { headers: { 'x-altcha': proof } }),
+      });
+    } catch (e) {
+      if (retry && e instanceof ApiError && e.code.startsWith('CHALLENGE_')) return castVote(s, optionId, false);
+      throw e;
+    }
+  };
+
   const ballot = (s: Session): HTMLElement => {
+    pow.prepare();
     const error = h('p', { class: 'error', role: 'alert' });
     const submit = h('button', { type: 'submit' }, 'Cast my vote');
     const fieldset = h('fieldset', {}, h('legend', {}, 'Choose one'), ...election.options.map((o, i) =>
@@ -138,7 +158,7 @@ async function main(): Promise<void> {
       submit.textContent = 'Sending…';
       error.textContent = '';
       try {
-        const accepted = await api<{ voteId: string }>('POST', `/v1/elections/${election.id}/votes`, { token: await votingToken(s, config), body: { optionId: chosen } });
+        const accepted = await castVote(s, chosen);
         receipts = [{ voteId: accepted.voteId, optionId: chosen, status: 'pending' }];
         render();
         pollWhilePending();

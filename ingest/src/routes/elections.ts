@@ -9,9 +9,14 @@ export const electionRoutes = (deps: IngestDeps): FastifyPluginAsync => async (a
   const admin = { onRequest: requireRole(deps.verifier, 'admin') };
   app.post('/v1/elections', admin, async (request, reply) => {
     const body = parseBody(CreateElectionBody, request.body);
+    const challengeCost = body.challengeCost ?? deps.pow?.settings.defaultCost;
     const election: Election = {
       id: body.id ?? randomBytes(6).toString('base64url').replace(/[^A-Za-z0-9]/g, 'x'),
       title: body.title, options: body.options, status: 'draft', createdAt: new Date().toISOString(),
+      // resolved at creation: a later change of the deployment default leaves this election alone
+      challenge: body.challenge ?? deps.pow?.settings.defaultMode ?? 'off',
+      ...(challengeCost === undefined ? {} : { challengeCost }),
+      ...(body.maxVotesPerSecond === undefined ? {} : { maxVotesPerSecond: body.maxVotesPerSecond }),
     };
     await deps.elections.create(election);
     await deps.tally.initElection(election.id, election.options.map((o) => o.id));

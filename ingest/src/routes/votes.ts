@@ -6,12 +6,15 @@ import type { IngestDeps } from '../app.ts';
 import type { AppendBatcher } from '../append-batcher.ts';
 import type { IngestMetrics } from '../metrics.ts';
 import { principalOf, requireRole } from './authenticate.ts';
+import { failureBudget } from '../abuse/rate-limits.ts';
+import { ALTCHA_HEADER, ProofOfWork } from '../abuse/proof-of-work.ts';
 
 /**
  * POST /v1/elections/:id/votes — validates, then answers 202 only once the log holds the vote.
  * Every refusal happens before the append, so a refused request changes nothing.
  */
 export const voteRoutes = (deps: IngestDeps, batcher: AppendBatcher, metrics: IngestMetrics): FastifyPluginAsync => async (app) => {
+  app.setErrorHandler(failureBudget(deps.limits));
   app.post('/v1/elections/:id/votes', {
     onRequest: requireRole(deps.verifier, 'voter'),
     // every refusal, whichever stage raised it (auth, parsing, limits, rules, the log)
@@ -24,6 +27,11 @@ export const voteRoutes = (deps: IngestDeps, batcher: AppendBatcher, metrics: In
     if (election === undefined) throw DomainErrors.electionNotFound(electionId);
     if (election.status !== 'open') throw DomainErrors.electionNotOpen(electionId, election.status);
     if (!election.options.some((o) => o.id === body.optionId)) throw DomainErrors.unknownOption(body.optionId);
+    await deps.limits?.checkVote(electionId, principal.userId, election.maxVotesPerSecond);
+    if (ProofOfWork.required(election)) {
+      if (deps.pow === undefined) throw DomainErrors.challengeInvalid('this ingest has no proof-of-work configured');
+      await deps.pow.spend(request.headers[ALTCHA_HEADER], electionId, principal.userId);
+    }
     const vote: Vote = { voteId: randomUUID(), electionId, userId: principal.userId, optionId: body.optionId, acceptedAt: Date.now() };
     await batcher.append(vote);
     metrics.accepted.inc();

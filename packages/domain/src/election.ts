@@ -9,11 +9,22 @@ export const ElectionOption = z.strictObject({
   label: z.string().trim().min(1).max(200),
 });
 
+/** Per-election proof-of-work: `pow` makes every vote carry a solved ALTCHA challenge. */
+export const ChallengeMode = z.enum(['off', 'pow']);
+export type ChallengeMode = z.infer<typeof ChallengeMode>;
+/** Cost of a challenge: the largest secret number (ALTCHA `maxnumber`); a client tries half on average. */
+export const ChallengeCost = z.number().int().min(1_000).max(10_000_000);
+
 export const CreateElectionBody = z
   .strictObject({
     id: ElectionId.optional(),
     title: z.string().trim().min(1).max(200),
     options: z.array(ElectionOption).min(2).max(64),
+    /** When omitted: the deployment's default (URNA_CHALLENGE_DEFAULT, URNA_CHALLENGE_COST). */
+    challenge: ChallengeMode.optional(),
+    challengeCost: ChallengeCost.optional(),
+    /** Votes/s ceiling for this election (load shedding: 429 above it); none when omitted. */
+    maxVotesPerSecond: z.number().int().min(1).max(10_000_000).optional(),
   })
   .refine((body) => new Set(body.options.map((o) => o.id)).size === body.options.length, {
     message: 'option ids must be unique',
@@ -29,6 +40,10 @@ export interface Election {
   readonly createdAt: string;
   readonly openedAt?: string;
   readonly closedAt?: string;
+  /** Absent on elections created before the setting existed: read as `off`. */
+  readonly challenge?: ChallengeMode;
+  readonly challengeCost?: number;
+  readonly maxVotesPerSecond?: number;
 }
 
 export const CastVoteBody = z.strictObject({ optionId: OptionId });

@@ -48,4 +48,12 @@ export const DomainErrors = {
     new UrnaError('INVALID_TRANSITION', `election "${id}" cannot go from ${from} to ${to}`, { status: 409 }),
   noVotes: (id: string) =>
     new UrnaError('NO_VOTES', `you have no accepted vote in election "${id}"`, { status: 404 }),
+  rateLimited: (rule: string, retryAfterSeconds: number) =>
+    new UrnaError('RATE_LIMITED', `too many requests (${rule} limit); retry after ${retryAfterSeconds} s`, { status: 429, retriable: true, retryAfterSeconds }),
+  challengeRequired: () =>
+    new UrnaError('CHALLENGE_REQUIRED', 'this election requires a proof-of-work: GET …/challenge, solve it, send it in X-Altcha', { status: 403 }),
+  challengeInvalid: (why: string) =>
+    new UrnaError('CHALLENGE_INVALID', `the proof-of-work is not valid: ${why}`, { status: 403 }),
+  challengeReplayed: () =>
+    new UrnaError('CHALLENGE_REPLAYED', 'this proof-of-work was already used; get a new challenge', { status: 403 }),
 } as const;

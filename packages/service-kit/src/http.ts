@@ -9,6 +9,8 @@ export interface HttpAppOptions {
   readonly logger?: FastifyServerOptions['logger'];
   /** Largest accepted request body; larger bodies get 413 before being parsed. */
   readonly bodyLimit?: number;
+  /** Proxies whose X-Forwarded-For sets `request.ip` (the edge); none by default. */
+  readonly trustProxy?: string;
   /** Extra readiness check for /healthz. */
   readonly health?: () => Promise<Record<string, unknown>>;
 }
@@ -43,7 +45,10 @@ function fromFastifyError(error: { code?: string; statusCode?: number; message: 
  * and `/healthz` and `/metrics` exist.
  */
 export function createHttpApp(options: HttpAppOptions): FastifyInstance {
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimit ?? 16 * 1024, return503OnClosing: true });
+  const app = Fastify({
+    logger: options.logger ?? false, bodyLimit: options.bodyLimit ?? 16 * 1024, return503OnClosing: true,
+    ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }),
+  });
   app.setErrorHandler((raw, request, reply) => {
     const error = toUrnaError(raw);
     if (error.status >= 500) request.log.error({ err: raw }, error.message);

@@ -83,6 +83,9 @@ function toItem(e: Election): Record<string, AttributeValue> {
   };
   if (e.openedAt !== undefined) item.openedAt = { S: e.openedAt };
   if (e.closedAt !== undefined) item.closedAt = { S: e.closedAt };
+  if (e.challenge !== undefined) item.challenge = { S: e.challenge };
+  if (e.challengeCost !== undefined) item.challengeCost = { N: String(e.challengeCost) };
+  if (e.maxVotesPerSecond !== undefined) item.maxVotesPerSecond = { N: String(e.maxVotesPerSecond) };
   return item;
 }
 
@@ -99,5 +102,8 @@ function fromItem(item: Record<string, AttributeValue>): Election {
     id, title, options, status: status satisfies ElectionStatus, createdAt,
     ...(item.openedAt?.S === undefined ? {} : { openedAt: item.openedAt.S }),
     ...(item.closedAt?.S === undefined ? {} : { closedAt: item.closedAt.S }),
+    ...(item.challenge?.S === 'pow' || item.challenge?.S === 'off' ? { challenge: item.challenge.S } : {}),
+    ...(item.challengeCost?.N === undefined ? {} : { challengeCost: Number(item.challengeCost.N) }),
+    ...(item.maxVotesPerSecond?.N === undefined ? {} : { maxVotesPerSecond: Number(item.maxVotesPerSecond.N) }),
   };
 }
