@@ -17,7 +17,6 @@ COPY packages/embedded/package.json packages/embedded/
 COPY ingest/package.json ingest/
 COPY tally-worker/package.json tally-worker/
 COPY results-sse/package.json results-sse/
-COPY gateway/package.json gateway/
 COPY web/package.json web/
 RUN CKJS_LINKING=dynamic npm ci --omit=dev --no-audit --no-fund
 

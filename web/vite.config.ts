@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { defineConfig } from 'vite';
 
 // Two pages, no framework, no external requests (fonts, CDNs): the bundle is what a phone on
-// a TV night downloads. The gateway serves dist/ at the API's origin.
+// a TV night downloads. The edge (nginx) serves dist/ at the API's origin.
 export default defineConfig({
   root: import.meta.dirname,
   build: {

@@ -50,7 +50,7 @@ export function resultsView(election: Election, onSnapshot: (snapshot: Snapshot)
     live.textContent = text;
   };
   // EventSource retries a dropped stream by itself, but gives up for good when a retry gets an
-  // error response (the gateway's 503 while results-sse restarts). Then a new one is opened
+  // error response (the edge's 503 while results-sse restarts). Then a new one is opened
   // after a jittered back-off, so millions of pages do not come back in the same second.
   let source: EventSource | undefined;
   let failures = 0;
