@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateDevKeys, DevIssuer, mintVotingToken } from '@urna/auth';
+import { importJWK, SignJWT } from 'jose';
+import { DEV_AUDIENCE, DEV_ISSUER, generateDevKeys, DevIssuer, mintVotingToken } from '@urna/auth';
 import { buildTestIngest, createElection, type TestIngest } from '../../test/apps.ts';
 
 let t: TestIngest;
@@ -78,6 +79,10 @@ describe('casting a vote', () => {
     expect(exchanged.statusCode).toBe(200);
     expect(exchanged.json()).toMatchObject({ tokenType: 'Bearer', expiresIn: 300 });
     expect((await vote(id, exchanged.json().token, { optionId: 'b' })).statusCode).toBe(202);
+    // a voting token cannot be exchanged for a fresh one (it would never expire)
+    const again = await t.app.inject({ method: 'POST', url: '/v1/auth/voting-token', headers: { authorization: `Bearer ${exchanged.json().token}` } });
+    expect(again.statusCode).toBe(401);
+    expect(again.json().error.code).toBe('INVALID_TOKEN');
   });
 
   describe('bad input gets the documented 4xx and changes nothing', async () => {
@@ -97,6 +102,8 @@ describe('casting a vote', () => {
       { name: 'expired voting token', status: 401, code: 'INVALID_TOKEN', send: (id) => vote(id, mintVotingToken({ userId: 'v1', role: 'voter' }, t.votingSecret, 60, Date.now() - 120_000), { optionId: 'a' }) },
       { name: 'IdP token from an unknown key', status: 401, code: 'INVALID_TOKEN', send: async (id) => vote(id, await (await DevIssuer.fromJwk(otherKeys.privateJwk)).issue({ userId: 'v1', role: 'voter' }), { optionId: 'a' }) },
       { name: 'IdP token expired', status: 401, code: 'INVALID_TOKEN', send: async (id) => vote(id, await (await DevIssuer.fromJwk(t.keys.privateJwk)).issue({ userId: 'v1', role: 'voter' }, -10), { optionId: 'a' }) },
+      { name: 'voting token with a second spelling of its signature (padding)', status: 401, code: 'INVALID_TOKEN', send: (id) => vote(id, `${t.voterToken('v1')}=`, { optionId: 'a' }) },
+      { name: 'IdP token without exp', status: 401, code: 'INVALID_TOKEN', send: async (id) => vote(id, await new SignJWT({ role: 'voter' }).setProtectedHeader({ alg: 'EdDSA', kid: t.keys.privateJwk.kid as string }).setSubject('v1').setIssuer(DEV_ISSUER).setAudience(DEV_AUDIENCE).setIssuedAt().sign(await importJWK(t.keys.privateJwk, 'EdDSA')), { optionId: 'a' }) },
       { name: 'unsigned token (alg none)', status: 401, code: 'INVALID_TOKEN', send: (id) => vote(id, `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"sub":"v1","role":"voter"}').toString('base64url')}.`, { optionId: 'a' }) },
       { name: 'admin token on the vote route', status: 403, code: 'FORBIDDEN', send: async (id) => vote(id, await t.adminToken(), { optionId: 'a' }) },
       { name: 'no token and a 1 MB body (auth comes before parsing)', status: 401, code: 'AUTH_REQUIRED', send: (id) => vote(id, undefined, JSON.stringify({ optionId: 'a', pad: 'x'.repeat(1024 * 1024) })) },

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import { Gauge } from 'prom-client';
-import { DomainErrors, electionIdFromPath } from '@urna/domain';
+import { DomainErrors, electionIdFromPath, UrnaError } from '@urna/domain';
 import type { LiveTally } from '@urna/tally';
 import type { TokenVerifier } from '@urna/auth';
 import { createHttpApp } from '@urna/service-kit';
@@ -13,6 +13,8 @@ export interface ResultsDeps {
   readonly verifier: TokenVerifier;
   readonly registry: Registry;
   readonly logger?: boolean | object;
+  /** Open streams this process serves at most; above it 503 + Retry-After, before file descriptors run out. */
+  readonly maxStreams?: number;
 }
 
 /** The query side: live results (JSON and SSE) and voters' receipts, all from the Redis read model. */
@@ -29,6 +31,9 @@ export function buildResultsApp(deps: ResultsDeps): FastifyInstance {
 
   app.get('/v1/elections/:id/results/stream', async (request, reply) => {
     const id = electionIdFromPath(request.params);
+    if (deps.hub.clientCount >= (deps.maxStreams ?? 15_000)) {
+      throw new UrnaError('SERVICE_UNAVAILABLE', 'this results process is at its stream limit; retry shortly', { status: 503, retriable: true, retryAfterSeconds: 2 });
+    }
     const snapshot = await deps.tally.results(id);
     if (snapshot === undefined) throw DomainErrors.electionNotFound(id);
     const header = request.headers['last-event-id'];

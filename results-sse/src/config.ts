@@ -13,5 +13,7 @@ export const ResultsConfig = z.object({
    */
   URNA_SSE_MIN_INTERVAL_MS: z.coerce.number().int().min(0).default(200),
   URNA_SSE_HEARTBEAT_MS: z.coerce.number().int().min(1_000).default(15_000),
+  /** Open streams per process at most (15k measured within the latency goal, docs/benchmarks.md); above: 503. */
+  URNA_SSE_MAX_STREAMS: z.coerce.number().int().min(1).default(15_000),
 });
 export const readResultsConfig = (env: NodeJS.ProcessEnv = process.env) => loadConfig(ResultsConfig, env);

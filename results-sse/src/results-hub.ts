@@ -76,15 +76,23 @@ export class ResultsHub {
   /** Adds a client whose headers are already sent; sends the current snapshot unless it has it. */
   async join(electionId: string, client: ServerResponse, lastEventId: number | undefined): Promise<void> {
     let room = this.rooms.get(electionId);
+    let subscribing: Promise<unknown> | undefined;
     if (room === undefined) {
       room = { electionId, clients: new Set(), lastSentAt: 0, lastVersion: -1, timer: undefined, reading: false, dirty: false };
       const channel = this.source.keys.channel(electionId);
       this.rooms.set(electionId, room);
       this.roomOfChannel.set(channel, room);
-      await this.subscriber.subscribe(channel);
+      subscribing = this.subscriber.subscribe(channel);
     }
+    // registered before any await: a client that leaves while it joins must not stay in the
+    // room for good (its 'close' would fire before a later listener exists)
     room.clients.add(client);
     client.once('close', () => this.leave(electionId, client));
+    if (client.destroyed || client.socket?.destroyed === true) {
+      this.leave(electionId, client);
+      return;
+    }
+    await subscribing;
     const snapshot = await this.source.results(electionId);
     if (snapshot !== undefined && (lastEventId === undefined || snapshot.version > lastEventId) && !client.destroyed) {
       client.write(sseFrame(snapshot));

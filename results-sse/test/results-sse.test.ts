@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
 import { createTokenVerifier, mintVotingToken } from '@urna/auth';
@@ -107,5 +108,38 @@ describe('results over SSE', () => {
     await tally.apply(makeLog(id, [{ userId: 'x', optionId: 'a' }]));
     await eventually('all updated', async () => (clients.every((c) => c.latest<ResultsSnapshot>()?.total === 1) ? true : undefined));
     clients.forEach((c) => c.close());
+  });
+});
+
+describe('stream limits', () => {
+  it('a client that leaves while it joins does not stay in the room (no leak of clients or subscriptions)', async () => {
+    const id = await election();
+    const port = Number(new URL(base).port);
+    for (let i = 0; i < 200; i++) {
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.write(`GET /v1/elections/${id}/results/stream HTTP/1.1\r\nHost: x\r\n\r\n`);
+        setImmediate(() => socket.destroy());
+      });
+      socket.on('error', () => undefined);
+    }
+    await new Promise((r) => setTimeout(r, 1_500));
+    await eventually('every client gone', async () => (hub.clientCount === 0 ? true : undefined), 5_000);
+  });
+
+  it('answers 503 + Retry-After above the per-process stream cap', async () => {
+    const capped = buildResultsApp({ tally, hub, verifier: createTokenVerifier({ issuer: 'x', audience: 'y', votingSecret: secret }), registry: new Registry(), maxStreams: 2 });
+    const url = await capped.listen({ port: 0, host: '127.0.0.1' });
+    const id = await election();
+    const clients = [new SseClient(`${url}/v1/elections/${id}/results/stream`), new SseClient(`${url}/v1/elections/${id}/results/stream`)];
+    try {
+      await eventually('two streams', async () => (hub.clientCount >= 2 ? true : undefined));
+      const third = await fetch(`${url}/v1/elections/${id}/results/stream`);
+      expect(third.status).toBe(503);
+      expect(third.headers.get('retry-after')).toBe('2');
+      expect(((await third.json()) as { error: { code: string } }).error.code).toBe('SERVICE_UNAVAILABLE');
+    } finally {
+      for (const c of clients) c.close();
+      await capped.close();
+    }
   });
 });

@@ -30,7 +30,8 @@ export const authRoutes = (deps: IngestDeps): FastifyPluginAsync => async (app) 
      * short-lived urna voting token that the vote path verifies with one HMAC.
      */
     app.post('/v1/auth/voting-token', async (request) => {
-      const principal = await deps.verifier.verify(request.headers.authorization);
+      // an IdP token only: a voting token exchanged for a fresh one would never expire
+      const principal = await deps.verifier.verifyIdentity(request.headers.authorization);
       return { token: mintVotingToken(principal, secret, ttlSeconds), tokenType: 'Bearer', expiresIn: ttlSeconds };
     });
   }

@@ -18,6 +18,8 @@ export interface VerifierOptions {
 
 export interface TokenVerifier {
   verify(authorization: string | undefined): Promise<Principal>;
+  /** The identity provider's token only (never a voting token): what may be exchanged. */
+  verifyIdentity(authorization: string | undefined): Promise<Principal>;
   require(authorization: string | undefined, role: Role): Promise<Principal>;
 }
 
@@ -30,17 +32,26 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
   else if (options.jwksUrl !== undefined) keys = createRemoteJWKSet(new URL(options.jwksUrl));
   const roleClaim = options.roleClaim ?? 'role';
 
-  async function verify(authorization: string | undefined): Promise<Principal> {
+  const bearer = (authorization: string | undefined): string => {
     if (authorization === undefined || authorization === '') throw AuthErrors.missing();
     if (!authorization.startsWith('Bearer ')) throw AuthErrors.invalid('expected a Bearer token');
-    const token = authorization.slice(7).trim();
+    return authorization.slice(7).trim();
+  };
+
+  async function verify(authorization: string | undefined): Promise<Principal> {
+    const token = bearer(authorization);
     if (options.votingSecret !== undefined) {
       const principal = verifyVotingToken(token, options.votingSecret);
       if (principal !== undefined) return principal;
     }
+    return verifyIdp(token);
+  }
+
+  async function verifyIdp(token: string): Promise<Principal> {
     if (keys === undefined) throw AuthErrors.invalid('unknown token type');
     try {
-      const { payload } = await jwtVerify(token, keys, { issuer: options.issuer, audience: options.audience, algorithms: IDP_ALGORITHMS });
+      // a token without `exp` would be valid forever: refused
+      const { payload } = await jwtVerify(token, keys, { issuer: options.issuer, audience: options.audience, algorithms: IDP_ALGORITHMS, requiredClaims: ['exp', 'sub'] });
       const role = payload[roleClaim] ?? 'voter';
       if (typeof payload.sub !== 'string' || !isValidUserId(payload.sub)) throw AuthErrors.invalid('bad subject');
       if (!isRole(role)) throw AuthErrors.invalid('bad role');
@@ -54,6 +65,7 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
 
   return {
     verify,
+    verifyIdentity: async (authorization) => verifyIdp(bearer(authorization)),
     async require(authorization, role) {
       const principal = await verify(authorization);
       if (principal.role !== role) throw AuthErrors.forbidden(role);

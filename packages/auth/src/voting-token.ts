@@ -34,8 +34,10 @@ export function verifyVotingToken(token: string, secret: Buffer, now = Date.now(
     if (header?.alg === 'HS256') throw AuthErrors.invalid('unexpected header');
     return undefined;
   }
-  const expected = createHmac('sha256', secret).update(token.slice(0, second)).digest();
-  const given = Buffer.from(token.slice(second + 1), 'base64url');
+  // compared as text: base64url decoding is lenient (padding, stray bits), so comparing decoded
+  // bytes would accept several spellings of one signature
+  const expected = Buffer.from(createHmac('sha256', secret).update(token.slice(0, second)).digest('base64url'));
+  const given = Buffer.from(token.slice(second + 1));
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw AuthErrors.invalid('bad signature');
   const claims = parseJson(token.slice(first + 1, second));
   if (claims === undefined) throw AuthErrors.invalid('malformed claims');

@@ -27,6 +27,8 @@ export interface LiveTallyOptions {
   readonly prefix?: string;
   /** Receipts expire this long after their last write (0 = never). */
   readonly receiptTtlSeconds?: number;
+  /** Receipts kept per user per election (the earliest); bounds the Lua script's work per vote. */
+  readonly maxReceiptsPerUser?: number;
 }
 
 const applyVotes = new LuaScript('applyVotes-N');
@@ -40,11 +42,13 @@ export class LiveTally {
   readonly keys: TallyKeys;
   private readonly redis: Redis;
   private readonly receiptTtl: number;
+  private readonly maxReceipts: number;
 
   constructor(options: LiveTallyOptions) {
     this.redis = options.redis;
     this.keys = new TallyKeys(options.buckets ?? 65_536, options.prefix);
     this.receiptTtl = options.receiptTtlSeconds ?? 0;
+    this.maxReceipts = options.maxReceiptsPerUser ?? 32;
   }
 
   async loadScripts(): Promise<void> {
@@ -114,7 +118,7 @@ export class LiveTally {
   async recordReceipts(records: readonly LoggedVote[]): Promise<void> {
     for (const [electionId, votes] of groupByElection(records)) {
       const keys = new KeyIndex();
-      const args: Array<string | number> = [this.receiptTtl];
+      const args: Array<string | number> = [this.receiptTtl, this.maxReceipts];
       for (const { vote, position } of votes) {
         args.push(keys.indexOf(this.keys.receipts(electionId, vote.userId)), vote.userId, `${vote.voteId}|${vote.optionId}|${position}`);
       }

@@ -63,6 +63,17 @@ describe('LiveTally', () => {
     expect(await tally.receiptsOf(election, 'nobody')).toEqual([]);
   });
 
+  it('keeps at most 32 receipts per user per election, so one voter\'s list cannot grow without bound', async () => {
+    const election = randomName('e');
+    await tally.initElection(election, ['a', 'b']);
+    const log = makeLog(election, Array.from({ length: 200 }, () => ({ userId: 'repeater', optionId: 'a' })));
+    for (let i = 0; i < log.length; i += 10) await tally.recordReceipts(log.slice(i, i + 10));
+    const receipts = await tally.receiptsOf(election, 'repeater');
+    expect(receipts).toHaveLength(32);
+    expect(receipts.map((r) => r.voteId)).toEqual(log.slice(0, 32).map((l) => l.vote.voteId));
+    expect(await redis.hstrlen(tally.keys.receipts(election, 'repeater'), 'repeater')).toBeLessThan(32 * 120);
+  });
+
   it('reloads its scripts after the server forgot them (SCRIPT FLUSH, as after a restart)', async () => {
     const election = randomName('e');
     await tally.initElection(election, ['a']);
