@@ -14,6 +14,8 @@ export interface ElectionCacheOptions {
   readonly maxAgeMs?: number;
   /** Unknown ids are remembered this long, so random ids cannot hammer the repository. */
   readonly missingMaxAgeMs?: number;
+  /** Unknown ids remembered at most (the oldest go first): random ids cannot grow memory. */
+  readonly maxMissing?: number;
 }
 
 /**
@@ -26,10 +28,18 @@ export class ElectionCache {
   private readonly loading = new Map<string, Promise<Election | undefined>>();
   private readonly maxAgeMs: number;
   private readonly missingMaxAgeMs: number;
+  private readonly maxMissing: number;
+  private missingCount = 0;
 
   constructor(private readonly source: ElectionSource, options: ElectionCacheOptions = {}) {
     this.maxAgeMs = options.maxAgeMs ?? 5_000;
     this.missingMaxAgeMs = options.missingMaxAgeMs ?? 1_000;
+    this.maxMissing = options.maxMissing ?? 10_000;
+  }
+
+  /** Entries held (known elections and remembered unknown ids). */
+  get size(): number {
+    return this.entries.size;
   }
 
   async get(id: string): Promise<Election | undefined> {
@@ -41,7 +51,7 @@ export class ElectionCache {
     if (load === undefined) {
       load = this.source.get(id).then(
         (election) => {
-          this.entries.set(id, { election, loadedAt: Date.now() });
+          this.store(id, election);
           this.loading.delete(id);
           return election;
         },
@@ -57,11 +67,37 @@ export class ElectionCache {
 
   /** Stores a known-fresh value (after this process changed it). */
   put(election: Election): void {
-    this.entries.set(election.id, { election, loadedAt: Date.now() });
+    this.store(election.id, election);
   }
 
   invalidate(id?: string): void {
-    if (id === undefined) this.entries.clear();
-    else this.entries.delete(id);
+    if (id === undefined) {
+      this.entries.clear();
+      this.missingCount = 0;
+    } else this.drop(id);
+  }
+
+  private store(id: string, election: Election | undefined): void {
+    this.drop(id);
+    if (election === undefined) {
+      // Map order is insertion order: the first unknown id found is the oldest
+      if (this.missingCount >= this.maxMissing) {
+        for (const [key, entry] of this.entries) {
+          if (entry.election === undefined) {
+            this.drop(key);
+            break;
+          }
+        }
+      }
+      this.missingCount++;
+    }
+    this.entries.set(id, { election, loadedAt: Date.now() });
+  }
+
+  private drop(id: string): void {
+    const entry = this.entries.get(id);
+    if (entry === undefined) return;
+    if (entry.election === undefined) this.missingCount--;
+    this.entries.delete(id);
   }
 }

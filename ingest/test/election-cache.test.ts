@@ -47,4 +47,13 @@ describe('election cache across processes', () => {
     await cache.get(id);
     expect(loads).toBe(1);
   });
+
+  it('remembers at most maxMissing unknown ids, so random ids cannot grow its memory', async () => {
+    const cache = new ElectionCache({ get: async () => undefined }, { missingMaxAgeMs: 60_000, maxMissing: 100 });
+    const known = draft(randomName('known'));
+    cache.put(known);
+    for (let i = 0; i < 1_000; i++) await cache.get(randomName('nope'));
+    expect(cache.size).toBe(101);
+    expect(await cache.get(known.id)).toEqual(known);
+  });
 });
