@@ -31,6 +31,14 @@ export class UrnaError extends Error {
   }
 }
 
+/** A configuration that cannot run; every issue names its key (e.g. `URNA_PARTITIONS: expected a number`). */
+export class ConfigError extends Error {
+  constructor(readonly issues: readonly string[]) {
+    super(`invalid configuration:\n  ${issues.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
 export const isUrnaError = (value: unknown): value is UrnaError => value instanceof UrnaError;
 
 /** Domain-level errors: input that breaks the rules of elections and votes. */
