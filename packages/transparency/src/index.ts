@@ -11,3 +11,4 @@ export * from './checkpoint.ts';
 export * from './checkpoint-store.ts';
 export * from './receipt.ts';
 export * from './errors.ts';
+export * from './export-format.ts';
