@@ -17,7 +17,7 @@ beforeAll(async () => {
   election = await syntheticElection({ votes: 50_000, partitions: 8, seed: 5 });
 }, 120_000);
 
-describe('proofs for a 50,000-vote election', () => {
+describe('proofs for a 50,000-vote election', { timeout: 240_000 }, () => {
   it('every vote is provably in its partition under the signed final checkpoint', async () => {
     const verifier = verifierFromVkey(election.signer.vkey);
     const finals = new Map<number, { size: number; root: Uint8Array }>();

@@ -41,7 +41,7 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('urna verify', () => {
+describe('urna verify', { timeout: 240_000 }, () => {
   it('prints OK and the official counts for a valid 50,000-vote export, pinned key or not', async () => {
     const pinned = await verify(election.records, '--key', election.signer.vkey);
     expect(pinned.code, pinned.out).toBe(0);
