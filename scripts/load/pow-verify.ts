@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { createChallenge, extractParams, verifySolution } from 'altcha-lib/v1';
-import { decode, verifyAltcha } from '../../ingest/src/abuse/proof-of-work.ts';
+import { decodeAltcha as decode, verifyAltcha } from '@urna/ingest';
 import { mintVotingToken, verifyVotingToken } from '@urna/auth';
 
 const { values: args } = parseArgs({ options: { n: { type: 'string', default: '20000' } } });

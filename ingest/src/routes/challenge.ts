@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { DomainErrors, electionIdFromPath } from '@urna/domain';
-import type { IngestDeps } from '../app.ts';
+import type { IngestDeps } from '../deps.ts';
 import { ProofOfWork } from '../abuse/proof-of-work.ts';
 import { failureBudget } from '../abuse/rate-limits.ts';
 import { principalOf, requireRole } from './authenticate.ts';
