@@ -17,6 +17,8 @@ COPY packages/embedded/package.json packages/embedded/
 COPY ingest/package.json ingest/
 COPY tally-worker/package.json tally-worker/
 COPY results-sse/package.json results-sse/
+COPY edge/package.json edge/
+COPY packages/transparency/package.json packages/transparency/
 COPY web/package.json web/
 RUN CKJS_LINKING=dynamic npm ci --omit=dev --no-audit --no-fund
 
