@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { z } from 'zod';
 import { checkLogConfig } from '@urna/log';
+import { checkAuthConfig } from '@urna/auth';
 import { loadConfig, sharedConfigShape } from '@urna/service-kit';
 import { IngestConfig } from '@urna/ingest';
 import { WorkerConfig } from '@urna/tally-worker';
@@ -79,6 +80,11 @@ describe('docker-compose.redpanda.yml', () => {
     expect(unknown, `keys ${name} never reads`).toEqual([]);
     const config = loadConfig(schema, env) as Record<string, unknown>;
     if ('URNA_LOG' in config) checkLogConfig(config as Parameters<typeof checkLogConfig>[0]);
+    // ingest and results-sse run in production mode: no dev issuer, a real identity provider
+    if ('URNA_MODE' in config) {
+      expect(config.URNA_MODE).toBe('production');
+      checkAuthConfig(config as unknown as Parameters<typeof checkAuthConfig>[0]);
+    }
     expect(config.URNA_HOST).toBe('0.0.0.0');
     // the health check probes the port the service listens on
     const port = String(config[portKey!]);

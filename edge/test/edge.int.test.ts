@@ -193,7 +193,7 @@ describe('edge: per-client limits (IPv4 /32, IPv6 /64), slow clients', () => {
   beforeAll(async () => {
     upstream = await startUpstream();
     edge = await startEdge({ ingest: upstream.url, results: upstream.url }, {
-      URNA_EDGE_REQ_PER_SEC: '5', URNA_EDGE_REQ_BURST: '20', URNA_EDGE_SSE_PER_IP: '5', URNA_EDGE_CLIENT_TIMEOUT: '2s',
+      URNA_EDGE_REQ_PER_SEC: '1', URNA_EDGE_REQ_BURST: '20', URNA_EDGE_SSE_PER_IP: '5', URNA_EDGE_CLIENT_TIMEOUT: '2s',
       URNA_EDGE_TRUSTED_PROXIES: '127.0.0.3',
     });
   });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { authConfigShape } from '@urna/auth';
+import { authConfigShape, checkAuthConfig } from '@urna/auth';
 import { checkLogConfig, logConfigShape } from '@urna/log';
 import { loadConfig, sharedConfigShape } from '@urna/service-kit';
 
@@ -36,5 +36,6 @@ export type IngestConfig = z.infer<typeof IngestConfig>;
 export function readIngestConfig(env: NodeJS.ProcessEnv = process.env): IngestConfig {
   const config = loadConfig(IngestConfig, env);
   checkLogConfig(config);
+  checkAuthConfig(config);
   return config;
 }

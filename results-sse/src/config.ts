@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { authConfigShape } from '@urna/auth';
+import { authConfigShape, checkAuthConfig } from '@urna/auth';
 import { loadConfig, sharedConfigShape } from '@urna/service-kit';
 
 export const ResultsConfig = z.object({
@@ -16,4 +16,8 @@ export const ResultsConfig = z.object({
   /** Open streams per process at most (15k measured within the latency goal, docs/benchmarks.md); above: 503. */
   URNA_SSE_MAX_STREAMS: z.coerce.number().int().min(1).default(15_000),
 });
-export const readResultsConfig = (env: NodeJS.ProcessEnv = process.env) => loadConfig(ResultsConfig, env);
+export function readResultsConfig(env: NodeJS.ProcessEnv = process.env) {
+  const config = loadConfig(ResultsConfig, env);
+  checkAuthConfig(config);
+  return config;
+}

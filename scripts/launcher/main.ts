@@ -34,7 +34,8 @@ const kafka = { ...process.env, ...env };
 const logLine = kafka.URNA_LOG === 'kafka'
   ? `Kafka ${kafka.URNA_KAFKA_BROKERS} topic ${kafka.URNA_KAFKA_TOPIC ?? 'urna.votes'}${kafkaMock ? ' (in-memory mock)' : ''}`
   : `Redis Streams on ${stack.urls.redis}`;
-await ensureDemoElection(stack.urls.gateway);
+// the demo election is created through the dev issuer, which production mode does not have
+if (process.env.URNA_MODE !== 'production') await ensureDemoElection(stack.urls.gateway);
 const g = stack.urls.gateway;
 console.log(`
 urna is up.

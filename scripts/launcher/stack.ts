@@ -84,7 +84,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const local = (p: number) => `http://127.0.0.1:${p}`;
   const env: Record<string, string> = {
     URNA_REDIS_URL: redisUrl, URNA_DYNAMODB_ENDPOINT: dynamoEndpoint,
-    URNA_DEV_MODE: '1', URNA_DEV_ISSUER_KEY: JSON.stringify(secrets.dev.privateJwk), URNA_AUTH_JWKS: JSON.stringify(secrets.dev.jwks),
+    // URNA_MODE=production: no dev issuer; the identity provider comes from URNA_AUTH_* (checked by the services)
+    ...((options.env?.URNA_MODE ?? process.env.URNA_MODE) === 'production'
+      ? { URNA_MODE: 'production' }
+      : { URNA_DEV_MODE: '1', URNA_DEV_ISSUER_KEY: JSON.stringify(secrets.dev.privateJwk), URNA_AUTH_JWKS: JSON.stringify(secrets.dev.jwks) }),
     URNA_VOTING_TOKEN_SECRET: secrets.votingSecret, URNA_LOG_LEVEL: 'warn',
     ...options.env,
   };

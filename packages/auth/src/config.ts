@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ConfigError } from '@urna/domain';
 import type { JSONWebKeySet, JWK } from 'jose';
 import { DEV_AUDIENCE, DEV_ISSUER } from './dev-issuer.ts';
 import { createTokenVerifier, type TokenVerifier } from './verifier.ts';
@@ -15,6 +16,8 @@ const json = <T>(what: string) =>
 
 /** Environment keys every service that checks tokens reads. */
 export const authConfigShape = {
+  /** `production` makes the dev issuer impossible and requires a real identity provider (checkAuthConfig). */
+  URNA_MODE: z.enum(['development', 'production']).default('development'),
   /** Expected `iss` and `aud` of identity-provider tokens. */
   URNA_AUTH_ISSUER: z.string().min(1).default(DEV_ISSUER),
   URNA_AUTH_AUDIENCE: z.string().min(1).default(DEV_AUDIENCE),
@@ -53,4 +56,20 @@ export function verifierFromConfig(config: AuthConfig): TokenVerifier {
     ...(config.URNA_AUTH_JWKS_URL === undefined ? {} : { jwksUrl: config.URNA_AUTH_JWKS_URL }),
     ...(config.URNA_VOTING_TOKEN_SECRET === undefined ? {} : { votingSecret: config.URNA_VOTING_TOKEN_SECRET }),
   });
+}
+
+/**
+ * Rules of a production deployment, each naming its key: the dev issuer cannot be on (anyone
+ * reaching the origin could mint admin tokens), its key and issuer are not accepted, and
+ * voting tokens need their secret.
+ */
+export function checkAuthConfig(config: AuthConfig & { URNA_MODE: 'development' | 'production'; URNA_DEV_MODE: boolean; URNA_DEV_ISSUER_KEY?: unknown }): void {
+  if (config.URNA_MODE !== 'production') return;
+  const issues: string[] = [];
+  if (config.URNA_DEV_MODE) issues.push('URNA_DEV_MODE: the dev issuer cannot run with URNA_MODE=production');
+  if (config.URNA_DEV_ISSUER_KEY !== undefined) issues.push('URNA_DEV_ISSUER_KEY: not allowed with URNA_MODE=production');
+  if (config.URNA_AUTH_ISSUER === DEV_ISSUER) issues.push(`URNA_AUTH_ISSUER: set your identity provider's issuer (not ${DEV_ISSUER}) with URNA_MODE=production`);
+  if (config.URNA_AUTH_JWKS === undefined && config.URNA_AUTH_JWKS_URL === undefined) issues.push('URNA_AUTH_JWKS_URL: required with URNA_MODE=production');
+  if (config.URNA_VOTING_TOKEN_SECRET === undefined) issues.push('URNA_VOTING_TOKEN_SECRET: required with URNA_MODE=production');
+  if (issues.length > 0) throw new ConfigError(issues);
 }
