@@ -2,8 +2,8 @@ import {
   BatchWriteItemCommand, QueryCommand, TransactWriteItemsCommand,
   type AttributeValue, type DynamoDBClient, type QueryCommandInput, type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
-import { bucketOf, type LoggedVote, type VoteReceipt } from '@urna/domain';
-import { isRetriableDynamoError, StoreErrors } from './errors.ts';
+import { backoffDelay, bucketOf, delay, type LoggedVote, type VoteReceipt } from '@urna/domain';
+import { StoreErrors } from './errors.ts';
 import { tableNames } from './client.ts';
 
 export type WriteMode = 'transact' | 'batch';
@@ -37,8 +37,6 @@ export interface ElectionTally {
   readonly accepted: number;
   readonly duplicates: number;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * The vote store: the immutable history of every accepted vote, one item per vote, keyed by
@@ -78,7 +76,13 @@ export class VoteStore {
     const worker = async () => {
       while (next < chunks.length) {
         const chunk = chunks[next++] as Array<Record<string, AttributeValue>>;
-        await this.withRetry(() => (this.mode === 'transact' ? this.transact(chunk) : this.batch(chunk)));
+        try {
+          await (this.mode === 'transact' ? this.transact(chunk) : this.batch(chunk));
+        } catch (error) {
+          // the SDK has already retried what is worth retrying (createDynamoClient's maxAttempts);
+          // the log redelivers the batch after its back-off
+          throw StoreErrors.unavailable(error);
+        }
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.concurrency, chunks.length) }, worker));
@@ -93,21 +97,11 @@ export class VoteStore {
   private async batch(items: Array<Record<string, AttributeValue>>): Promise<void> {
     let requests: WriteRequest[] = items.map((Item) => ({ PutRequest: { Item } }));
     for (let attempt = 0; requests.length > 0; attempt++) {
-      if (attempt > 0) await sleep(Math.min(1_000, 25 * 2 ** attempt));
+      // unprocessed items are part of BatchWriteItem's answer, not an error the SDK retries
+      if (attempt > 0) await delay(backoffDelay(attempt, { baseMs: 25, maxMs: 1_000 }));
       const result = await this.options.client.send(new BatchWriteItemCommand({ RequestItems: { [this.table]: requests } }));
       requests = result.UnprocessedItems?.[this.table] ?? [];
       if (attempt > 10 && requests.length > 0) throw StoreErrors.unavailable(new Error('unprocessed items after retries'));
-    }
-  }
-
-  private async withRetry(operation: () => Promise<void>): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await operation();
-      } catch (error) {
-        if (!isRetriableDynamoError(error) || attempt >= 6) throw StoreErrors.unavailable(error);
-        await sleep(Math.min(2_000, 20 * 2 ** attempt + Math.random() * 20));
-      }
     }
   }
 
