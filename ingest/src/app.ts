@@ -7,6 +7,7 @@ import { authRoutes } from './routes/auth.ts';
 import { electionRoutes } from './routes/elections.ts';
 import { voteRoutes } from './routes/votes.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { decoratePrincipal } from './routes/authenticate.ts';
 
 /** The command side of urna: elections admin and vote intake. */
 export function buildIngestApp(deps: IngestDeps): FastifyInstance {
@@ -24,6 +25,7 @@ export function buildIngestApp(deps: IngestDeps): FastifyInstance {
     lingerMs: deps.appendLingerMs ?? INGEST_DEFAULTS.appendLingerMs,
   });
   app.addHook('onClose', async () => batcher.drain());
+  decoratePrincipal(app);
   app.register(authRoutes(deps));
   app.register(electionRoutes(deps));
   app.register(voteRoutes(deps, batcher, metrics));
