@@ -39,7 +39,7 @@ export const logConfigShape = {
   URNA_KAFKA_SASL_USERNAME: z.string().optional(),
   URNA_KAFKA_SASL_PASSWORD: z.string().optional(),
 };
-const LogConfig = z.object(logConfigShape);
+export const LogConfig = z.object(logConfigShape);
 export type LogConfig = z.infer<typeof LogConfig> & { readonly URNA_LOG_PARTITIONS: number; readonly URNA_LOG_PREFIX: string };
 
 /** Cross-key rules zod's per-key schema cannot state; errors name the key like loadConfig does. */
