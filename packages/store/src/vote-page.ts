@@ -95,6 +95,9 @@ export function decodePage(item: Record<string, AttributeValue>): StoredVote[] {
 /** The first position of a page, from its sort key. */
 export const firstPositionOf = (item: Record<string, AttributeValue>): string => String(item.sk?.S).split('#', 1)[0] as string;
 
+/** The last position of a page, from its sort key. */
+export const lastPositionOf = (item: Record<string, AttributeValue>): string => String(item.sk?.S).split('#', 2)[1] as string;
+
 /**
  * Cuts one (election, partition) group, sorted by position, into pages whose uncompressed
  * payload stays under `maxRawBytes` (compressed, a page is never larger than that plus a few

@@ -5,7 +5,7 @@ import {
 import { partitionOf, type LoggedVote, type VoteReceipt } from '@urna/domain';
 import { isRetriableDynamoError, StoreErrors } from './errors.ts';
 import { tableNames } from './client.ts';
-import { cutPages, decodePage, encodePage, firstPositionOf, pagePartitionKey, type StoredVote } from './vote-page.ts';
+import { cutPages, decodePage, encodePage, firstPositionOf, lastPositionOf, pagePartitionKey, type StoredVote } from './vote-page.ts';
 import { fromItem, itemPartitionKey, toItem } from './vote-items.ts';
 import { PartitionFold, PositionDedupe, type ElectionTally } from './vote-fold.ts';
 
@@ -44,6 +44,8 @@ export interface StoreUsage {
   votesWritten: number;
 }
 
+/** Overlapping pages looked at per position by `votesAt` (pages overlap only where a batch was redelivered cut differently). */
+const PAGES_BACK = 8;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -177,6 +179,48 @@ export class VoteStore {
     })) {
       for (const vote of decodePage(item)) if (vote.userId === userId) byPosition.set(vote.position, vote);
     }
+    return [...byPosition.values()].sort((a, b) => (a.position < b.position ? -1 : 1));
+  }
+
+  /**
+   * A user's votes at known log positions (e.g. from the live tally's receipts), without reading
+   * the partition: per position one Query for the last few pages whose first position is ≤ it
+   * (`sk < "<position>$"`, newest first), usually one page. When a position is not among those
+   * pages (not yet written, or a page cut with gaps hides it further back), it falls back to
+   * reading the user's partition (`votesOf`), so it never misses a stored vote. Format-1 items
+   * are read with the user's own Query. Positions of another user's votes are not returned.
+   */
+  async votesAt(electionId: string, userId: string, positions: readonly string[]): Promise<StoredVote[]> {
+    const byPosition = new Map<string, StoredVote>();
+    for await (const item of this.query({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :user)',
+      ExpressionAttributeValues: { ':pk': { S: itemPartitionKey(electionId, userId, this.shards) }, ':user': { S: `${userId}#` } },
+    })) {
+      const vote = fromItem(item);
+      if (positions.includes(vote.position)) byPosition.set(vote.position, vote);
+    }
+    const pk = pagePartitionKey(electionId, partitionOf(userId, this.partitions));
+    await Promise.all(positions.filter((p) => !byPosition.has(p)).map(async (position) => {
+      let start: Record<string, AttributeValue> | undefined;
+      for (let pages = 0; pages < PAGES_BACK; pages++) {
+        // one page per request: the newest page starting at or before the position almost always holds it
+        const page = await this.options.client.send(new QueryCommand({
+          TableName: this.table, ConsistentRead: true, ReturnConsumedCapacity: 'TOTAL', ScanIndexForward: false, Limit: 1, ExclusiveStartKey: start,
+          KeyConditionExpression: 'pk = :pk AND sk < :upto', ExpressionAttributeValues: { ':pk': { S: pk }, ':upto': { S: `${position}$` } },
+          ProjectionExpression: 'sk, n, d',
+        }));
+        this.count(page.ConsumedCapacity, 'readUnits');
+        const item = page.Items?.[0];
+        if (item === undefined) return;
+        if (lastPositionOf(item) >= position) {
+          const vote = decodePage(item).find((v) => v.position === position && v.userId === userId);
+          if (vote !== undefined) return void byPosition.set(position, vote);
+        }
+        start = page.LastEvaluatedKey;
+        if (start === undefined) return;
+      }
+    }));
+    if (positions.some((p) => !byPosition.has(p))) return (await this.votesOf(electionId, userId)).filter((v) => positions.includes(v.position));
     return [...byPosition.values()].sort((a, b) => (a.position < b.position ? -1 : 1));
   }
 

@@ -47,7 +47,11 @@ describe('vote pages', () => {
           const want = expected(log, election);
           const tally = await store.tally(election);
           expect(tally).toEqual({ counts: want.counts, total: want.users.size, accepted: log.length, duplicates: log.length - want.users.size });
-          for (const [userId, voteIds] of want.users) expect((await store.votesOf(election, userId)).map((v) => v.voteId)).toEqual(voteIds);
+          for (const [userId, voteIds] of want.users) {
+            expect((await store.votesOf(election, userId)).map((v) => v.voteId)).toEqual(voteIds);
+            const positions = log.filter((r) => r.vote.userId === userId).map((r) => r.position);
+            expect((await store.votesAt(election, userId, positions)).map((v) => v.voteId)).toEqual(voteIds);
+          }
         }),
       { numRuns: 30 },
     );
@@ -83,6 +87,20 @@ describe('vote pages', () => {
     expect(await store.tally(election)).toEqual({ counts: want.counts, total: 120, accepted: 300, duplicates: 180 });
     for (const userId of ['u0', 'u7', 'u119']) expect((await store.votesOf(election, userId)).map((v) => v.voteId)).toEqual(want.users.get(userId));
     expect((await store.receiptsOf(election, 'u7'))[0]).toEqual({ voteId: want.users.get('u7')?.[0], optionId: 'a', status: 'counted' });
+  });
+
+  it('finds a vote by its position in one small Query, and a user without positions by reading their partition', async () => {
+    const election = randomName('at');
+    const log = makeLog(election, Array.from({ length: 8_000 }, (_, i) => ({ userId: `voter-${i}`, optionId: 'a' })));
+    const store = pages();
+    for (let i = 0; i < log.length; i += 500) await store.write(log.slice(i, i + 500));
+    const target = log[6_123] as LoggedVote;
+    const r0 = store.usage.readUnits;
+    expect((await store.votesAt(election, target.vote.userId, [target.position])).map((v) => v.voteId)).toEqual([target.vote.voteId]);
+    const byPosition = store.usage.readUnits - r0;
+    expect((await store.votesOf(election, target.vote.userId)).map((v) => v.voteId)).toEqual([target.vote.voteId]);
+    const byPartition = store.usage.readUnits - r0 - byPosition;
+    expect(byPosition).toBeLessThan(byPartition / 4); // one page (plus the empty format-1 Query) vs all 16 pages of the partition
   });
 
   it('refuses a vote from a partition the store does not compute for its user (mismatched URNA_LOG_PARTITIONS)', async () => {
