@@ -2,7 +2,7 @@
 // format back to back (one item per vote, transact and batch; vote pages), on DynamoDB Local in
 // memory and on disk, with DynamoDB Local's CPU and the write units DynamoDB reports per vote.
 // The same rows as `npm run bench -- --only drain`, without the rest of the stack running.
-// Usage: node --import tsx scripts/load/store-drain.ts [votes=50000]
+// Usage: node --import tsx scripts/load/store-drain.ts [votes=50000] [in-memory,file]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +16,8 @@ const dir = mkdtempSync(join(tmpdir(), 'urna-store-drain-'));
 const server = await RedisServer.start({ dataDir: dir });
 const redis = new Redis(server.url);
 const { log, electionId } = await prefilledLog(redis, votes);
-const rows = await storeDrain(log, electionId, votes, dir, (m) => console.log(`store-drain: ${m}`));
+const modes = (process.argv[3] ?? 'in-memory,file').split(',') as Array<'in-memory' | 'file'>;
+const rows = await storeDrain(log, electionId, votes, dir, (m) => console.log(`store-drain: ${m}`), modes);
 console.log(`store drain, ${votes} votes (10% repeat voters), 16 log partitions, 500-vote batches, worker code in this process\n${formatStoreDrain(rows)}`);
 console.log(JSON.stringify({ date: new Date().toISOString(), votes, rows }));
 redis.disconnect();

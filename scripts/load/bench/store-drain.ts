@@ -38,9 +38,12 @@ export const STORE_VARIANTS: ReadonlyArray<{ format: ItemFormat; mode: WriteMode
  * Drains the same pre-filled log into each variant, back to back, each on a fresh table of one
  * DynamoDB Local per storage mode; write units come from DynamoDB's ConsumedCapacity.
  */
-export async function storeDrain(log: RedisStreamsLog, electionId: string, votes: number, dataDir: string, say: (m: string) => void): Promise<StoreDrainRow[]> {
+export async function storeDrain(
+  log: RedisStreamsLog, electionId: string, votes: number, dataDir: string, say: (m: string) => void,
+  dynamoModes: ReadonlyArray<'in-memory' | 'file'> = ['in-memory', 'file'],
+): Promise<StoreDrainRow[]> {
   const rows: StoreDrainRow[] = [];
-  for (const dynamoMode of ['in-memory', 'file'] as const) {
+  for (const dynamoMode of dynamoModes) {
     const dynamo = await DynamoDbLocal.start(dynamoMode === 'file' ? { dataDir: join(dataDir, 'ddb-file') } : {});
     const client = createDynamoClient({ endpoint: dynamo.endpoint });
     for (const [i, { format, mode }] of STORE_VARIANTS.entries()) {
@@ -70,6 +73,7 @@ export async function storeDrain(log: RedisStreamsLog, electionId: string, votes
         usdPerMillionVotes: (writeUnits / votes) * ON_DEMAND_USD.perMillionWriteUnits,
         foldMs, foldReadUnits, lookupMs: (performance.now() - l0) / 20, lookupReadUnits: (store.usage.readUnits - read0 - foldReadUnits) / 20,
       });
+      say(`store drain row: ${JSON.stringify(rows[rows.length - 1])}`);
     }
     client.destroy();
     await dynamo.stop();
