@@ -53,17 +53,36 @@ function ensureAptPackages() {
   aptGet('install', '-y', '-qq', ...missing);
 }
 
+/**
+ * The Kafka client's native addon takes about a minute to build and only a process on the Kafka
+ * log loads it (packages/log imports it when URNA_LOG=kafka). So `npm ci` runs without install
+ * scripts, every other package's install script runs afterwards, and the addon is built only
+ * for the tests and for `URNA_LOG=kafka npm start`.
+ */
+const needsKafkaClient = mode === 'test' || process.env.URNA_LOG === 'kafka';
+
+/** Installed packages with an install script (from the lockfile), the Kafka client's excepted. */
+function installScriptPackages() {
+  const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8'));
+  return Object.entries(lock.packages ?? {})
+    .filter(([path, entry]) => entry.hasInstallScript === true && path.startsWith('node_modules/') && !path.endsWith('@confluentinc/kafka-javascript'))
+    .map(([path]) => path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length));
+}
+
 function ensureNodeModules() {
   const marker = join(root, 'node_modules', '.package-lock.json');
   const lock = join(root, 'package-lock.json');
   const fresh = existsSync(marker) && existsSync(lock) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs;
   if (!fresh) {
-    say('installing npm dependencies (the Kafka client builds natively: about a minute)');
-    run('npm', existsSync(lock) ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund'], { env: npmEnv });
+    say('installing npm dependencies');
+    if (existsSync(lock)) {
+      run('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund'], { env: npmEnv });
+      const scripted = installScriptPackages();
+      if (scripted.length > 0) run('npm', ['rebuild', ...scripted], { env: npmEnv });
+    } else run('npm', ['install', '--no-audit', '--no-fund'], { env: npmEnv });
   }
-  if (!existsSync(KAFKA_ADDON)) {
-    // e.g. installed by hand without CKJS_LINKING=dynamic, where the download of a prebuilt binary failed
-    say('building the Kafka client (@confluentinc/kafka-javascript)');
+  if (needsKafkaClient && !existsSync(KAFKA_ADDON)) {
+    say('building the Kafka client (@confluentinc/kafka-javascript, native: about a minute)');
     run('npm', ['rebuild', '@confluentinc/kafka-javascript'], { env: npmEnv });
   }
 }

@@ -2,7 +2,7 @@
 // batch to the real live tally, then prints one JSON line per batch; after `crashAfter`
 // batches it SIGKILLs itself right after applying, before the offset is committed.
 import { Redis } from 'ioredis';
-import { KafkaLog } from '@urna/log';
+import { KafkaLog } from '@urna/log/kafka';
 import { LiveTally } from '@urna/tally';
 
 const env = (key: string): string => {
