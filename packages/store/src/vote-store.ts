@@ -37,11 +37,26 @@ export interface VoteStoreOptions {
 
 /** What this store instance consumed, from DynamoDB's ConsumedCapacity (ReturnConsumedCapacity TOTAL). */
 export interface StoreUsage {
+  /** As DynamoDB reports them. DynamoDB Local reports 2 per TransactWriteItems call whatever its items: see billedWriteUnits. */
   writeUnits: number;
+  /** From item sizes, as AWS bills writes: per item ⌈size / 1 KB⌉, doubled in a transaction. */
+  billedWriteUnits: number;
   readUnits: number;
   itemsWritten: number;
   bytesWritten: number;
   votesWritten: number;
+}
+
+/** An item's size as DynamoDB counts it: attribute names plus values (numbers approximated by their digits). */
+function itemSize(item: Record<string, AttributeValue>): number {
+  let size = 0;
+  for (const [name, value] of Object.entries(item)) {
+    size += Buffer.byteLength(name);
+    if (value.S !== undefined) size += Buffer.byteLength(value.S);
+    else if (value.N !== undefined) size += Math.ceil(value.N.length / 2) + 1;
+    else if (value.B !== undefined) size += value.B.length;
+  }
+  return size;
 }
 
 /** Overlapping pages looked at per position by `votesAt` (pages overlap only where a batch was redelivered cut differently). */
@@ -63,7 +78,7 @@ export class VoteStore {
   private readonly shards: number;
   private readonly mode: WriteMode;
   private readonly concurrency: number;
-  readonly usage: StoreUsage = { writeUnits: 0, readUnits: 0, itemsWritten: 0, bytesWritten: 0, votesWritten: 0 };
+  readonly usage: StoreUsage = { writeUnits: 0, billedWriteUnits: 0, readUnits: 0, itemsWritten: 0, bytesWritten: 0, votesWritten: 0 };
 
   constructor(private readonly options: VoteStoreOptions) {
     this.table = options.table ?? tableNames().votes;
@@ -133,6 +148,7 @@ export class VoteStore {
     }));
     this.count(result.ConsumedCapacity, 'writeUnits');
     this.usage.itemsWritten += items.length;
+    for (const item of items) this.usage.billedWriteUnits += 2 * Math.ceil(itemSize(item) / 1024);
   }
 
   private async batch(items: Array<Record<string, AttributeValue>>): Promise<void> {
@@ -143,6 +159,9 @@ export class VoteStore {
       this.count(result.ConsumedCapacity, 'writeUnits');
       const unprocessed = result.UnprocessedItems?.[this.table] ?? [];
       this.usage.itemsWritten += requests.length - unprocessed.length;
+      const key = (item: Record<string, AttributeValue> | undefined) => `${item?.pk?.S}\u0000${item?.sk?.S}`;
+      const left = new Set(unprocessed.map((r) => key(r.PutRequest?.Item)));
+      for (const r of requests) if (r.PutRequest?.Item !== undefined && !left.has(key(r.PutRequest.Item))) this.usage.billedWriteUnits += Math.ceil(itemSize(r.PutRequest.Item) / 1024);
       requests = unprocessed;
       if (attempt > 10 && requests.length > 0) throw StoreErrors.unavailable(new Error('unprocessed items after retries'));
     }
