@@ -108,10 +108,17 @@ function ensureWebBuild() {
 function runTests() {
   mkdirSync(join(root, '.urna'), { recursive: true });
   const report = join(root, '.urna', 'test-results.json');
-  say('type-checking');
-  const tsc = (project) => spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', project], { stdio: 'inherit', cwd: root }).status;
-  // services and tests (Node), then the web pages (DOM)
-  const typecheck = { status: tsc('tsconfig.json') || tsc('web/tsconfig.json') };
+  const node = (...args) => spawnSync(process.execPath, args, { stdio: 'inherit', cwd: root }).status;
+  const tsc = (project) => node(join(root, 'node_modules/typescript/bin/tsc'), '-p', project);
+  /** Static checks, each counted as one test: passed or failed. */
+  const checks = [
+    // services and tests (Node), then the web pages (DOM)
+    ['typecheck', () => tsc('tsconfig.json') || tsc('web/tsconfig.json')],
+    ['boundaries', () => node(join(root, 'node_modules/dependency-cruiser/bin/dependency-cruise.mjs'), '--config', '.dependency-cruiser.cjs', '--output-type', 'err-long', '.')],
+  ].map(([name, check]) => {
+    say(`${name}`);
+    return { name, status: check() };
+  });
   const vitest = spawnSync(process.execPath, [join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--reporter=default', '--reporter=json', `--outputFile=${report}`, ...rest], { stdio: 'inherit', cwd: root });
   let passed = 0;
   let failed = 0;
@@ -123,11 +130,13 @@ function runTests() {
     // a suite that failed to load has no failed tests of its own: count it once
     failed = (results.numFailedTests ?? 0) + (results.testResults ?? []).filter((f) => f.status === 'failed' && (f.assertionResults ?? []).every((a) => a.status !== 'failed')).length;
   } else if (vitest.status !== 0) failed++;
-  if (typecheck.status === 0) passed++;
-  else failed++;
-  console.log(`\ntypecheck ${typecheck.status === 0 ? 'passed' : 'FAILED'}; vitest exit ${vitest.status}`);
+  for (const check of checks) {
+    if (check.status === 0) passed++;
+    else failed++;
+  }
+  console.log(`\n${checks.map((c) => `${c.name} ${c.status === 0 ? 'passed' : 'FAILED'}`).join('; ')}; vitest exit ${vitest.status}`);
   console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
-  return typecheck.status === 0 && vitest.status === 0 && failed === 0 ? 0 : 1;
+  return checks.every((c) => c.status === 0) && vitest.status === 0 && failed === 0 ? 0 : 1;
 }
 
 try {

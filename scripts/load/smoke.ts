@@ -14,7 +14,7 @@ import { mintVotingToken } from '@urna/auth';
 import { createMockTopic, KafkaMockCluster } from '@urna/embedded';
 import { RedisStreamsLog, type VoteLog } from '@urna/log';
 import { KafkaLog } from '@urna/log/kafka';
-import { GROUPS } from '../../tally-worker/src/projections.ts';
+import { GROUPS } from '@urna/tally-worker';
 import { REPO_ROOT, startStack } from '../launcher/stack.ts';
 import { cpuSeconds, fmt, percentile } from './measure.ts';
 import { endToEnd } from './bench/end-to-end.ts';

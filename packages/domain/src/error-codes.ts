@@ -8,6 +8,11 @@ export const ERROR_CODES = {
   INVALID_JSON: 400,
   INVALID_BODY: 400,
   UNKNOWN_OPTION: 400,
+  /** Transparency (packages/transparency): malformed keys, notes, checkpoints; sizes beyond a tree. */
+  INVALID_KEY: 400,
+  INVALID_NOTE: 400,
+  INVALID_CHECKPOINT: 400,
+  TREE_SIZE_OUT_OF_RANGE: 400,
   AUTH_REQUIRED: 401,
   INVALID_TOKEN: 401,
   FORBIDDEN: 403,
@@ -17,6 +22,9 @@ export const ERROR_CODES = {
   ELECTION_EXISTS: 409,
   ELECTION_NOT_OPEN: 409,
   INVALID_TRANSITION: 409,
+  /** A Merkle tree or checkpoint writer lost a conditional write; re-read and retry. */
+  TREE_SIZE_CONFLICT: 409,
+  CHECKPOINT_CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   /** Answered by the edge's rate limits. */
@@ -27,6 +35,9 @@ export const ERROR_CODES = {
   STORE_CORRUPT_ITEM: 500,
   STORE_PARTITION_MISMATCH: 500,
   TALLY_UNEXPECTED_REPLY: 500,
+  /** A stored Merkle subtree would be rewritten with other bytes, or is missing: integrity alarm. */
+  TREE_NODE_CONFLICT: 500,
+  TREE_NODE_MISSING: 500,
   LOG_UNAVAILABLE: 503,
   STORE_UNAVAILABLE: 503,
   TALLY_UNAVAILABLE: 503,

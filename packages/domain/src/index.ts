@@ -6,3 +6,4 @@ export * from './vote.ts';
 export * from './dedupe.ts';
 export * from './election.ts';
 export * from './projections.ts';
+export * from './timing.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, inject, it } from 'vitest';
-import { readWorkerConfig } from '../../../tally-worker/src/config.ts';
-import { readIngestConfig } from '../../../ingest/src/config.ts';
+import { readWorkerConfig } from '@urna/tally-worker';
+import { readIngestConfig } from '@urna/ingest';
 import { ConfigError } from '../src/index.ts';
 
 const noRedis = { redis: () => expect.unreachable(), connect: () => expect.unreachable() };

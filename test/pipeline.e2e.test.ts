@@ -17,7 +17,7 @@ afterAll(() => redis.disconnect());
 
 /**
  * How each log is set up for a stack, and a handle to read its backlog. Kafka runs on the
- * librdkafka mock cluster (in memory; see packages/log/test/kafka.test.ts for what it cannot
+ * librdkafka mock cluster (in memory; see packages/log/test/kafka.int.test.ts for what it cannot
  * show); 20,000 votes of ~150 bytes over 4 partitions stay far below its ~5 MB per partition.
  */
 const LOGS = {
