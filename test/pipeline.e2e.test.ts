@@ -12,7 +12,7 @@ import { SseClient } from './sse-client.ts';
 
 const redis = new Redis(inject('redisUrl'));
 const tally = new LiveTally({ redis });
-const store = new VoteStore({ client: createDynamoClient({ endpoint: inject('dynamoEndpoint') }) });
+const dynamo = createDynamoClient({ endpoint: inject('dynamoEndpoint') });
 afterAll(() => redis.disconnect());
 
 /**
@@ -37,6 +37,7 @@ const LOGS = {
 describe.each(Object.keys(LOGS) as Array<keyof typeof LOGS>)('the pipeline, end to end, as separate processes, on the %s log', (logKind) => {
   let s: TestStack;
   let log: VoteLog;
+  let store: VoteStore;
   const elections: string[] = [];
 
   beforeAll(async () => {
@@ -45,6 +46,7 @@ describe.each(Object.keys(LOGS) as Array<keyof typeof LOGS>)('the pipeline, end 
     // limit (429s, tested in test/abuse.e2e.test.ts) is raised so every retry reaches the log
     s = await startTestStack({ ...env, URNA_RL_USER_VOTES: '1000' });
     log = await open(s.logPrefix);
+    store = new VoteStore({ client: dynamo, logPartitions: Number(env.URNA_LOG_PARTITIONS) });
   });
   afterAll(async () => {
     await log.close();

@@ -54,6 +54,7 @@ const PLAIN: Record<ErrorCode, string> = {
   LOG_MISCONFIGURED: OUR_FAULT,
   LOG_MALFORMED_ENTRY: OUR_FAULT,
   STORE_CORRUPT_ITEM: OUR_FAULT,
+  STORE_PARTITION_MISMATCH: OUR_FAULT,
   TALLY_UNEXPECTED_REPLY: OUR_FAULT,
   // transparency codes (verification tools, not the voter's path)
   INVALID_KEY: OUR_FAULT,
