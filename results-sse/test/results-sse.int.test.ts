@@ -127,12 +127,15 @@ describe('stream limits', () => {
   });
 
   it('answers 503 + Retry-After above the per-process stream cap', async () => {
-    const capped = buildResultsApp({ tally, hub, verifier: createTokenVerifier({ issuer: 'x', audience: 'y', votingSecret: secret }), registry: new Registry(), maxStreams: 2 });
+    // its own hub: closing this app closes its hub (preClose)
+    const ownSubscriber = testRedis();
+    const ownHub = new ResultsHub(tally, ownSubscriber, { minIntervalMs: 250, heartbeatMs: 200 });
+    const capped = buildResultsApp({ tally, hub: ownHub, verifier: createTokenVerifier({ issuer: 'x', audience: 'y', votingSecret: secret }), registry: new Registry(), maxStreams: 2 });
     const url = await capped.listen({ port: 0, host: '127.0.0.1' });
     const id = await election();
     const clients = [new SseClient(`${url}/v1/elections/${id}/results/stream`), new SseClient(`${url}/v1/elections/${id}/results/stream`)];
     try {
-      await eventually('two streams', async () => (hub.clientCount >= 2 ? true : undefined));
+      await eventually('two streams', async () => (ownHub.clientCount === 2 ? true : undefined));
       const third = await fetch(`${url}/v1/elections/${id}/results/stream`);
       expect(third.status).toBe(503);
       expect(third.headers.get('retry-after')).toBe('2');
@@ -140,6 +143,7 @@ describe('stream limits', () => {
     } finally {
       for (const c of clients) c.close();
       await capped.close();
+      ownSubscriber.disconnect();
     }
     });
   });
