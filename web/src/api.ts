@@ -52,6 +52,14 @@ const PLAIN: Record<ErrorCode, string> = {
   LOG_MALFORMED_ENTRY: OUR_FAULT,
   STORE_CORRUPT_ITEM: OUR_FAULT,
   TALLY_UNEXPECTED_REPLY: OUR_FAULT,
+  INVALID_KEY: 'The verification key is not valid.',
+  INVALID_NOTE: 'The signed checkpoint is not valid.',
+  INVALID_CHECKPOINT: 'The signed checkpoint is not valid.',
+  TREE_SIZE_OUT_OF_RANGE: 'That part of the public record does not exist yet.',
+  TREE_SIZE_CONFLICT: 'The public record changed meanwhile. Please try again.',
+  CHECKPOINT_CONFLICT: 'The public record changed meanwhile. Please try again.',
+  TREE_NODE_CONFLICT: OUR_FAULT,
+  TREE_NODE_MISSING: OUR_FAULT,
 };
 const BY_STATUS: Record<number, string> = {
   409: 'Voting is closed for this election.',
