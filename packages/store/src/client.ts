@@ -37,7 +37,8 @@ export function createDynamoClient(config: DynamoConfig): DynamoDBClient {
 /**
  * Creates the tables if missing (idempotent). In production tables belong to infrastructure
  * code; this is for the embedded default and tests.
- * votes: pk = `<electionId>#<shard>`, sk = `<userId>#<log position>`.
+ * votes: vote pages, pk = `<electionId>#p<partition>`, sk = `<first>#<last position>#<digest>`
+ * (vote-page.ts); format-1 items, pk = `<electionId>#<shard>`, sk = `<userId>#<log position>`.
  * elections: pk = `id`.
  */
 export async function ensureTables(client: DynamoDBClient, names: TableNames = tableNames()): Promise<void> {
