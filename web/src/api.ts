@@ -51,6 +51,7 @@ const PLAIN: Record<ErrorCode, string> = {
   LOG_MISCONFIGURED: OUR_FAULT,
   LOG_MALFORMED_ENTRY: OUR_FAULT,
   STORE_CORRUPT_ITEM: OUR_FAULT,
+  STORE_PARTITION_MISMATCH: OUR_FAULT,
   TALLY_UNEXPECTED_REPLY: OUR_FAULT,
   INVALID_KEY: 'The verification data is not valid.',
   INVALID_NOTE: 'The verification data is not valid.',

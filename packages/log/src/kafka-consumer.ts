@@ -1,9 +1,7 @@
 import type { KafkaJS } from '@confluentinc/kafka-javascript';
-import type { LoggedVote } from '@urna/domain';
-import type { BatchHandler, ConsumerOptions, RunningConsumer } from './port.ts';
+import { backoffDelay, delay, type LoggedVote } from '@urna/domain';
+import { CONSUMER_BACKOFF, CONSUMER_DEFAULTS, type BatchHandler, type ConsumerOptions, type RunningConsumer } from './port.ts';
 import { decodeMessage } from './kafka-fields.ts';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface KafkaConsumerSettings {
   readonly topic: string;
@@ -57,11 +55,12 @@ export async function startKafkaConsumer(
       maxWaitTimeInMs: settings.fetchMaxWaitMs,
     },
     'client.id': options.consumer,
-    'js.consumer.max.batch.size': options.batchSize ?? 500,
+    'js.consumer.max.batch.size': options.batchSize ?? CONSUMER_DEFAULTS.batchSize,
   });
   await consumer.connect();
   await consumer.subscribe({ topics: [settings.topic] });
   let failures = 0;
+  const stopping = new AbortController();
 
   const applyBatch = async ({ batch }: KafkaJS.EachBatchPayload): Promise<void> => {
     const last = batch.messages.at(-1);
@@ -75,7 +74,7 @@ export async function startKafkaConsumer(
       inFlight.add(options.group, -records.length);
       failures++;
       options.onError?.(error);
-      await sleep(Math.min(5_000, 100 * 2 ** Math.min(failures, 6)));
+      await delay(backoffDelay(failures, CONSUMER_BACKOFF), stopping.signal);
       throw error; // the client seeks back: the same batch comes again
     }
     try {
@@ -92,6 +91,9 @@ export async function startKafkaConsumer(
   await consumer.run({ partitionsConsumedConcurrently: settings.partitionsConcurrently, eachBatchAutoResolve: true, eachBatch: applyBatch });
   let stopped: Promise<void> | undefined;
   return {
-    stop: () => (stopped ??= consumer.disconnect()),
+    stop: () => {
+      stopping.abort(); // a back-off in progress ends now
+      return (stopped ??= consumer.disconnect());
+    },
   };
 }
