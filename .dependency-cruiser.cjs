@@ -31,14 +31,14 @@ module.exports = {
       comment: 'Services are deployables and never import each other: share code through packages/*, talk through the log, HTTP or the read models.',
       severity: 'error',
       from: { path: `^(${SERVICE})/` },
-      to: { path: `^${SERVICE}/`, pathNot: '^$1/', couldNotResolve: false },
+      to: { path: `^${SERVICE}/`, pathNot: '^$1/', couldNotResolve: false, dependencyTypesNot: ['core'] },
     },
     {
       name: 'no-package-to-service',
       comment: 'Packages are shared by services and never import one (a package that needs a service’s code means the code belongs in a package).',
       severity: 'error',
       from: { path: '^packages/[^/]+/src/' },
-      to: { path: `^${SERVICE}/`, couldNotResolve: false },
+      to: { path: `^${SERVICE}/`, couldNotResolve: false, dependencyTypesNot: ['core'] },
     },
     {
       name: 'read-path-reads-read-models-only',
@@ -52,7 +52,7 @@ module.exports = {
       comment: 'Scripts, root tests and packages’ tests use a service only through its package entry (@urna/<service>, src/index.ts), never its internals by path.',
       severity: 'error',
       from: { path: '^(scripts|test|packages)/' },
-      to: { path: `^${SERVICE}/`, pathNot: `^${SERVICE}/src/index\\.ts$`, couldNotResolve: false },
+      to: { path: `^${SERVICE}/`, pathNot: `^${SERVICE}/src/index\\.ts$`, couldNotResolve: false, dependencyTypesNot: ['core'] },
     },
     {
       name: 'web-pages-stand-alone',
