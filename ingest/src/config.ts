@@ -25,7 +25,7 @@ export const IngestConfig = z.object({
   /** Votes/s ceiling of an election that sets none (0: none); an admin sets one per election. */
   URNA_RL_ELECTION_VOTES_PER_SEC: z.coerce.number().int().min(0).default(0),
   // proof-of-work (README "Proof-of-work"): mode and cost of elections created without them
-  URNA_CHALLENGE_DEFAULT: z.enum(['off', 'pow']).default('pow'),
+  URNA_CHALLENGE_DEFAULT: z.enum(['off', 'pow']).default('off'),
   URNA_CHALLENGE_COST: z.coerce.number().int().min(1_000).max(10_000_000).default(50_000),
   URNA_CHALLENGE_TTL_S: z.coerce.number().int().min(10).max(3_600).default(300),
   /** base64url HMAC key of challenges (≥ 32 bytes); derived from URNA_VOTING_TOKEN_SECRET when unset. */
