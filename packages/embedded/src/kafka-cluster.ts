@@ -198,7 +198,11 @@ export class KafkaCluster {
       const id = /^cluster\.id=(.+)$/m.exec(readFileSync(meta, 'utf8'))?.[1];
       if (id !== undefined) return id.trim();
     }
-    return randomBytes(16).toString('base64url');
+    // like Kafka's Uuid.randomUuid(): never starting with '-', which the storage tool would read as an option
+    for (;;) {
+      const id = randomBytes(16).toString('base64url');
+      if (!id.startsWith('-')) return id;
+    }
   }
 
   private writeConfig(node: Node): void {

@@ -17,6 +17,14 @@ export interface KafkaConsumerSettings {
    * the deadline, so there it adds directly to the end-to-end latency.
    */
   readonly fetchMaxWaitMs: number;
+  /**
+   * Static membership (KIP-345): the member's name is its `group.instance.id`, so a member
+   * restarted within the session timeout gets its partitions back at once, with no rebalance,
+   * instead of waiting for the old identity's session to expire. Two live members must never
+   * share a name (the broker fences the older one). A static member that stops does not leave
+   * the group: its partitions move to the others only after the session timeout.
+   */
+  readonly staticMembership: boolean;
 }
 
 /** Records handed to handlers in this process and not yet committed, per group. */
@@ -57,6 +65,7 @@ export async function startKafkaConsumer(
       maxWaitTimeInMs: settings.fetchMaxWaitMs,
     },
     'client.id': options.consumer,
+    ...(settings.staticMembership ? { 'group.instance.id': options.consumer } : {}),
     'js.consumer.max.batch.size': options.batchSize ?? 500,
   });
   await consumer.connect();

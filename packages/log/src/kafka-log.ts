@@ -2,6 +2,7 @@ import { KafkaJS } from '@confluentinc/kafka-javascript';
 import { partitionOf, UrnaError, type LoggedVote, type Vote } from '@urna/domain';
 import { LogErrors } from './errors.ts';
 import { createKafka, KafkaMetadataClient, type KafkaConnection } from './kafka-client.ts';
+import { BatchProducer } from './kafka-producer.ts';
 import { startKafkaConsumer, InFlightRecords } from './kafka-consumer.ts';
 import { encodeVote, positionOfOffset } from './kafka-fields.ts';
 import type { BatchHandler, ConsumerOptions, GroupBacklog, RunningConsumer, VoteLog } from './port.ts';
@@ -23,6 +24,8 @@ export interface KafkaLogOptions extends KafkaConnection {
   readonly partitionsConcurrently?: number;
   /** See KafkaConsumerSettings.fetchMaxWaitMs. */
   readonly fetchMaxWaitMs?: number;
+  /** See KafkaConsumerSettings.staticMembership. Default true. */
+  readonly staticMembership?: boolean;
   /** Time allowed for connecting and for each metadata or offsets query. */
   readonly requestTimeoutMs?: number;
 }
@@ -43,7 +46,7 @@ export class KafkaLog implements VoteLog {
   private constructor(
     private readonly options: KafkaLogOptions,
     private readonly kafka: KafkaJS.Kafka,
-    private readonly producer: KafkaJS.Producer,
+    private readonly producer: BatchProducer,
     private readonly metadata: KafkaMetadataClient,
   ) {
     this.partitions = options.partitions;
@@ -55,15 +58,14 @@ export class KafkaLog implements VoteLog {
     if (!Number.isInteger(options.partitions) || options.partitions < 1) throw new RangeError('partitions must be a positive integer');
     const timeoutMs = options.requestTimeoutMs ?? 10_000;
     const kafka = createKafka(options);
-    const producer = kafka.producer({
-      kafkaJS: { idempotent: true, acks: -1, compression: (options.compression ?? 'lz4') as KafkaJS.CompressionTypes },
-      'linger.ms': options.lingerMs ?? 2,
-      'batch.num.messages': 10_000,
-      'message.timeout.ms': options.messageTimeoutMs ?? 10_000,
+    const producer = new BatchProducer(options, {
+      lingerMs: options.lingerMs ?? 2,
+      messageTimeoutMs: options.messageTimeoutMs ?? 10_000,
+      compression: options.compression ?? 'lz4',
     });
     const metadata = new KafkaMetadataClient(options);
     try {
-      await Promise.all([producer.connect(), metadata.connect(timeoutMs)]);
+      await Promise.all([producer.connect(timeoutMs), metadata.connect(timeoutMs)]);
       const count = await metadata.partitionCount(options.topic, timeoutMs);
       if (count === undefined) throw LogErrors.misconfigured(`topic ${options.topic} does not exist: create it first (see docker-compose.redpanda.yml, job create-topics)`);
       if (count < options.partitions) throw LogErrors.misconfigured(`topic ${options.topic} has ${count} partitions, fewer than URNA_LOG_PARTITIONS=${options.partitions}`);
@@ -79,25 +81,23 @@ export class KafkaLog implements VoteLog {
   }
 
   /**
-   * One `send` per vote so each resolves with its own offset; librdkafka batches them into
-   * produce requests (linger.ms), so concurrent appends share round trips.
+   * The whole batch in one produce call; each vote's own offset comes from its delivery report.
+   * librdkafka groups the messages into produce requests (linger.ms), so concurrent appends
+   * share round trips too.
    */
   async append(votes: readonly Vote[]): Promise<LoggedVote[]> {
     if (votes.length === 0) return [];
-    const partitions = votes.map((vote) => partitionOf(vote.userId, this.partitions));
-    let metadata: KafkaJS.RecordMetadata[][];
+    const messages = votes.map((vote) => ({ partition: partitionOf(vote.userId, this.partitions), key: vote.userId, value: encodeVote(vote) }));
+    let offsets: string[];
     try {
-      metadata = await Promise.all(votes.map((vote, i) => this.producer.send({
-        topic: this.options.topic,
-        messages: [{ key: vote.userId, value: encodeVote(vote), partition: partitions[i] as number }],
-      })));
+      offsets = await this.producer.produce(this.options.topic, messages);
     } catch (error) {
       throw LogErrors.unavailable(error);
     }
     return votes.map((vote, i) => {
-      const offset = metadata[i]?.[0]?.baseOffset;
+      const offset = offsets[i];
       if (offset === undefined) throw LogErrors.unavailable(new Error('the broker returned no offset'));
-      return { vote, partition: partitions[i] as number, position: positionOfOffset(offset) };
+      return { vote, partition: messages[i]!.partition, position: positionOfOffset(offset) };
     });
   }
 
@@ -107,6 +107,7 @@ export class KafkaLog implements VoteLog {
       sessionTimeoutMs: this.options.sessionTimeoutMs ?? 10_000,
       partitionsConcurrently: this.options.partitionsConcurrently ?? 4,
       fetchMaxWaitMs: this.options.fetchMaxWaitMs ?? 50,
+      staticMembership: this.options.staticMembership ?? true,
     }, options, handler, this.inFlight);
     const running: RunningConsumer = {
       stop: async () => {
@@ -161,7 +162,7 @@ export class KafkaLog implements VoteLog {
     this.offsetProbes.clear();
     await Promise.allSettled([
       ...probes.map(async (p) => (await p).disconnect()),
-      this.producer.flush({ timeout: this.timeoutMs }).finally(() => this.producer.disconnect()),
+      this.producer.flush(this.timeoutMs).finally(() => this.producer.disconnect()),
       this.metadata.disconnect(),
     ]);
   }
