@@ -22,14 +22,12 @@ function run(command, args, options = {}) {
 
 /**
  * Debian packages: binary → package, and the modes that need it (maven is added when the Kafka
- * broker's jars must be fetched, see ensureKafkaDist). kcat hosts librdkafka's in-memory mock
- * Kafka cluster (its test of what only the mock shows); docker-compose
+ * broker's jars must be fetched, see ensureKafkaDist; Kafka runs on the same Java 17); docker-compose
  * only validates docker-compose.redpanda.yml in the tests (no Docker engine is needed).
  */
 const APT = [
   ['redis-server', 'redis-server', ['start', 'test']],
   ['java', 'openjdk-17-jre-headless', ['start', 'test']],
-  ['kcat', 'kcat', ['start', 'test']],
   ['docker-compose', 'docker-compose', ['test']],
   ['chromium', 'chromium', ['test']],
 ];
