@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { DynamoDbLocal, KafkaCluster, RedisServer } from '@urna/embedded';
+import { DynamoDbLocal, RedisServer } from '@urna/embedded';
+import { KafkaCluster } from '@urna/embedded/kafka';
 import { createDynamoClient, ensureTables } from '@urna/store';
 
 declare module 'vitest' {

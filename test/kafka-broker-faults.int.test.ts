@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { KafkaCluster } from '@urna/embedded';
+import { KafkaCluster } from '@urna/embedded/kafka';
 import { KafkaLog, type RunningConsumer } from '@urna/log';
 import { LiveTally } from '@urna/tally';
 import type { LoggedVote, Vote } from '@urna/domain';

@@ -3,7 +3,7 @@ import { createInterface } from 'node:readline';
 import { randomUUID } from 'node:crypto';
 import { afterAll, expect, inject, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { createKafkaTopic } from '@urna/embedded';
+import { createKafkaTopic } from '@urna/embedded/kafka';
 import { KafkaLog } from '@urna/log';
 import { LiveTally } from '@urna/tally';
 import type { Vote } from '@urna/domain';

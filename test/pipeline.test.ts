@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { Redis } from 'ioredis';
-import { createKafkaTopic } from '@urna/embedded';
+import { createKafkaTopic } from '@urna/embedded/kafka';
 import { KafkaLog, RedisStreamsLog, type VoteLog } from '@urna/log';
 import { createDynamoClient, VoteStore } from '@urna/store';
 import { LiveTally, type ResultsSnapshot } from '@urna/tally';

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { KafkaCluster } from '@urna/embedded';
+import type { KafkaCluster } from '@urna/embedded/kafka';
 import { ensureDemoElection } from './demo.ts';
 import { REPO_ROOT, startStack } from './stack.ts';
 
@@ -13,6 +13,8 @@ let kafkaNode: KafkaCluster | undefined;
 const env: Record<string, string> = {};
 if (process.env.URNA_LOG === 'kafka' && process.env.URNA_KAFKA_BROKERS === undefined) {
   const started = Date.now();
+  // loaded only here: the Kafka runner needs the Kafka client's native addon
+  const { KafkaCluster } = await import('@urna/embedded/kafka');
   kafkaNode = await KafkaCluster.start({ dataDir: join(dataDir, 'kafka'), nodes: 1 });
   const topic = process.env.URNA_KAFKA_TOPIC ?? 'urna.votes';
   const partitions = Number(process.env.URNA_LOG_PARTITIONS ?? '16');

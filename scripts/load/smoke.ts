@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 import { Redis } from 'ioredis';
 import { mintVotingToken } from '@urna/auth';
-import { KafkaCluster } from '@urna/embedded';
+import { KafkaCluster } from '@urna/embedded/kafka';
 import { KafkaLog, RedisStreamsLog, type VoteLog } from '@urna/log';
 import { GROUPS } from '../../tally-worker/src/projections.ts';
 import { REPO_ROOT, startStack } from '../launcher/stack.ts';

@@ -2,6 +2,7 @@ import type { KafkaJS } from '@confluentinc/kafka-javascript';
 import type { LoggedVote } from '@urna/domain';
 import type { BatchHandler, ConsumerOptions, RunningConsumer } from './port.ts';
 import { decodeMessage } from './kafka-fields.ts';
+import { memberLogger } from './kafka-client.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -55,24 +56,39 @@ export async function startKafkaConsumer(
   if (options.partitions !== undefined) {
     throw new RangeError('the Kafka log assigns partitions through the consumer group; a fixed partition list is for the Redis Streams log');
   }
-  const consumer = kafka.consumer({
-    kafkaJS: {
-      groupId: options.group,
-      fromBeginning: true, // a new group (a new projection) replays the whole log
-      autoCommit: false,
-      sessionTimeout: settings.sessionTimeoutMs,
-      heartbeatInterval: Math.max(100, Math.floor(settings.sessionTimeoutMs / 5)),
-      maxWaitTimeInMs: settings.fetchMaxWaitMs,
-    },
-    'client.id': options.consumer,
-    ...(settings.staticMembership ? { 'group.instance.id': options.consumer } : {}),
-    'js.consumer.max.batch.size': options.batchSize ?? 500,
-  });
-  await consumer.connect();
-  await consumer.subscribe({ topics: [settings.topic] });
   let failures = 0;
+  let stopped: Promise<void> | undefined;
+  let rejoining: Promise<void> | undefined;
+  let current: KafkaJS.Consumer | undefined;
 
-  const applyBatch = async ({ batch }: KafkaJS.EachBatchPayload): Promise<void> => {
+  /**
+   * One librdkafka consumer for this member. A static member can be fenced with a fatal error
+   * after its coordinator stalled past the session timeout (librdkafka issue #3437); a fatal
+   * consumer is unusable, so the member then disconnects it and joins again under the same
+   * name, which takes the stale identity's place. Uncommitted batches come again: harmless.
+   */
+  const join = async (): Promise<KafkaJS.Consumer> => {
+    const consumer = kafka.consumer({
+      kafkaJS: {
+        groupId: options.group,
+        fromBeginning: true, // a new group (a new projection) replays the whole log
+        autoCommit: false,
+        sessionTimeout: settings.sessionTimeoutMs,
+        heartbeatInterval: Math.max(100, Math.floor(settings.sessionTimeoutMs / 5)),
+        maxWaitTimeInMs: settings.fetchMaxWaitMs,
+        logger: memberLogger(onFatal),
+      },
+      'client.id': options.consumer,
+      ...(settings.staticMembership ? { 'group.instance.id': options.consumer } : {}),
+      'js.consumer.max.batch.size': options.batchSize ?? 500,
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [settings.topic] });
+    await consumer.run({ partitionsConsumedConcurrently: settings.partitionsConcurrently, eachBatchAutoResolve: true, eachBatch: (payload) => applyBatch(consumer, payload) });
+    return consumer;
+  };
+
+  const applyBatch = async (consumer: KafkaJS.Consumer, { batch }: KafkaJS.EachBatchPayload): Promise<void> => {
     const last = batch.messages.at(-1);
     if (last === undefined) return;
     const records: LoggedVote[] = batch.messages.map((m) => decodeMessage(batch.partition, m.offset, m.value));
@@ -98,9 +114,27 @@ export async function startKafkaConsumer(
     }
   };
 
-  await consumer.run({ partitionsConsumedConcurrently: settings.partitionsConcurrently, eachBatchAutoResolve: true, eachBatch: applyBatch });
-  let stopped: Promise<void> | undefined;
+  current = await join();
+  function onFatal(message: string): void {
+    if (stopped !== undefined || rejoining !== undefined || current === undefined) return;
+    options.onError?.(new Error(`kafka consumer ${options.consumer}: fatal error, joining again: ${message}`));
+    rejoining = (async () => {
+      await current?.disconnect().catch(() => undefined);
+      for (let attempt = 0; stopped === undefined; attempt++) {
+        try {
+          current = await join();
+          return;
+        } catch (error) {
+          options.onError?.(error);
+          await sleep(Math.min(5_000, 200 * 2 ** Math.min(attempt, 5)));
+        }
+      }
+    })().finally(() => (rejoining = undefined));
+  }
   return {
-    stop: () => (stopped ??= consumer.disconnect()),
+    stop: () => (stopped ??= (async () => {
+      await rejoining;
+      await current?.disconnect();
+    })()),
   };
 }

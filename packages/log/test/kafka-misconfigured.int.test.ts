@@ -1,5 +1,5 @@
 import { expect, inject, it } from 'vitest';
-import { createKafkaTopic } from '@urna/embedded';
+import { createKafkaTopic } from '@urna/embedded/kafka';
 import { KafkaLog } from '../src/index.ts';
 import { randomName } from '../../../test/helpers.ts';
 

@@ -36,7 +36,7 @@ describe('config validation names the bad key', () => {
     // a topic with fewer partitions than configured is refused at start-up, naming both (the
     // missing-topic branch: packages/log/test/kafka-misconfigured.int.test.ts)
     const { openVoteLog } = await import('../src/index.ts');
-    const { createKafkaTopic } = await import('@urna/embedded');
+    const { createKafkaTopic } = await import('@urna/embedded/kafka');
     const brokers = inject('kafkaBrokers');
     const topic = `four-partitions-${Date.now()}`;
     await createKafkaTopic(brokers, topic, 4);
