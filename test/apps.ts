@@ -6,11 +6,9 @@ import { createTokenVerifier, DEV_AUDIENCE, DEV_ISSUER, DevIssuer, generateDevKe
 import { RedisStreamsLog } from '@urna/log';
 import { createDynamoClient, ElectionRepository, VoteStore } from '@urna/store';
 import { LiveTally } from '@urna/tally';
-import { buildIngestApp } from '../ingest/src/app.ts';
-import { ElectionCache } from '../ingest/src/election-cache.ts';
+import { buildIngestApp, ElectionCache } from '@urna/ingest';
+import { liveTallyProjection, startWorker, voteStoreProjection } from '@urna/tally-worker';
 import { nonZero, randomName, waitDrained } from './helpers.ts';
-import { startWorker } from '../tally-worker/src/worker.ts';
-import { liveTallyProjection, voteStoreProjection } from '../tally-worker/src/projections.ts';
 
 export interface TestIngest {
   readonly app: ReturnType<typeof buildIngestApp>;

@@ -1,9 +1,9 @@
-// A consumer-group member in its own process, for test/kafka-group.test.ts. It applies each
+// A consumer-group member in its own process, for test/kafka-group.int.test.ts. It applies each
 // batch to the real live tally, then prints one JSON line per batch; after `crashAfter`
 // batches it SIGKILLs itself right after applying, before the offset is committed (CRASH_AFTER=0:
-// never). Used by test/kafka-group.test.ts and test/kafka-static-member.int.test.ts.
+// never). Used by test/kafka-group.int.test.ts and test/kafka-static-member.int.test.ts.
 import { Redis } from 'ioredis';
-import { KafkaLog } from '@urna/log';
+import { KafkaLog } from '@urna/log/kafka';
 import { LiveTally } from '@urna/tally';
 
 const env = (key: string): string => {

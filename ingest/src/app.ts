@@ -1,43 +1,12 @@
 import type { FastifyInstance } from 'fastify';
-import type { Registry } from 'prom-client';
-import type { Election } from '@urna/domain';
-import type { VoteLog } from '@urna/log';
-import type { LiveTally } from '@urna/tally';
-import type { DevIssuer, TokenVerifier } from '@urna/auth';
 import { createHttpApp } from '@urna/service-kit';
 import { AppendBatcher } from './append-batcher.ts';
-import type { ElectionCache } from './election-cache.ts';
+import type { IngestDeps } from './deps.ts';
 import { ingestMetrics } from './metrics.ts';
 import { authRoutes } from './routes/auth.ts';
 import { electionRoutes } from './routes/elections.ts';
 import { voteRoutes } from './routes/votes.ts';
 import { adminRoutes } from './routes/admin.ts';
-
-export interface ElectionStore {
-  create(election: Election): Promise<Election>;
-  get(id: string): Promise<Election | undefined>;
-  list(): Promise<Election[]>;
-  transition(id: string, action: 'open' | 'close'): Promise<Election>;
-}
-
-export interface IngestDeps {
-  readonly log: VoteLog;
-  readonly elections: ElectionStore;
-  readonly cache: ElectionCache;
-  /** Live read model: initialised on election creation, receives voters' receipts. */
-  readonly tally: Pick<LiveTally, 'initElection' | 'setStatus' | 'recordReceipts'>;
-  readonly verifier: TokenVerifier;
-  /** Tells every ingest process that an election changed (cache invalidation). */
-  readonly announce: (electionId: string) => Promise<void>;
-  readonly registry: Registry;
-  readonly votingTokens?: { readonly secret: Buffer; readonly ttlSeconds: number };
-  /** Built-in dev identity provider; only in dev mode. */
-  readonly devIssuer?: DevIssuer;
-  readonly logger?: boolean | object;
-  readonly bodyLimit?: number;
-  readonly maxAppendBatch?: number;
-  readonly appendLingerMs?: number;
-}
 
 /** The command side of urna: elections admin and vote intake. */
 export function buildIngestApp(deps: IngestDeps): FastifyInstance {

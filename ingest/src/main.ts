@@ -1,7 +1,8 @@
 import { createDynamoClient, ElectionRepository, tableNames } from '@urna/store';
 import { LiveTally } from '@urna/tally';
 import { DevIssuer, verifierFromConfig } from '@urna/auth';
-import { createRegistry, failFastRedis, onShutdown, openVoteLog, patientRedis } from '@urna/service-kit';
+import { openVoteLog } from '@urna/log';
+import { createRegistry, failFastRedis, onShutdown, patientRedis } from '@urna/service-kit';
 import { buildIngestApp } from './app.ts';
 import { readIngestConfig } from './config.ts';
 import { ElectionCache } from './election-cache.ts';
@@ -13,7 +14,7 @@ const subscriber = patientRedis(config.URNA_REDIS_URL);
 const dynamo = createDynamoClient({ endpoint: config.URNA_DYNAMODB_ENDPOINT, region: config.URNA_AWS_REGION });
 const elections = new ElectionRepository(dynamo, tableNames(config.URNA_TABLE_PREFIX).elections);
 const cache = new ElectionCache(elections);
-const log = await openVoteLog(config, 'ingest');
+const log = await openVoteLog(config, 'ingest', { redis: () => failFastRedis(config.URNA_REDIS_URL), connect: () => patientRedis(config.URNA_REDIS_URL) });
 const tally = new LiveTally({ redis, buckets: config.URNA_TALLY_BUCKETS });
 if (config.URNA_DEV_MODE && config.URNA_DEV_ISSUER_KEY === undefined) throw new Error('invalid configuration:\n  URNA_DEV_ISSUER_KEY: required when URNA_DEV_MODE=1');
 

@@ -12,7 +12,8 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { RedisServer } from '@urna/embedded';
 import { KafkaCluster } from '@urna/embedded/kafka';
-import { KafkaLog, RedisStreamsLog, type VoteLog } from '@urna/log';
+import { RedisStreamsLog, type VoteLog } from '@urna/log';
+import { KafkaLog } from '@urna/log/kafka';
 import type { Vote } from '@urna/domain';
 import { cpuSeconds, fmt, percentile } from './measure.ts';
 

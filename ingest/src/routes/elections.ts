@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import { CreateElectionBody, DomainErrors, electionIdFromPath, type Election } from '@urna/domain';
 import { parseBody } from '@urna/service-kit';
-import type { IngestDeps } from '../app.ts';
+import type { IngestDeps } from '../deps.ts';
 import { requireRole } from './authenticate.ts';
 
 export const electionRoutes = (deps: IngestDeps): FastifyPluginAsync => async (app) => {

@@ -1,6 +1,6 @@
 import { expect, inject, it } from 'vitest';
 import { createKafkaTopic } from '@urna/embedded/kafka';
-import { KafkaLog } from '../src/index.ts';
+import { KafkaLog } from '../src/kafka.ts';
 import { randomName } from '../../../test/helpers.ts';
 
 /*

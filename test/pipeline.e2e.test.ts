@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { Redis } from 'ioredis';
 import { createKafkaTopic } from '@urna/embedded/kafka';
-import { KafkaLog, RedisStreamsLog, type VoteLog } from '@urna/log';
+import { RedisStreamsLog, type VoteLog } from '@urna/log';
+import { KafkaLog } from '@urna/log/kafka';
 import { createDynamoClient, VoteStore } from '@urna/store';
 import { LiveTally, type ResultsSnapshot } from '@urna/tally';
 import type { VoteReceipt } from '@urna/domain';
