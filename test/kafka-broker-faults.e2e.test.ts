@@ -178,6 +178,7 @@ describe.skipIf(external)('Kafka broker failures (own 3-node cluster)', () => {
 
     const statuses = new Array<number>(order.length);
     let unavailable = 0;
+    let dropped = 0;
     let next = 0;
     let done = 0;
     const tokens = new Map<string, string>();
@@ -188,9 +189,17 @@ describe.skipIf(external)('Kafka broker failures (own 3-node cluster)', () => {
         const token = tokens.get(v.userId) ?? s.voterToken(v.userId);
         tokens.set(v.userId, token);
         for (let attempt = 0; attempt < 8; attempt++) {
-          const response = await fetch(`${s.gateway}/v1/elections/${id}/votes`, {
-            method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ optionId: v.optionId }),
-          });
+          let response: Response;
+          try {
+            response = await fetch(`${s.gateway}/v1/elections/${id}/votes`, {
+              method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ optionId: v.optionId }),
+            });
+          } catch {
+            // a kept-alive connection the gateway closed as this request went out (no service
+            // restarted: checked below); the vote may or may not be in: retrying is safe
+            dropped++;
+            continue;
+          }
           const body = (await response.json()) as { error?: { code: string } };
           statuses[i] = response.status;
           if (response.status !== 503) break;
@@ -213,8 +222,10 @@ describe.skipIf(external)('Kafka broker failures (own 3-node cluster)', () => {
     expect(stored.total).toBe(18_000);
     // every 202 is in the store; a 503 whose vote the log kept anyway adds a duplicate, never a count
     expect(stored.accepted).toBeGreaterThanOrEqual(20_000);
-    expect(stored.accepted).toBeLessThanOrEqual(20_000 + unavailable);
+    expect(stored.accepted).toBeLessThanOrEqual(20_000 + unavailable + dropped);
+    // no service crashed or was restarted by its supervisor while brokers died
+    for (const name of ['ingest', 'gateway', 'tally-live', 'tally-store']) expect(s.stack.services.get(name)?.restartCount, name).toBe(0);
     expect(nonZero(live?.counts)).toEqual(stored.counts);
-    console.log(`storm: killed nodes ${killed.join(', ')} (leaders of partition ${busiest}); ${unavailable} answers were 503 and retried; ${stored.accepted} votes stored`);
+    console.log(`storm: killed nodes ${killed.join(', ')} (leaders of partition ${busiest}); ${unavailable} answers were 503 and retried, ${dropped} connections dropped and retried; ${stored.accepted} votes stored`);
   }, 420_000);
 });
