@@ -145,6 +145,8 @@ function runTests() {
     // services and tests (Node), then the web pages (DOM)
     ['typecheck', () => tsc('tsconfig.json') || tsc('web/tsconfig.json')],
     ['boundaries', () => node(join(root, 'node_modules/dependency-cruiser/bin/dependency-cruise.mjs'), '--config', '.dependency-cruiser.cjs', '--output-type', 'err-long', '.')],
+    ['lint', () => node(join(root, 'node_modules/eslint/bin/eslint.js'), '.')],
+    ['format', () => node(join(root, 'node_modules/prettier/bin/prettier.cjs'), '--check', '--log-level', 'warn', '.')],
   ].map(([name, check]) => {
     say(`${name}`);
     return { name, status: check() };

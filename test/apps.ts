@@ -48,7 +48,7 @@ export async function buildTestIngest(options: { redisUrl?: string; devMode?: bo
   const repo = new ElectionRepository(dynamo);
   const log = new RedisStreamsLog({ redis, connect, partitions: 4, prefix: randomName('test:votes') });
   const tally = new LiveTally({ redis, buckets: 256 });
-  const store = new VoteStore({ client: dynamo, shards: 4 });
+  const store = new VoteStore({ client: dynamo, shards: 4, logPartitions: log.partitions });
   const issuer = await DevIssuer.fromJwk(keys.privateJwk);
   const app = buildIngestApp({
     log, elections: repo, cache: new ElectionCache(repo), tally,

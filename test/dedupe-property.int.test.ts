@@ -8,7 +8,7 @@ import { makeLog } from './fixtures.ts';
 
 const redis = testRedis();
 const tally = new LiveTally({ redis, buckets: 8 });
-const store = new VoteStore({ client: createDynamoClient({ endpoint: inject('dynamoEndpoint') }), shards: 2 });
+const store = new VoteStore({ client: createDynamoClient({ endpoint: inject('dynamoEndpoint') }), shards: 2, logPartitions: 4 });
 afterAll(() => redis.disconnect());
 
 /**

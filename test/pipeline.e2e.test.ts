@@ -12,7 +12,7 @@ import { SseClient } from './sse-client.ts';
 
 const redis = new Redis(inject('redisUrl'));
 const tally = new LiveTally({ redis });
-const store = new VoteStore({ client: createDynamoClient({ endpoint: inject('dynamoEndpoint') }) });
+const dynamo = createDynamoClient({ endpoint: inject('dynamoEndpoint') });
 afterAll(() => redis.disconnect());
 
 /**
@@ -37,12 +37,14 @@ const LOGS = {
 describe.each(Object.keys(LOGS) as Array<keyof typeof LOGS>)('the pipeline, end to end, as separate processes, on the %s log', (logKind) => {
   let s: TestStack;
   let log: VoteLog;
+  let store: VoteStore;
   const elections: string[] = [];
 
   beforeAll(async () => {
     const { env, open } = await LOGS[logKind]();
     s = await startTestStack(env);
     log = await open(s.logPrefix);
+    store = new VoteStore({ client: dynamo, logPartitions: Number(env.URNA_LOG_PARTITIONS) });
   });
   afterAll(async () => {
     await log.close();

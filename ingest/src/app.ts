@@ -1,16 +1,17 @@
 import type { FastifyInstance } from 'fastify';
 import { createHttpApp } from '@urna/service-kit';
 import { AppendBatcher } from './append-batcher.ts';
-import type { IngestDeps } from './deps.ts';
+import { INGEST_DEFAULTS, type IngestDeps } from './deps.ts';
 import { ingestMetrics } from './metrics.ts';
 import { authRoutes } from './routes/auth.ts';
 import { electionRoutes } from './routes/elections.ts';
 import { voteRoutes } from './routes/votes.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { decoratePrincipal } from './routes/authenticate.ts';
 
 /** The command side of urna: elections admin and vote intake. */
 export function buildIngestApp(deps: IngestDeps): FastifyInstance {
-  const app = createHttpApp({ service: 'ingest', registry: deps.registry, logger: deps.logger ?? false, bodyLimit: deps.bodyLimit ?? 16 * 1024 });
+  const app = createHttpApp({ service: 'ingest', registry: deps.registry, logger: deps.logger ?? false, bodyLimit: deps.bodyLimit ?? INGEST_DEFAULTS.bodyLimit });
   const metrics = ingestMetrics(deps.registry);
   const batcher = new AppendBatcher({
     append: (votes) => deps.log.append(votes),
@@ -20,10 +21,11 @@ export function buildIngestApp(deps: IngestDeps): FastifyInstance {
       metrics.batchSize.observe(size);
       metrics.appendSeconds.observe(seconds);
     },
-    maxBatch: deps.maxAppendBatch ?? 1_000,
-    lingerMs: deps.appendLingerMs ?? 0,
+    maxBatch: deps.maxAppendBatch ?? INGEST_DEFAULTS.maxAppendBatch,
+    lingerMs: deps.appendLingerMs ?? INGEST_DEFAULTS.appendLingerMs,
   });
   app.addHook('onClose', async () => batcher.drain());
+  decoratePrincipal(app);
   app.register(authRoutes(deps));
   app.register(electionRoutes(deps));
   app.register(voteRoutes(deps, batcher, metrics));

@@ -7,12 +7,16 @@ export interface AppendBatcherOptions {
   readonly afterAppend?: (logged: readonly LoggedVote[]) => Promise<void>;
   readonly onAfterAppendError?: (error: unknown) => void;
   readonly onFlush?: (size: number, seconds: number) => void;
-  /** Flush as soon as this many votes wait. */
+  /**
+   * Flush as soon as this many votes wait.
+   * @defaultValue 1,000
+   */
   readonly maxBatch?: number;
   /**
    * How long the first vote of a batch waits for company before the flush (like Kafka's
    * linger.ms). 0 = the end of the current event-loop turn. A few milliseconds make batches
    * larger at moderate load, and so fewer log calls per vote.
+   * @defaultValue 0
    */
   readonly lingerMs?: number;
 }

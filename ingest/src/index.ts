@@ -1,6 +1,6 @@
 // Entry of @urna/ingest for scripts and tests (the process itself starts at main.ts).
 export { buildIngestApp } from './app.ts';
-export type { ElectionStore, IngestDeps } from './deps.ts';
+export { INGEST_DEFAULTS, type ElectionStore, type IngestDeps } from './deps.ts';
 export { AppendBatcher, type AppendBatcherOptions } from './append-batcher.ts';
 export { ElectionCache, type ElectionCacheOptions, type ElectionSource } from './election-cache.ts';
 export { announceElectionChange, followElectionChanges } from './election-changes.ts';

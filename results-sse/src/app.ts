@@ -18,6 +18,8 @@ export interface ResultsDeps {
 /** The query side: live results (JSON and SSE) and voters' receipts, all from the Redis read model. */
 export function buildResultsApp(deps: ResultsDeps): FastifyInstance {
   const app = createHttpApp({ service: 'results-sse', registry: deps.registry, logger: deps.logger ?? false });
+  // open SSE streams would hold the server's close until their clients leave: end them first
+  app.addHook('preClose', async () => deps.hub.close());
   new Gauge({ name: 'urna_sse_clients', help: 'Open SSE connections', registers: [deps.registry], collect() { this.set(deps.hub.clientCount); } });
 
   app.get('/v1/elections/:id/results', async (request) => {

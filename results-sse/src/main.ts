@@ -13,8 +13,7 @@ const hub = new ResultsHub(tally, subscriber, { minIntervalMs: config.URNA_SSE_M
 const app = buildResultsApp({ tally, hub, verifier: verifierFromConfig(config), registry: createRegistry('results-sse'), logger: { level: config.URNA_LOG_LEVEL } });
 await app.listen({ host: config.URNA_HOST, port: config.URNA_RESULTS_PORT });
 onShutdown(async () => {
-  hub.close();
-  await app.close();
+  await app.close(); // its preClose hook ends the SSE streams
   redis.disconnect();
   subscriber.disconnect();
 }, (m) => app.log.info(m));

@@ -109,3 +109,22 @@ describe('results over SSE', () => {
     clients.forEach((c) => c.close());
   });
 });
+
+describe('shutdown', () => {
+  it('closing the app ends open SSE streams (preClose) instead of waiting for their clients', async () => {
+    const ownSubscriber = testRedis();
+    const ownHub = new ResultsHub(tally, ownSubscriber, { minIntervalMs: 250, heartbeatMs: 200 });
+    const own = buildResultsApp({ tally, hub: ownHub, verifier: createTokenVerifier({ issuer: 'x', audience: 'y', votingSecret: secret }), registry: new Registry() });
+    const ownBase = await own.listen({ port: 0, host: '127.0.0.1' });
+    const id = await election();
+    const response = await fetch(`${ownBase}/v1/elections/${id}/results/stream`);
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    await reader.read(); // the stream is open
+    const closing = own.close();
+    const closed = await Promise.race([closing.then(() => 'closed'), new Promise((r) => setTimeout(() => r('still open'), 5_000))]);
+    ownSubscriber.disconnect();
+    expect(closed).toBe('closed');
+    let done = false;
+    while (!done) done = (await reader.read()).done;
+  });
+});

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { backoffDelay } from '@urna/domain';
 
 export interface ServiceSpec {
   readonly name: string;
@@ -53,7 +54,7 @@ export class SupervisedService {
       this.write(`exited (${signal ?? code}); restarting`);
       this.restarts++;
       const uptime = Date.now() - this.startedAt;
-      const delay = uptime > 10_000 ? 100 : Math.min(5_000, 100 * 2 ** Math.min(this.restarts, 6));
+      const delay = uptime > 10_000 ? 100 : backoffDelay(this.restarts, { baseMs: 100, maxMs: 5_000 });
       setTimeout(() => {
         if (!this.stopped) this.start();
       }, delay).unref();

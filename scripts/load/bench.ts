@@ -12,13 +12,12 @@ import { execFileSync } from 'node:child_process';
 import { Pool } from 'undici';
 import { Redis } from 'ioredis';
 import { mintVotingToken } from '@urna/auth';
-import { DynamoDbLocal } from '@urna/embedded';
-import { createDynamoClient, ensureTables, VoteStore } from '@urna/store';
 import { REPO_ROOT, startStack } from '../launcher/stack.ts';
 import { cpuSeconds, fmt } from './measure.ts';
 import { openLoop, type OpenLoopResult } from './bench/open-loop.ts';
 import { barePostCeiling, luaCeiling } from './bench/ceilings.ts';
-import { drainWith, liveProjection, prefilledLog, storeProjection } from './bench/drain.ts';
+import { drainWith, liveProjection, prefilledLog } from './bench/drain.ts';
+import { formatStoreDrain, storeDrain, type StoreDrainRow } from './bench/store-drain.ts';
 import { sseFanout, type FanoutResult } from './bench/sse-fanout.ts';
 import { endToEnd } from './bench/end-to-end.ts';
 import { formatHeadToHead, headToHead } from './bench/head-to-head-report.ts';
@@ -100,26 +99,12 @@ if (wants('e2e')) {
 
 // 4. tally drain: each projection alone over a pre-filled log
 let liveDrain: number | undefined;
-const storeDrain: Record<string, { votesPerSecond: number; dynamoCpuPerSecond: number; benchCpuPerSecond: number }> = {};
+let storeDrainRows: StoreDrainRow[] = [];
 if (wants('drain')) {
   say(`drain: ${DRAIN} votes per projection`);
   const drainLog = await prefilledLog(redis, DRAIN);
   liveDrain = await drainWith(drainLog.log, DRAIN, await liveProjection(redis));
-  for (const mode of ['in-memory', 'file'] as const) {
-    const dir = join(dataDir, `ddb-${mode}`);
-    const dynamo = await DynamoDbLocal.start(mode === 'file' ? { dataDir: dir } : {});
-    const client = createDynamoClient({ endpoint: dynamo.endpoint });
-    await ensureTables(client);
-    const cpu0 = cpuSeconds(dynamo.pid as number);
-    const own0 = process.cpuUsage();
-    const t0 = performance.now();
-    const votesPerSecond = await drainWith(drainLog.log, DRAIN, storeProjection(new VoteStore({ client })));
-    const elapsed = (performance.now() - t0) / 1000;
-    const own = process.cpuUsage(own0);
-    storeDrain[mode] = { votesPerSecond, dynamoCpuPerSecond: (cpuSeconds(dynamo.pid as number) - cpu0) / elapsed, benchCpuPerSecond: (own.user + own.system) / 1e6 / elapsed };
-    client.destroy();
-    await dynamo.stop();
-  }
+  storeDrainRows = await storeDrain(drainLog.log, drainLog.electionId, DRAIN, dataDir, say);
 }
 
 // 5. SSE fan-out on one results-sse process
@@ -146,7 +131,7 @@ const commit = (() => {
 const result = {
   date: new Date().toISOString(), commit, machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}`,
   command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
-  ceilings: { barePost: bare, lua }, ingest, e2e, drain: { votes: DRAIN, liveVotesPerSecond: liveDrain, store: storeDrain }, sse, headToHead: h2h,
+  ceilings: { barePost: bare, lua }, ingest, e2e, drain: { votes: DRAIN, liveVotesPerSecond: liveDrain, store: storeDrainRows }, sse, headToHead: h2h,
 };
 const ratio = (a: number, b: number | undefined) => (b === undefined ? 'n/a' : `${fmt((100 * a) / b, 0)}%`);
 const goal = (ok: boolean, text: string) => `${ok ? 'met   ' : 'MISSED'} ${text}`;
@@ -165,7 +150,7 @@ if (e2e !== undefined) {
 if (liveDrain !== undefined) {
   blocks.push(`drain      ${DRAIN} votes, one projection at a time, worker code in the bench process
            live tally (Redis): ${fmt(liveDrain, 0)} votes/s = ${ratio(liveDrain, lua?.perSecond)} of the Lua ceiling
-${Object.entries(storeDrain).map(([mode, d]) => `           vote store (DynamoDB Local, ${mode}): ${fmt(d.votesPerSecond, 0)} votes/s; DynamoDB Local at ${fmt(d.dynamoCpuPerSecond * 100, 0)}% CPU, urna's side at ${fmt(d.benchCpuPerSecond * 100, 0)}%`).join('\n')}`);
+${formatStoreDrain(storeDrainRows)}`);
 }
 if (sse.length > 0) {
   blocks.push(`SSE        clients  connected  updates  deliveries   p50 ms   p99 ms  server CPU  server RSS MB

@@ -1,6 +1,6 @@
-// Vote-store write throughput on DynamoDB Local, per write mode and concurrency: the numbers
-// behind URNA_STORE_WRITE_MODE's default. Starts its own DynamoDB Local (file mode unless
-// --memory). Usage: node --import tsx scripts/load/store-write.ts [--votes 10000] [--memory]
+// Vote-store write throughput on DynamoDB Local for format-1 items (one per vote), per write mode
+// and concurrency: the numbers behind URNA_STORE_WRITE_MODE (pages: scripts/load/store-drain.ts).
+// Starts its own DynamoDB Local (file mode unless --memory). Usage: node --import tsx scripts/load/store-write.ts [--votes 10000] [--memory]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +19,7 @@ await ensureTables(client);
 
 console.log(`DynamoDB Local (${values.memory ? 'in-memory' : 'file'}), ${VOTES} votes per run, 500-vote batches as the worker hands them`);
 for (const [mode, concurrency] of [['batch', 1], ['batch', 4], ['transact', 1], ['transact', 4], ['transact', 8]] as Array<[WriteMode, number]>) {
-  const store = new VoteStore({ client, mode, concurrency });
+  const store = new VoteStore({ client, format: 'items', mode, concurrency });
   const electionId = `bench-${mode}-${concurrency}`;
   const votes: LoggedVote[] = Array.from({ length: VOTES }, (_, i) => ({
     vote: { voteId: randomUUID(), electionId, userId: `user-${i}`, optionId: 'a', acceptedAt: Date.now() },

@@ -20,7 +20,7 @@ async function openLines(source: string): Promise<AsyncIterable<string>> {
   if (/^https?:\/\//.test(source)) {
     const response = await fetch(source);
     if (!response.ok || response.body === null) throw new ExportFormatError(`GET ${source} answered ${response.status}`);
-    return createInterface({ input: Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), crlfDelay: Infinity });
+    return createInterface({ input: Readable.fromWeb(response.body as Parameters<typeof Readable.fromWeb>[0]), crlfDelay: Infinity });
   }
   return createInterface({ input: createReadStream(source, { encoding: 'utf8' }), crlfDelay: Infinity });
 }

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { checkLogConfig, logConfigShape } from '@urna/log';
+import { checkLogConfig, CONSUMER_DEFAULTS, logConfigShape } from '@urna/log';
 import { ConfigError, loadConfig, sharedConfigShape } from '@urna/service-kit';
 
 const partitionList = z
@@ -21,9 +21,9 @@ export const WorkerConfig = z.object({
   /** Partitions read by this process; all when unset. Redis log only: Kafka assigns partitions to group members. */
   URNA_WORKER_PARTITIONS: partitionList.optional(),
   URNA_WORKER_PORT: z.coerce.number().int().min(0).max(65_535).default(8083),
-  URNA_WORKER_BATCH: z.coerce.number().int().min(1).max(10_000).default(500),
+  URNA_WORKER_BATCH: z.coerce.number().int().min(1).max(10_000).default(CONSUMER_DEFAULTS.batchSize),
   /** Redis log: records unacknowledged by another member for this long are taken over (that member is presumed dead). Kafka: see URNA_KAFKA_SESSION_TIMEOUT_MS. */
-  URNA_WORKER_CLAIM_IDLE_MS: z.coerce.number().int().min(100).default(30_000),
+  URNA_WORKER_CLAIM_IDLE_MS: z.coerce.number().int().min(100).default(CONSUMER_DEFAULTS.claimIdleMs),
   /** Fault injection for crash tests only: SIGKILL self after applying this many batches, before they are acknowledged. */
   URNA_FAULT_CRASH_AFTER_BATCHES: z.coerce.number().int().min(1).optional(),
   URNA_STORE_WRITE_MODE: z.enum(['transact', 'batch']).default('transact'),

@@ -21,6 +21,7 @@ if (config.URNA_PROJECTION === 'live') {
   projection = voteStoreProjection(new VoteStore({
     client: dynamo, table: tableNames(config.URNA_TABLE_PREFIX).votes,
     mode: config.URNA_STORE_WRITE_MODE, concurrency: config.URNA_STORE_CONCURRENCY, shards: config.URNA_STORE_SHARDS,
+    logPartitions: config.URNA_LOG_PARTITIONS,
   }));
 }
 

@@ -42,8 +42,9 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   let batches = 0;
   const consumer: RunningConsumer = await options.log.consume(
     {
-      group: options.projection.group, consumer: options.consumer, batchSize: options.batchSize ?? 500, blockMs: 500,
-      claimIdleMs: options.claimIdleMs ?? 30_000,
+      group: options.projection.group, consumer: options.consumer,
+      ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
+      ...(options.claimIdleMs === undefined ? {} : { claimIdleMs: options.claimIdleMs }),
       ...(options.partitions === undefined ? {} : { partitions: options.partitions }),
       onError: (error) => {
         failures.inc(labels);

@@ -1,3 +1,4 @@
+import { backoffDelay } from '@urna/domain/timing';
 import { percent, type Election, type Snapshot } from './api.ts';
 import { h } from './dom.ts';
 
@@ -69,7 +70,7 @@ export function resultsView(election: Election, onSnapshot: (snapshot: Snapshot)
       setLive('connecting', 'Reconnecting…');
       if (current.readyState !== EventSource.CLOSED || closed) return;
       failures++;
-      const delay = Math.min(15_000, 1_000 * 2 ** Math.min(failures - 1, 4)) * (0.5 + Math.random());
+      const delay = backoffDelay(failures - 1, { baseMs: 1_000, maxMs: 15_000, maxExponent: 4, jitter: 1 });
       retry = setTimeout(connect, delay);
     });
   };

@@ -33,6 +33,7 @@ export const ERROR_CODES = {
   LOG_MISCONFIGURED: 500,
   LOG_MALFORMED_ENTRY: 500,
   STORE_CORRUPT_ITEM: 500,
+  STORE_PARTITION_MISMATCH: 500,
   TALLY_UNEXPECTED_REPLY: 500,
   /** A stored Merkle subtree would be rewritten with other bytes, or is missing: integrity alarm. */
   TREE_NODE_CONFLICT: 500,

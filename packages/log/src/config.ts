@@ -1,6 +1,17 @@
 import { z } from 'zod';
 import { ConfigError } from '@urna/domain';
 
+/** Defaults of the Kafka log, for KafkaLog's options and the URNA_KAFKA_* config alike. */
+export const KAFKA_DEFAULTS = {
+  lingerMs: 2,
+  messageTimeoutMs: 10_000,
+  sessionTimeoutMs: 10_000,
+  fetchMaxWaitMs: 50,
+  compression: 'lz4',
+  requestTimeoutMs: 10_000,
+  partitionsConcurrently: 4,
+} as const;
+
 const commaList = z.string().transform((text) => text.split(',').map((s) => s.trim()).filter((s) => s.length > 0));
 
 /**
@@ -15,20 +26,20 @@ export const logConfigShape = {
   /** The vote topic; created by the deployment's admin step with at least URNA_LOG_PARTITIONS partitions. */
   URNA_KAFKA_TOPIC: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'a Kafka topic name').default('urna.votes'),
   URNA_KAFKA_CLIENT_ID: z.string().min(1).default('urna'),
-  URNA_KAFKA_LINGER_MS: z.coerce.number().int().min(0).max(1_000).default(2),
+  URNA_KAFKA_LINGER_MS: z.coerce.number().int().min(0).max(1_000).default(KAFKA_DEFAULTS.lingerMs),
   /** An append the brokers have not acknowledged within this time answers 503 (the voter retries). */
-  URNA_KAFKA_MESSAGE_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(10_000),
+  URNA_KAFKA_MESSAGE_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(KAFKA_DEFAULTS.messageTimeoutMs),
   /** A consumer silent this long is presumed dead and its partitions move to the other members. */
-  URNA_KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(10_000),
+  URNA_KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(KAFKA_DEFAULTS.sessionTimeoutMs),
   /** Longest a consumer fetch waits for data (real brokers answer as soon as data arrives; the mock cluster only at this deadline). */
-  URNA_KAFKA_FETCH_MAX_WAIT_MS: z.coerce.number().int().min(1).max(10_000).default(50),
-  URNA_KAFKA_COMPRESSION: z.enum(['none', 'gzip', 'snappy', 'lz4', 'zstd']).default('lz4'),
+  URNA_KAFKA_FETCH_MAX_WAIT_MS: z.coerce.number().int().min(1).max(10_000).default(KAFKA_DEFAULTS.fetchMaxWaitMs),
+  URNA_KAFKA_COMPRESSION: z.enum(['none', 'gzip', 'snappy', 'lz4', 'zstd']).default(KAFKA_DEFAULTS.compression),
   URNA_KAFKA_SECURITY_PROTOCOL: z.enum(['plaintext', 'ssl', 'sasl_plaintext', 'sasl_ssl']).default('plaintext'),
   URNA_KAFKA_SASL_MECHANISM: z.enum(['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512']).optional(),
   URNA_KAFKA_SASL_USERNAME: z.string().optional(),
   URNA_KAFKA_SASL_PASSWORD: z.string().optional(),
 };
-const LogConfig = z.object(logConfigShape);
+export const LogConfig = z.object(logConfigShape);
 export type LogConfig = z.infer<typeof LogConfig> & { readonly URNA_LOG_PARTITIONS: number; readonly URNA_LOG_PREFIX: string };
 
 /** Cross-key rules zod's per-key schema cannot state; errors name the key like loadConfig does. */

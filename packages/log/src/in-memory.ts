@@ -1,5 +1,5 @@
 import { backoffDelay, delay, partitionOf, type LoggedVote, type Vote } from '@urna/domain';
-import type { BatchHandler, ConsumerOptions, GroupBacklog, RunningConsumer, VoteLog } from './port.ts';
+import { CONSUMER_BACKOFF, CONSUMER_DEFAULTS, type BatchHandler, type ConsumerOptions, type GroupBacklog, type RunningConsumer, type VoteLog } from './port.ts';
 
 /** Positions are the index in the partition, zero-padded so that they sort in log order. */
 const position = (index: number): string => String(index).padStart(20, '0');
@@ -118,13 +118,13 @@ export class InMemoryVoteLog implements VoteLog {
   private async run(options: ConsumerOptions, handler: BatchHandler, signal: AbortSignal): Promise<void> {
     const group = this.store.group(options.group);
     const partitions = options.partitions ?? this.store.records.map((_, p) => p);
-    const batchSize = options.batchSize ?? 500;
-    const claimIdleMs = options.claimIdleMs ?? 30_000;
+    const batchSize = options.batchSize ?? CONSUMER_DEFAULTS.batchSize;
+    const claimIdleMs = options.claimIdleMs ?? CONSUMER_DEFAULTS.claimIdleMs;
     let failures = 0;
     while (!signal.aborted) {
       const batch = this.take(group, partitions, options.consumer, batchSize, claimIdleMs);
       if (batch.length === 0) {
-        await this.store.appended(Math.min(options.blockMs ?? 500, claimIdleMs / 2), signal);
+        await this.store.appended(Math.min(options.blockMs ?? CONSUMER_DEFAULTS.blockMs, claimIdleMs / 2), signal);
         continue;
       }
       try {
@@ -133,7 +133,7 @@ export class InMemoryVoteLog implements VoteLog {
         failures = 0;
       } catch (error) {
         options.onError?.(error); // left pending: read again first, or taken over by another member
-        await delay(backoffDelay(failures++, { baseMs: 100, maxMs: 5_000 }), signal);
+        await delay(backoffDelay(++failures, CONSUMER_BACKOFF), signal);
       }
     }
   }

@@ -1,10 +1,8 @@
 import type { KafkaJS } from '@confluentinc/kafka-javascript';
-import type { LoggedVote } from '@urna/domain';
-import type { BatchHandler, ConsumerOptions, RunningConsumer } from './port.ts';
+import { backoffDelay, delay, type LoggedVote } from '@urna/domain';
+import { CONSUMER_BACKOFF, CONSUMER_DEFAULTS, type BatchHandler, type ConsumerOptions, type RunningConsumer } from './port.ts';
 import { decodeMessage } from './kafka-fields.ts';
 import { memberLogger } from './kafka-client.ts';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface KafkaConsumerSettings {
   readonly topic: string;
@@ -60,6 +58,7 @@ export async function startKafkaConsumer(
   let stopped: Promise<void> | undefined;
   let rejoining: Promise<void> | undefined;
   let current: KafkaJS.Consumer | undefined;
+  const stopping = new AbortController();
 
   /**
    * One librdkafka consumer for this member. A static member can be fenced with a fatal error
@@ -80,7 +79,7 @@ export async function startKafkaConsumer(
       },
       'client.id': options.consumer,
       ...(settings.staticMembership ? { 'group.instance.id': options.consumer } : {}),
-      'js.consumer.max.batch.size': options.batchSize ?? 500,
+      'js.consumer.max.batch.size': options.batchSize ?? CONSUMER_DEFAULTS.batchSize,
     });
     await consumer.connect();
     await consumer.subscribe({ topics: [settings.topic] });
@@ -100,7 +99,7 @@ export async function startKafkaConsumer(
       inFlight.add(options.group, -records.length);
       failures++;
       options.onError?.(error);
-      await sleep(Math.min(5_000, 100 * 2 ** Math.min(failures, 6)));
+      await delay(backoffDelay(failures, CONSUMER_BACKOFF), stopping.signal);
       throw error; // the client seeks back: the same batch comes again
     }
     try {
@@ -126,15 +125,18 @@ export async function startKafkaConsumer(
           return;
         } catch (error) {
           options.onError?.(error);
-          await sleep(Math.min(5_000, 200 * 2 ** Math.min(attempt, 5)));
+          await delay(backoffDelay(attempt + 1, CONSUMER_BACKOFF), stopping.signal);
         }
       }
     })().finally(() => (rejoining = undefined));
   }
   return {
-    stop: () => (stopped ??= (async () => {
-      await rejoining;
-      await current?.disconnect();
-    })()),
+    stop: () => {
+      stopping.abort(); // a back-off in progress ends now
+      return (stopped ??= (async () => {
+        await rejoining;
+        await current?.disconnect();
+      })());
+    },
   };
 }

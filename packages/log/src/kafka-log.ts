@@ -1,5 +1,6 @@
 import { KafkaJS } from '@confluentinc/kafka-javascript';
 import { partitionOf, UrnaError, type LoggedVote, type Vote } from '@urna/domain';
+import { KAFKA_DEFAULTS } from './config.ts';
 import { LogErrors } from './errors.ts';
 import { createKafka, KafkaMetadataClient, type KafkaConnection } from './kafka-client.ts';
 import { BatchProducer } from './kafka-producer.ts';
@@ -15,6 +16,7 @@ export interface KafkaLogOptions extends KafkaConnection {
    * this many; fixed for the life of every open election.
    */
   readonly partitions: number;
+  /* Every optional setting below defaults to KAFKA_DEFAULTS (config.ts), as URNA_KAFKA_* does. */
   /** How long the producer waits to fill a batch; appends resolve after linger + broker ack. */
   readonly lingerMs?: number;
   /** An append not acknowledged within this time fails with LOG_UNAVAILABLE (the client retries). */
@@ -50,18 +52,18 @@ export class KafkaLog implements VoteLog {
     private readonly metadata: KafkaMetadataClient,
   ) {
     this.partitions = options.partitions;
-    this.timeoutMs = options.requestTimeoutMs ?? 10_000;
+    this.timeoutMs = options.requestTimeoutMs ?? KAFKA_DEFAULTS.requestTimeoutMs;
   }
 
   /** Connects the producer and checks that the topic exists with enough partitions. */
   static async connect(options: KafkaLogOptions): Promise<KafkaLog> {
     if (!Number.isInteger(options.partitions) || options.partitions < 1) throw new RangeError('partitions must be a positive integer');
-    const timeoutMs = options.requestTimeoutMs ?? 10_000;
+    const timeoutMs = options.requestTimeoutMs ?? KAFKA_DEFAULTS.requestTimeoutMs;
     const kafka = createKafka(options);
     const producer = new BatchProducer(options, {
-      lingerMs: options.lingerMs ?? 2,
-      messageTimeoutMs: options.messageTimeoutMs ?? 10_000,
-      compression: options.compression ?? 'lz4',
+      lingerMs: options.lingerMs ?? KAFKA_DEFAULTS.lingerMs,
+      messageTimeoutMs: options.messageTimeoutMs ?? KAFKA_DEFAULTS.messageTimeoutMs,
+      compression: options.compression ?? KAFKA_DEFAULTS.compression,
     });
     const metadata = new KafkaMetadataClient(options);
     try {
@@ -104,9 +106,9 @@ export class KafkaLog implements VoteLog {
   async consume(options: ConsumerOptions, handler: BatchHandler): Promise<RunningConsumer> {
     const member = await startKafkaConsumer(this.kafka, {
       topic: this.options.topic,
-      sessionTimeoutMs: this.options.sessionTimeoutMs ?? 10_000,
-      partitionsConcurrently: this.options.partitionsConcurrently ?? 4,
-      fetchMaxWaitMs: this.options.fetchMaxWaitMs ?? 50,
+      sessionTimeoutMs: this.options.sessionTimeoutMs ?? KAFKA_DEFAULTS.sessionTimeoutMs,
+      partitionsConcurrently: this.options.partitionsConcurrently ?? KAFKA_DEFAULTS.partitionsConcurrently,
+      fetchMaxWaitMs: this.options.fetchMaxWaitMs ?? KAFKA_DEFAULTS.fetchMaxWaitMs,
       staticMembership: this.options.staticMembership ?? true,
     }, options, handler, this.inFlight);
     const running: RunningConsumer = {

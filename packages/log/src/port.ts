@@ -1,5 +1,11 @@
 import type { LoggedVote, Vote } from '@urna/domain';
 
+/** Defaults of ConsumerOptions, for every adapter and for the services' config. */
+export const CONSUMER_DEFAULTS = { batchSize: 500, blockMs: 500, claimIdleMs: 30_000 } as const;
+
+/** Back-off of a consumer after a failed batch: 200 ms, 400 ms, … up to 5 s. */
+export const CONSUMER_BACKOFF = { baseMs: 100, maxMs: 5_000 } as const;
+
 export interface ConsumerOptions {
   /** Consumer group: one per projection. A new group starts at the beginning of the log. */
   readonly group: string;
@@ -7,13 +13,22 @@ export interface ConsumerOptions {
   readonly consumer: string;
   /** Partitions this member reads; all of them when omitted. */
   readonly partitions?: readonly number[];
-  /** Upper bound on records per partition per read. */
+  /**
+   * Upper bound on records per partition per read.
+   * @defaultValue CONSUMER_DEFAULTS.batchSize (500)
+   */
   readonly batchSize?: number;
-  /** How long a read waits for new records before looping (bounds `stop()` latency). */
+  /**
+   * How long a read waits for new records before looping (bounds `stop()` latency).
+   * @defaultValue CONSUMER_DEFAULTS.blockMs (500)
+   */
   readonly blockMs?: number;
-  /** Records left unacknowledged by another member for this long are taken over. */
+  /**
+   * Records left unacknowledged by another member for this long are taken over.
+   * @defaultValue CONSUMER_DEFAULTS.claimIdleMs (30 s)
+   */
   readonly claimIdleMs?: number;
-  /** Called when the handler throws; the batch is redelivered after a back-off. */
+  /** Called when the handler throws; the batch is redelivered after a back-off (CONSUMER_BACKOFF), which `stop()` cuts short. */
   readonly onError?: (error: unknown) => void;
 }
 

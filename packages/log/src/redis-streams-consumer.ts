@@ -1,9 +1,7 @@
 import type { Redis } from 'ioredis';
-import type { LoggedVote } from '@urna/domain';
-import type { BatchHandler, ConsumerOptions } from './port.ts';
+import { backoffDelay, delay, type LoggedVote } from '@urna/domain';
+import { CONSUMER_BACKOFF, CONSUMER_DEFAULTS, type BatchHandler, type ConsumerOptions } from './port.ts';
 import { parseEntry, parseReadReply } from './redis-fields.ts';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * The read loop of one group member. Order of work per turn:
@@ -14,6 +12,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export class RedisStreamsConsumer {
   private stopping = false;
+  private readonly stopSignal = new AbortController();
   private loop: Promise<void> | undefined;
   private readPending = true;
   private lastClaimAt = 0;
@@ -32,9 +31,9 @@ export class RedisStreamsConsumer {
   ) {
     this.keys = [...partitionOfKey.keys()];
     this.keyOfPartition = new Map([...partitionOfKey].map(([key, partition]) => [partition, key]));
-    this.batchSize = options.batchSize ?? 500;
-    this.blockMs = options.blockMs ?? 500;
-    this.claimIdleMs = options.claimIdleMs ?? 30_000;
+    this.batchSize = options.batchSize ?? CONSUMER_DEFAULTS.batchSize;
+    this.blockMs = options.blockMs ?? CONSUMER_DEFAULTS.blockMs;
+    this.claimIdleMs = options.claimIdleMs ?? CONSUMER_DEFAULTS.claimIdleMs;
   }
 
   start(): void {
@@ -43,6 +42,7 @@ export class RedisStreamsConsumer {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    this.stopSignal.abort(); // a back-off in progress ends now
     await this.loop;
   }
 
@@ -80,7 +80,7 @@ export class RedisStreamsConsumer {
         this.options.onError?.(error);
         this.readPending = true; // redeliver what we hold
         this.failures++;
-        await sleep(Math.min(5_000, 100 * 2 ** Math.min(this.failures, 6)));
+        await delay(backoffDelay(this.failures, CONSUMER_BACKOFF), this.stopSignal.signal);
       }
     }
     const rest = [...batch, ...((await prefetch?.catch(() => undefined)) ?? [])];

@@ -7,7 +7,10 @@ export interface HttpAppOptions {
   readonly service: string;
   readonly registry: Registry;
   readonly logger?: FastifyServerOptions['logger'];
-  /** Largest accepted request body; larger bodies get 413 before being parsed. */
+  /**
+   * Largest accepted request body; larger bodies get 413 before being parsed.
+   * @defaultValue 16 KiB
+   */
   readonly bodyLimit?: number;
   /** Extra readiness check for /healthz. */
   readonly health?: () => Promise<Record<string, unknown>>;

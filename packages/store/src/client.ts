@@ -4,6 +4,13 @@ export interface DynamoConfig {
   /** Endpoint override (DynamoDB Local); omit for AWS. */
   readonly endpoint?: string;
   readonly region?: string;
+  /**
+   * Requests per operation, the first included: the SDK's standard retry strategy retries
+   * throttling, transient and network errors with its own jittered back-off. urna adds no
+   * retries of its own: a failed write fails the batch, which the log redelivers.
+   * @defaultValue 4
+   */
+  readonly maxAttempts?: number;
 }
 
 export interface TableNames {
@@ -22,14 +29,16 @@ export function createDynamoClient(config: DynamoConfig): DynamoDBClient {
     ...(config.endpoint === undefined
       ? {}
       : { endpoint: config.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
-    maxAttempts: 3,
+    retryMode: 'standard',
+    maxAttempts: config.maxAttempts ?? 4,
   });
 }
 
 /**
  * Creates the tables if missing (idempotent). In production tables belong to infrastructure
  * code; this is for the embedded default and tests.
- * votes: pk = `<electionId>#<shard>`, sk = `<userId>#<log position>`.
+ * votes: vote pages, pk = `<electionId>#p<partition>`, sk = `<first>#<last position>#<digest>`
+ * (vote-page.ts); format-1 items, pk = `<electionId>#<shard>`, sk = `<userId>#<log position>`.
  * elections: pk = `id`.
  */
 export async function ensureTables(client: DynamoDBClient, names: TableNames = tableNames()): Promise<void> {

@@ -6,14 +6,7 @@ export const StoreErrors = {
       retriable: true, retryAfterSeconds: 1, cause,
     }),
   corruptItem: (key: string) => new UrnaError('STORE_CORRUPT_ITEM', `item ${key} is missing attributes`),
+  /** A vote's log partition is not the one the store computes: URNA_LOG_PARTITIONS differs between the log and the store. */
+  partitionMismatch: (partition: number, partitions: number) =>
+    new UrnaError('STORE_PARTITION_MISMATCH', `a vote from log partition ${partition} does not belong there with ${partitions} partitions; the store's URNA_LOG_PARTITIONS must equal the log's`),
 } as const;
-
-/** Errors the SDK reports for load or contention: worth retrying with back-off. */
-export function isRetriableDynamoError(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const name = error.name;
-  if (name === 'TransactionCanceledException') return error.message.includes('TransactionConflict') || error.message.includes('ThrottlingError');
-  return ['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded', 'InternalServerError',
-    'ServiceUnavailable', 'TransactionConflictException', 'TimeoutError', 'ECONNREFUSED', 'ECONNRESET'].includes(name)
-    || /ECONNREFUSED|ECONNRESET|socket hang up/.test(error.message);
-}

@@ -1,145 +1,249 @@
 import {
   BatchWriteItemCommand, QueryCommand, TransactWriteItemsCommand,
-  type AttributeValue, type DynamoDBClient, type QueryCommandInput, type WriteRequest,
+  type AttributeValue, type ConsumedCapacity, type DynamoDBClient, type QueryCommandInput, type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
-import { bucketOf, type LoggedVote, type VoteReceipt } from '@urna/domain';
-import { isRetriableDynamoError, StoreErrors } from './errors.ts';
+import { backoffDelay, delay, partitionOf, type LoggedVote, type VoteReceipt } from '@urna/domain';
+import { StoreErrors } from './errors.ts';
 import { tableNames } from './client.ts';
+import { cutPages, decodePage, encodePage, firstPositionOf, lastPositionOf, pagePartitionKey, type StoredVote } from './vote-page.ts';
+import { fromItem, itemPartitionKey, toItem } from './vote-items.ts';
+import { PartitionFold, PositionDedupe, type ElectionTally } from './vote-fold.ts';
 
+export type { StoredVote } from './vote-page.ts';
+export type { ElectionTally } from './vote-fold.ts';
 export type WriteMode = 'transact' | 'batch';
+/** `pages` (format 2, the default) or `items` (format 1: one item per vote; benchmarks and compatibility tests). */
+export type ItemFormat = 'pages' | 'items';
 
 export interface VoteStoreOptions {
   readonly client: DynamoDBClient;
   readonly table?: string;
   /**
-   * Item-collection shards per election: writes spread over this many partition keys and the
-   * recount reads them in parallel. Fixed for the life of the table's data.
+   * The log's partition count (URNA_LOG_PARTITIONS): pages are keyed by log partition, the fold
+   * reads one key per partition and a user's lookup reads the user's partition. A vote whose
+   * partition is not `partitionOf(userId, logPartitions)` is refused (a configuration error).
    */
+  readonly logPartitions?: number;
+  /** Largest uncompressed page payload in bytes; a batch larger than this is cut into several pages. */
+  readonly maxPageBytes?: number;
+  readonly format?: ItemFormat;
+  /** Format 1: item-collection shards per election (read for old data; written with `format: 'items'`). */
   readonly shards?: number;
-  /** `transact` (TransactWriteItems of 100) or `batch` (BatchWriteItem of 25). */
+  /** Format 1 writes only: `transact` (TransactWriteItems of 100, 2 WCU per item) or `batch` (BatchWriteItem of 25). Pages always use BatchWriteItem. */
   readonly mode?: WriteMode;
-  /** Chunks written concurrently per `write` call. */
+  /** Write requests in flight per `write` call, and partitions read at once by the fold. */
   readonly concurrency?: number;
 }
 
-export interface StoredVote {
-  readonly voteId: string;
-  readonly userId: string;
-  readonly optionId: string;
-  readonly position: string;
-  readonly acceptedAt: number;
+/** What this store instance consumed, from DynamoDB's ConsumedCapacity (ReturnConsumedCapacity TOTAL). */
+export interface StoreUsage {
+  /** As DynamoDB reports them. DynamoDB Local reports 2 per TransactWriteItems call whatever its items: see billedWriteUnits. */
+  writeUnits: number;
+  /** From item sizes, as AWS bills writes: per item ⌈size / 1 KB⌉, doubled in a transaction. */
+  billedWriteUnits: number;
+  readUnits: number;
+  itemsWritten: number;
+  bytesWritten: number;
+  votesWritten: number;
 }
 
-export interface ElectionTally {
-  readonly counts: Record<string, number>;
-  readonly total: number;
-  /** Every accepted vote in the history, counted or not. */
-  readonly accepted: number;
-  readonly duplicates: number;
+/** An item's size as DynamoDB counts it: attribute names plus values (numbers approximated by their digits). */
+function itemSize(item: Record<string, AttributeValue>): number {
+  let size = 0;
+  for (const [name, value] of Object.entries(item)) {
+    size += Buffer.byteLength(name);
+    if (value.S !== undefined) size += Buffer.byteLength(value.S);
+    else if (value.N !== undefined) size += Math.ceil(value.N.length / 2) + 1;
+    else if (value.B !== undefined) size += value.B.length;
+  }
+  return size;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Overlapping pages looked at per position by `votesAt` (pages overlap only where a batch was redelivered cut differently). */
+const PAGES_BACK = 8;
 
 /**
- * The vote store: the immutable history of every accepted vote, one item per vote, keyed by
- * (election, shard of user) and (user, log position). A redelivered vote rewrites the same item
- * with the same content, so writes are idempotent and order-free. Which vote counts is not a
- * stored flag but a function of the history: per (election, user), the smallest log position.
+ * The vote store: the immutable history of every accepted vote, packed into page items per
+ * (election, log partition, log range) — see vote-page.ts. Writes are blind puts of immutable
+ * items, so redelivery is idempotent and order-free; readers dedupe by (partition, position).
+ * Which vote counts is not a stored flag but a function of the history: per (election, user),
+ * the smallest log position. Format-1 items (one per vote) are read alongside pages.
  */
 export class VoteStore {
   private readonly table: string;
+  private readonly partitions: number;
+  private readonly maxPageBytes: number;
+  private readonly format: ItemFormat;
   private readonly shards: number;
   private readonly mode: WriteMode;
   private readonly concurrency: number;
+  readonly usage: StoreUsage = { writeUnits: 0, billedWriteUnits: 0, readUnits: 0, itemsWritten: 0, bytesWritten: 0, votesWritten: 0 };
 
   constructor(private readonly options: VoteStoreOptions) {
     this.table = options.table ?? tableNames().votes;
+    this.partitions = options.logPartitions ?? 16;
+    this.maxPageBytes = Math.min(options.maxPageBytes ?? 256_000, 380_000);
+    this.format = options.format ?? 'pages';
     this.shards = options.shards ?? 16;
     this.mode = options.mode ?? 'transact';
     this.concurrency = options.concurrency ?? 4;
   }
 
-  partitionKey(electionId: string, userId: string): string {
-    return `${electionId}#${bucketOf(userId, this.shards)}`;
-  }
-
   /** Writes a batch; resolves when every vote is stored, rejects with a retriable error otherwise. */
   async write(records: readonly LoggedVote[]): Promise<void> {
-    const unique = new Map<string, Record<string, AttributeValue>>();
-    for (const record of records) {
-      const item = this.toItem(record);
-      unique.set(`${item.pk?.S}\u0000${item.sk?.S}`, item);
-    }
-    const items = [...unique.values()];
-    const size = this.mode === 'transact' ? 100 : 25;
+    const items = this.format === 'pages' ? this.pagesOf(records) : this.itemsOf(records);
+    const size = this.format === 'items' && this.mode === 'transact' ? 100 : 25;
     const chunks: Array<Array<Record<string, AttributeValue>>> = [];
     for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
     let next = 0;
     const worker = async () => {
       while (next < chunks.length) {
         const chunk = chunks[next++] as Array<Record<string, AttributeValue>>;
-        await this.withRetry(() => (this.mode === 'transact' ? this.transact(chunk) : this.batch(chunk)));
+        try {
+          await (this.format === 'items' && this.mode === 'transact' ? this.transact(chunk) : this.batch(chunk));
+        } catch (error) {
+          // the SDK has already retried what is worth retrying (createDynamoClient's maxAttempts);
+          // the log redelivers the batch after its back-off
+          throw StoreErrors.unavailable(error);
+        }
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.concurrency, chunks.length) }, worker));
+    this.usage.votesWritten += records.length;
+  }
+
+  /** Groups by (election, partition), dedupes by position, sorts, cuts to size, encodes. */
+  private pagesOf(records: readonly LoggedVote[]): Array<Record<string, AttributeValue>> {
+    const groups = new Map<string, { electionId: string; partition: number; votes: Map<string, LoggedVote> }>();
+    for (const record of records) {
+      if (partitionOf(record.vote.userId, this.partitions) !== record.partition) throw StoreErrors.partitionMismatch(record.partition, this.partitions);
+      const key = `${record.vote.electionId}\u0000${record.partition}`;
+      let group = groups.get(key);
+      if (group === undefined) groups.set(key, group = { electionId: record.vote.electionId, partition: record.partition, votes: new Map() });
+      group.votes.set(record.position, record);
+    }
+    const items: Array<Record<string, AttributeValue>> = [];
+    for (const { electionId, partition, votes } of groups.values()) {
+      const sorted = [...votes.values()].sort((a, b) => (a.position < b.position ? -1 : a.position > b.position ? 1 : 0));
+      for (const page of cutPages(sorted, this.maxPageBytes)) {
+        const encoded = encodePage(electionId, partition, page);
+        this.usage.bytesWritten += encoded.bytes;
+        items.push(encoded.item);
+      }
+    }
+    return items;
+  }
+
+  private itemsOf(records: readonly LoggedVote[]): Array<Record<string, AttributeValue>> {
+    const unique = new Map<string, Record<string, AttributeValue>>();
+    for (const record of records) {
+      const item = toItem(record, this.shards);
+      unique.set(`${item.pk?.S}\u0000${item.sk?.S}`, item);
+    }
+    return [...unique.values()];
+  }
+
+  private count(consumed: ConsumedCapacity[] | ConsumedCapacity | undefined, kind: 'writeUnits' | 'readUnits'): void {
+    for (const c of Array.isArray(consumed) ? consumed : consumed === undefined ? [] : [consumed]) this.usage[kind] += c.CapacityUnits ?? 0;
   }
 
   private async transact(items: Array<Record<string, AttributeValue>>): Promise<void> {
-    await this.options.client.send(new TransactWriteItemsCommand({
-      TransactItems: items.map((Item) => ({ Put: { TableName: this.table, Item } })),
+    const result = await this.options.client.send(new TransactWriteItemsCommand({
+      TransactItems: items.map((Item) => ({ Put: { TableName: this.table, Item } })), ReturnConsumedCapacity: 'TOTAL',
     }));
+    this.count(result.ConsumedCapacity, 'writeUnits');
+    this.usage.itemsWritten += items.length;
+    for (const item of items) this.usage.billedWriteUnits += 2 * Math.ceil(itemSize(item) / 1024);
   }
 
   private async batch(items: Array<Record<string, AttributeValue>>): Promise<void> {
     let requests: WriteRequest[] = items.map((Item) => ({ PutRequest: { Item } }));
     for (let attempt = 0; requests.length > 0; attempt++) {
-      if (attempt > 0) await sleep(Math.min(1_000, 25 * 2 ** attempt));
-      const result = await this.options.client.send(new BatchWriteItemCommand({ RequestItems: { [this.table]: requests } }));
-      requests = result.UnprocessedItems?.[this.table] ?? [];
+      // unprocessed items are part of BatchWriteItem's answer, not an error the SDK retries
+      if (attempt > 0) await delay(backoffDelay(attempt, { baseMs: 25, maxMs: 1_000 }));
+      const result = await this.options.client.send(new BatchWriteItemCommand({ RequestItems: { [this.table]: requests }, ReturnConsumedCapacity: 'TOTAL' }));
+      this.count(result.ConsumedCapacity, 'writeUnits');
+      const unprocessed = result.UnprocessedItems?.[this.table] ?? [];
+      this.usage.itemsWritten += requests.length - unprocessed.length;
+      const key = (item: Record<string, AttributeValue> | undefined) => `${item?.pk?.S}\u0000${item?.sk?.S}`;
+      const left = new Set(unprocessed.map((r) => key(r.PutRequest?.Item)));
+      for (const r of requests) if (r.PutRequest?.Item !== undefined && !left.has(key(r.PutRequest.Item))) this.usage.billedWriteUnits += Math.ceil(itemSize(r.PutRequest.Item) / 1024);
+      requests = unprocessed;
       if (attempt > 10 && requests.length > 0) throw StoreErrors.unavailable(new Error('unprocessed items after retries'));
     }
   }
 
-  private async withRetry(operation: () => Promise<void>): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await operation();
-      } catch (error) {
-        if (!isRetriableDynamoError(error) || attempt >= 6) throw StoreErrors.unavailable(error);
-        await sleep(Math.min(2_000, 20 * 2 ** attempt + Math.random() * 20));
-      }
-    }
-  }
-
-  private toItem({ vote, partition, position }: LoggedVote): Record<string, AttributeValue> {
-    return {
-      pk: { S: this.partitionKey(vote.electionId, vote.userId) },
-      sk: { S: `${vote.userId}#${position}` },
-      electionId: { S: vote.electionId },
-      userId: { S: vote.userId },
-      voteId: { S: vote.voteId },
-      optionId: { S: vote.optionId },
-      partition: { N: String(partition) },
-      position: { S: position },
-      acceptedAt: { N: String(vote.acceptedAt) },
-    };
-  }
-
-  /** A user's votes in log order; the first is the counted one. */
+  /**
+   * A user's votes in log order; the first is the counted one. Reads the pages of the user's
+   * log partition only (1/logPartitions of the election, one Query; no per-user index item,
+   * which would cost a write unit per vote) plus the user's format-1 items.
+   */
   async votesOf(electionId: string, userId: string): Promise<StoredVote[]> {
-    const out: StoredVote[] = [];
+    const byPosition = new Map<string, StoredVote>();
     for await (const item of this.query({
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :user)',
-      ExpressionAttributeValues: { ':pk': { S: this.partitionKey(electionId, userId) }, ':user': { S: `${userId}#` } },
-    })) out.push(fromItem(item));
-    return out;
+      ExpressionAttributeValues: { ':pk': { S: itemPartitionKey(electionId, userId, this.shards) }, ':user': { S: `${userId}#` } },
+    })) {
+      const vote = fromItem(item);
+      byPosition.set(vote.position, vote);
+    }
+    for await (const item of this.query({
+      KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: pagePartitionKey(electionId, partitionOf(userId, this.partitions)) } },
+      ProjectionExpression: 'sk, n, d',
+    })) {
+      for (const vote of decodePage(item)) if (vote.userId === userId) byPosition.set(vote.position, vote);
+    }
+    return [...byPosition.values()].sort((a, b) => (a.position < b.position ? -1 : 1));
+  }
+
+  /**
+   * A user's votes at known log positions (e.g. from the live tally's receipts), without reading
+   * the partition: per position one Query for the last few pages whose first position is ≤ it
+   * (`sk < "<position>$"`, newest first), usually one page. When a position is not among those
+   * pages (not yet written, or a page cut with gaps hides it further back), it falls back to
+   * reading the user's partition (`votesOf`), so it never misses a stored vote. Format-1 items
+   * are read with the user's own Query. Positions of another user's votes are not returned.
+   */
+  async votesAt(electionId: string, userId: string, positions: readonly string[]): Promise<StoredVote[]> {
+    const byPosition = new Map<string, StoredVote>();
+    for await (const item of this.query({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :user)',
+      ExpressionAttributeValues: { ':pk': { S: itemPartitionKey(electionId, userId, this.shards) }, ':user': { S: `${userId}#` } },
+    })) {
+      const vote = fromItem(item);
+      if (positions.includes(vote.position)) byPosition.set(vote.position, vote);
+    }
+    const pk = pagePartitionKey(electionId, partitionOf(userId, this.partitions));
+    await Promise.all(positions.filter((p) => !byPosition.has(p)).map(async (position) => {
+      let start: Record<string, AttributeValue> | undefined;
+      for (let pages = 0; pages < PAGES_BACK; pages++) {
+        // one page per request: the newest page starting at or before the position almost always holds it
+        const page = await this.options.client.send(new QueryCommand({
+          TableName: this.table, ConsistentRead: true, ReturnConsumedCapacity: 'TOTAL', ScanIndexForward: false, Limit: 1, ExclusiveStartKey: start,
+          KeyConditionExpression: 'pk = :pk AND sk < :upto', ExpressionAttributeValues: { ':pk': { S: pk }, ':upto': { S: `${position}$` } },
+          ProjectionExpression: 'sk, n, d',
+        }));
+        this.count(page.ConsumedCapacity, 'readUnits');
+        const item = page.Items?.[0];
+        if (item === undefined) return;
+        if (lastPositionOf(item) >= position) {
+          const vote = decodePage(item).find((v) => v.position === position && v.userId === userId);
+          if (vote !== undefined) return void byPosition.set(position, vote);
+        }
+        start = page.LastEvaluatedKey;
+        if (start === undefined) return;
+      }
+    }));
+    if (positions.some((p) => !byPosition.has(p))) return (await this.votesOf(electionId, userId)).filter((v) => positions.includes(v.position));
+    return [...byPosition.values()].sort((a, b) => (a.position < b.position ? -1 : 1));
   }
 
   /** Every item of a consistent Query, page after page, in sort-key order. */
   private async *query(input: Omit<QueryCommandInput, 'TableName' | 'ConsistentRead' | 'ExclusiveStartKey'>): AsyncGenerator<Record<string, AttributeValue>> {
     let start: Record<string, AttributeValue> | undefined;
     do {
-      const page = await this.options.client.send(new QueryCommand({ ...input, TableName: this.table, ConsistentRead: true, ExclusiveStartKey: start }));
+      const page = await this.options.client.send(new QueryCommand({ ...input, TableName: this.table, ConsistentRead: true, ExclusiveStartKey: start, ReturnConsumedCapacity: 'TOTAL' }));
+      this.count(page.ConsumedCapacity, 'readUnits');
       yield* page.Items ?? [];
       start = page.LastEvaluatedKey;
     } while (start !== undefined);
@@ -151,36 +255,40 @@ export class VoteStore {
       i === 0 ? { voteId: v.voteId, optionId: v.optionId, status: 'counted' } : { voteId: v.voteId, optionId: v.optionId, status: 'rejected', reason: 'duplicate' });
   }
 
-  /** Folds one election's whole history, reading all shards in parallel (no table scan). */
+  /**
+   * Folds one election's whole history without a scan: format-1 items (one Query per shard),
+   * then each log partition's pages (one Query per partition, `concurrency` partitions at once).
+   */
   async tally(electionId: string): Promise<ElectionTally> {
-    const counts: Record<string, number> = {};
-    let accepted = 0;
-    let total = 0;
+    const folds = Array.from({ length: this.partitions }, () => ({ fold: new PartitionFold(), seen: new PositionDedupe() }));
     await Promise.all(Array.from({ length: this.shards }, async (_, shard) => {
-      let lastUser: string | undefined;
       for await (const item of this.query({
         KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: `${electionId}#${shard}` } },
-        ProjectionExpression: 'userId, optionId',
+        ProjectionExpression: 'userId, optionId, #p, #pos', ExpressionAttributeNames: { '#p': 'partition', '#pos': 'position' },
       })) {
-        accepted++;
-        const userId = item.userId?.S;
-        if (userId === lastUser) continue; // sorted by user, then position: first one counts
-        lastUser = userId;
-        const optionId = item.optionId?.S ?? '';
-        counts[optionId] = (counts[optionId] ?? 0) + 1;
-        total++;
+        const partition = Number(item.partition?.N);
+        const position = item.position?.S;
+        const target = folds[partition];
+        if (target === undefined || position === undefined) throw StoreErrors.corruptItem(String(item.sk?.S));
+        if (target.seen.pin(position)) target.fold.add({ userId: item.userId?.S ?? '', optionId: item.optionId?.S ?? '', position });
       }
     }));
-    return { counts, total, accepted, duplicates: accepted - total };
+    let next = 0;
+    await Promise.all(Array.from({ length: Math.min(this.concurrency * 4, this.partitions) }, async () => {
+      while (next < this.partitions) {
+        const partition = next++;
+        const { fold, seen } = folds[partition] as (typeof folds)[number];
+        for await (const item of this.query({
+          KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: pagePartitionKey(electionId, partition) } },
+          ProjectionExpression: 'sk, n, d',
+        })) {
+          seen.startPage(firstPositionOf(item));
+          for (const vote of decodePage(item)) if (seen.fresh(vote.position)) fold.add(vote);
+        }
+      }
+    }));
+    const tally = { counts: {} as Record<string, number>, total: 0, accepted: 0 };
+    for (const { fold } of folds) fold.into(tally);
+    return { ...tally, duplicates: tally.accepted - tally.total };
   }
-}
-
-function fromItem(item: Record<string, AttributeValue>): StoredVote {
-  const voteId = item.voteId?.S;
-  const userId = item.userId?.S;
-  const optionId = item.optionId?.S;
-  const position = item.position?.S;
-  const acceptedAt = Number(item.acceptedAt?.N);
-  if (voteId === undefined || userId === undefined || optionId === undefined || position === undefined) throw StoreErrors.corruptItem(String(item.sk?.S));
-  return { voteId, userId, optionId, position, acceptedAt };
 }

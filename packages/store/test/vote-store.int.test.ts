@@ -6,8 +6,8 @@ import { makeLog } from '../../../test/fixtures.ts';
 
 const client = createDynamoClient({ endpoint: inject('dynamoEndpoint') });
 
-describe.each(['transact', 'batch'] as const)('VoteStore (%s writes)', (mode) => {
-  const store = new VoteStore({ client, mode, shards: 4 });
+describe.each([['items', 'transact'], ['items', 'batch'], ['pages', 'batch']] as const)('VoteStore (%s, %s writes)', (format, mode) => {
+  const store = new VoteStore({ client, format, mode, shards: 4, logPartitions: 4 });
 
   it('keeps every accepted vote; the first in log order per user is counted', async () => {
     const election = randomName('e');

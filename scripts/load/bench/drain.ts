@@ -36,7 +36,8 @@ export async function drainWith(log: RedisStreamsLog, votes: number, projection:
     },
   };
   const t0 = performance.now();
-  const worker = await startWorker({ log, projection: counting, consumer: 'bench', registry: new Registry(), batchSize: 500 });
+  // one consumer that never dies: no takeover of its own slow prefetched records (on a busy machine a 30 s claim would redeliver them)
+  const worker = await startWorker({ log, projection: counting, consumer: 'bench', registry: new Registry(), batchSize: 500, claimIdleMs: 3_600_000 });
   await finished;
   const seconds = (performance.now() - t0) / 1000;
   await worker.stop();

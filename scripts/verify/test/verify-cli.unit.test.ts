@@ -4,7 +4,9 @@
  * tampering fails and is named.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -136,6 +138,27 @@ describe('urna verify', { timeout: 240_000 }, () => {
     const b = await verify(reconciled, '--key', election.signer.vkey);
     expect(b.code).toBe(1);
     expect(b.out).toContain('FAIL: reconciliation mismatch: afterClose');
+  });
+
+  it('reads the export from a URL as well as from a file', async () => {
+    const file = join(dir, 'served.ndjson');
+    writeFileSync(file, election.records.map(toNdjsonLine).join(''));
+    const server = createServer((req, res) => {
+      if (req.url !== '/v1/elections/x/export') return void res.writeHead(404).end();
+      res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+      createReadStream(file).pipe(res);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const ok = await run(process.execPath, ['--import', 'tsx', 'scripts/verify/main.ts', `http://127.0.0.1:${port}/v1/elections/x/export`, '--key', election.signer.vkey], { cwd: root });
+      expect(ok.stdout).toContain('OK');
+      const missing = await run(process.execPath, ['--import', 'tsx', 'scripts/verify/main.ts', `http://127.0.0.1:${port}/nope`], { cwd: root }).catch((e: { code: number; stdout: string }) => e);
+      expect('code' in missing && missing.code).toBe(1);
+      expect(missing.stdout).toContain('answered 404');
+    } finally {
+      server.close();
+    }
   });
 
   it('bad usage exits 2 without verifying', async () => {

@@ -6,7 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { MerkleLog } from '../src/merkle-log.ts';
-import { RedisTreeStore } from '../src/redis-tree-store.ts';
+import { RedisCheckpointStore, RedisTreeStore } from '../src/redis.ts';
+import { checkpointStoreContract } from './checkpoint-store-contract.ts';
 import { verifyConsistency, verifyInclusion } from '../src/verify.ts';
 import { leafHashesOf, referenceRoot, syntheticLeaves } from './reference-tree.ts';
 import { treeStoreContract } from './tree-store-contract.ts';
@@ -20,6 +21,7 @@ afterAll(async () => {
 });
 
 treeStoreContract('redis', () => new RedisTreeStore(redis, { prefix }));
+checkpointStoreContract('redis', () => new RedisCheckpointStore(redis, { prefix }));
 
 describe('MerkleLog on Redis', () => {
   it('appends 3,000 leaves in uneven batches and serves RFC 9162 roots and proofs from Redis', async () => {
