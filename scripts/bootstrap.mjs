@@ -21,14 +21,13 @@ function run(command, args, options = {}) {
 }
 
 /**
- * Debian packages: binary → package, and the modes that need it. kcat hosts librdkafka's
- * in-memory mock Kafka cluster (tests, and `URNA_LOG=kafka` without brokers); docker-compose
+ * Debian packages: binary → package, and the modes that need it (maven is added when the Kafka
+ * broker's jars must be fetched, see ensureKafkaDist; Kafka runs on the same Java 17); docker-compose
  * only validates docker-compose.redpanda.yml in the tests (no Docker engine is needed).
  */
 const APT = [
   ['redis-server', 'redis-server', ['start', 'test']],
   ['java', 'openjdk-17-jre-headless', ['start', 'test']],
-  ['kcat', 'kcat', ['start', 'test']],
   ['docker-compose', 'docker-compose', ['test']],
   ['chromium', 'chromium', ['test']],
   // the edge (one origin at :8080); Debian puts it in /usr/sbin, often off a user's PATH
@@ -45,6 +44,7 @@ const KAFKA_ADDON = join(root, 'node_modules/@confluentinc/kafka-javascript/buil
 
 function ensureAptPackages() {
   const missing = APT.filter(([binary, , modes]) => modes.includes(mode) && !has(binary)).map(([, pkg]) => pkg);
+  if (needsKafkaDist() && !has('mvn')) missing.push('maven');
   if (missing.length === 0) return;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot && !has('sudo')) throw new Error(`missing ${missing.join(', ')}: install them with apt-get (needs root)`);
@@ -87,6 +87,36 @@ function ensureNodeModules() {
     say('building the Kafka client (@confluentinc/kafka-javascript, native: about a minute)');
     run('npm', ['rebuild', '@confluentinc/kafka-javascript'], { env: npmEnv });
   }
+}
+
+/**
+ * Apache Kafka's broker jars (KRaft mode, run by KafkaCluster in packages/embedded) come from
+ * Maven Central through packages/embedded/kafka/pom.xml. Fetched once into .urna/kafka-dist/<version>
+ * (Maven also caches them under ~/.m2). Needed by `npm test` (unless URNA_TEST_KAFKA_BROKERS names
+ * an external cluster) and by `URNA_LOG=kafka npm start` without URNA_KAFKA_BROKERS.
+ */
+const KAFKA_POM = join(root, 'packages/embedded/kafka/pom.xml');
+
+function kafkaDist() {
+  const version = /<kafka\.version>([^<]+)<\/kafka\.version>/.exec(readFileSync(KAFKA_POM, 'utf8'))?.[1];
+  const dir = process.env.URNA_KAFKA_DIST ?? join(root, '.urna', 'kafka-dist', version);
+  return { version, dir, marker: join(dir, `kafka_2.13-${version}.jar`) };
+}
+
+function needsKafkaDist() {
+  if (mode === 'test') return process.env.URNA_TEST_KAFKA_BROKERS === undefined;
+  return mode === 'start' && process.env.URNA_LOG === 'kafka' && process.env.URNA_KAFKA_BROKERS === undefined;
+}
+
+function ensureKafkaDist() {
+  if (!needsKafkaDist()) return;
+  const { version, dir, marker } = kafkaDist();
+  if (existsSync(marker)) return;
+  say(`fetching Apache Kafka ${version} (broker jars, ~45 MB) from Maven Central into ${dir}`);
+  const started = Date.now();
+  run('mvn', ['-q', '-B', '-f', KAFKA_POM, 'dependency:copy-dependencies', `-DoutputDirectory=${dir}`]);
+  if (!existsSync(marker)) throw new Error(`Maven finished but ${marker} is missing`);
+  say(`Apache Kafka ${version} fetched in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
 /** Newest modification time of a file or of any file below a directory. */
@@ -146,6 +176,7 @@ function runTests() {
 try {
   ensureAptPackages();
   ensureNodeModules();
+  ensureKafkaDist();
   ensureWebBuild();
 } catch (error) {
   console.error(`urna: set-up failed: ${error.message}`);

@@ -3,7 +3,7 @@ import { createInterface } from 'node:readline';
 import { randomUUID } from 'node:crypto';
 import { afterAll, expect, it, inject } from 'vitest';
 import { Redis } from 'ioredis';
-import { createMockTopic } from '@urna/embedded';
+import { createKafkaTopic } from '@urna/embedded/kafka';
 import { KafkaLog } from '@urna/log/kafka';
 import { LiveTally } from '@urna/tally';
 import type { LoggedVote, Vote } from '@urna/domain';
@@ -17,7 +17,7 @@ afterAll(async () => {
 });
 
 /*
- * Two members of one consumer group on the Kafka log (librdkafka mock cluster), both applying
+ * Two members of one consumer group on the Kafka log (the run's 3-broker cluster), both applying
  * to the real live tally. Member A runs in its own process and SIGKILLs itself right after
  * applying a batch, before committing it: the worst moment. The group must have split the
  * partitions between A and B; after A's session times out its partitions move to B, which
@@ -28,7 +28,7 @@ it('a two-member group splits the partitions; killing one member moves them to t
   const topic = randomName('test.votes');
   const group = randomName('group');
   const electionId = randomName('e');
-  await createMockTopic(brokers, topic);
+  await createKafkaTopic(brokers, topic, 4);
   const log = await KafkaLog.connect({ brokers: brokers.split(','), clientId: 'urna-test', topic, partitions: 4, sessionTimeoutMs: 6_000 });
   cleanups.push(() => log.close());
   const tally = new LiveTally({ redis });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { Redis } from 'ioredis';
-import { createMockTopic } from '@urna/embedded';
+import { createKafkaTopic } from '@urna/embedded/kafka';
 import { RedisStreamsLog, type VoteLog } from '@urna/log';
 import { KafkaLog } from '@urna/log/kafka';
 import { createDynamoClient, VoteStore } from '@urna/store';
@@ -17,8 +17,8 @@ afterAll(() => redis.disconnect());
 
 /**
  * How each log is set up for a stack, and a handle to read its backlog. Kafka runs on the
- * librdkafka mock cluster (in memory; see packages/log/test/kafka.int.test.ts for what it cannot
- * show); 20,000 votes of ~150 bytes over 4 partitions stay far below its ~5 MB per partition.
+ * run's cluster (three KRaft brokers, RF 3, min.insync.replicas 2; see test/global-setup.ts),
+ * on a topic of its own created through the admin API.
  */
 const LOGS = {
   redis: async () => {
@@ -28,7 +28,7 @@ const LOGS = {
   kafka: async () => {
     const brokers = inject('kafkaBrokers');
     const topic = randomName('test.votes');
-    await createMockTopic(brokers, topic);
+    await createKafkaTopic(brokers, topic, 4);
     const env = { URNA_LOG: 'kafka', URNA_KAFKA_BROKERS: brokers, URNA_KAFKA_TOPIC: topic, URNA_LOG_PARTITIONS: '4', URNA_KAFKA_SESSION_TIMEOUT_MS: '6000', URNA_FAULT_CRASH_AFTER_BATCHES: '15' };
     return { env, open: async (): Promise<VoteLog> => KafkaLog.connect({ brokers: brokers.split(','), clientId: 'urna-test', topic, partitions: 4 }) };
   },

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { KafkaMockCluster } from '@urna/embedded';
+import type { KafkaCluster } from '@urna/embedded/kafka';
 import { ensureDemoElection } from './demo.ts';
 import { DEFAULT_PORTS, PORT_SETTINGS, PortTakenError, REPO_ROOT, startStack } from './stack.ts';
 
@@ -7,15 +7,20 @@ const dataDir = process.env.URNA_DATA_DIR ?? join(REPO_ROOT, '.urna');
 console.log(`urna: starting the embedded stack (data in ${dataDir})`);
 
 // URNA_LOG=kafka with URNA_KAFKA_BROKERS: the services use that cluster (the topic must exist).
-// URNA_LOG=kafka alone: a throw-away in-memory mock cluster, to try the Kafka path locally.
-let kafkaMock: KafkaMockCluster | undefined;
+// URNA_LOG=kafka alone: a single-node Apache Kafka (KRaft) with its data under <data>/kafka, so
+// votes survive a restart; the topic is created on the first start.
+let kafkaNode: KafkaCluster | undefined;
 const env: Record<string, string> = {};
 if (process.env.URNA_LOG === 'kafka' && process.env.URNA_KAFKA_BROKERS === undefined) {
-  kafkaMock = await KafkaMockCluster.start();
+  const started = Date.now();
+  // loaded only here: the Kafka runner needs the Kafka client's native addon
+  const { KafkaCluster } = await import('@urna/embedded/kafka');
+  kafkaNode = await KafkaCluster.start({ dataDir: join(dataDir, 'kafka'), nodes: 1 });
   const topic = process.env.URNA_KAFKA_TOPIC ?? 'urna.votes';
-  await kafkaMock.createTopic(topic);
-  Object.assign(env, { URNA_KAFKA_BROKERS: kafkaMock.bootstrapServers, URNA_KAFKA_TOPIC: topic, URNA_LOG_PARTITIONS: '4' });
-  console.warn('urna: URNA_LOG=kafka without URNA_KAFKA_BROKERS: using librdkafka\'s IN-MEMORY mock cluster; votes do not survive a restart');
+  const partitions = Number(process.env.URNA_LOG_PARTITIONS ?? '16');
+  if ((await kafkaNode.leaders(topic).catch(() => [])).length === 0) await kafkaNode.createTopic(topic, partitions);
+  Object.assign(env, { URNA_KAFKA_BROKERS: kafkaNode.bootstrapServers, URNA_KAFKA_TOPIC: topic });
+  console.log(`urna: single-node Kafka up in ${((Date.now() - started) / 1000).toFixed(1)} s (data in ${join(dataDir, 'kafka')})`);
 }
 const portOverrides = Object.fromEntries(Object.entries(PORT_SETTINGS).filter(([, key]) => process.env[key] !== undefined).map(([name, key]) => [name, Number(process.env[key])]));
 for (const [name, value] of Object.entries(portOverrides)) {
@@ -32,7 +37,7 @@ const stack = await startStack({ dataDir, ports: 'default', logs: 'console', env
 });
 const kafka = { ...process.env, ...env };
 const logLine = kafka.URNA_LOG === 'kafka'
-  ? `Kafka ${kafka.URNA_KAFKA_BROKERS} topic ${kafka.URNA_KAFKA_TOPIC ?? 'urna.votes'}${kafkaMock ? ' (in-memory mock)' : ''}`
+  ? `Kafka ${kafka.URNA_KAFKA_BROKERS} topic ${kafka.URNA_KAFKA_TOPIC ?? 'urna.votes'}${kafkaNode ? ' (single local node)' : ''}`
   : `Redis Streams on ${stack.urls.redis}`;
 // the demo election is created through the dev issuer, which production mode does not have
 if (process.env.URNA_MODE !== 'production') await ensureDemoElection(stack.urls.gateway);
@@ -60,7 +65,7 @@ const shutdown = () => {
   if (stopping) return;
   stopping = true;
   console.log('\nurna: stopping…');
-  stack.stop().then(() => kafkaMock?.stop()).then(() => process.exit(0), (error: unknown) => {
+  stack.stop().then(() => kafkaNode?.stop()).then(() => process.exit(0), (error: unknown) => {
     console.error(error);
     process.exit(1);
   });

@@ -3,7 +3,7 @@
 // then measures (1) accepted votes/s and latency under a closed loop, (2) how long each
 // projection takes to drain that burst, (3) end-to-end latency 202 → SSE at a steady rate.
 // Loopback only; bounded in count and time. Usage: npm run bench:smoke [-- --votes 20000 --concurrency 64 --rate 500]
-// `--log kafka` runs the stack on the Kafka log over librdkafka's in-memory mock cluster (4 partitions).
+// `--log kafka` runs the stack on the Kafka log over three local Apache Kafka brokers (KRaft, RF 3, 4 partitions).
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 import { Redis } from 'ioredis';
 import { mintVotingToken } from '@urna/auth';
-import { createMockTopic, KafkaMockCluster } from '@urna/embedded';
+import { KafkaCluster } from '@urna/embedded/kafka';
 import { RedisStreamsLog, type VoteLog } from '@urna/log';
 import { KafkaLog } from '@urna/log/kafka';
 import { GROUPS } from '@urna/tally-worker';
@@ -31,9 +31,9 @@ const SECONDS = Number(args.seconds);
 const LOG = args.log === 'kafka' ? 'kafka' : 'redis';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'urna-bench-'));
-const kafka = LOG === 'kafka' ? await KafkaMockCluster.start() : undefined;
+const kafka = LOG === 'kafka' ? await KafkaCluster.start({ dataDir: join(dataDir, 'kafka'), nodes: 3, quickJit: false }) : undefined;
 const topic = 'bench.votes';
-if (kafka !== undefined) await createMockTopic(kafka.bootstrapServers, topic);
+if (kafka !== undefined) await kafka.createTopic(topic, 4);
 const logEnv: Record<string, string> = kafka === undefined ? {} : { URNA_LOG: 'kafka', URNA_KAFKA_BROKERS: kafka.bootstrapServers, URNA_KAFKA_TOPIC: topic, URNA_LOG_PARTITIONS: '4' };
 const stack = await startStack({ dataDir, ports: 'free', logs: 'files', dynamoOnDisk: true, env: logEnv });
 const secret = Buffer.from(stack.env.URNA_VOTING_TOKEN_SECRET as string, 'base64url');
@@ -101,7 +101,7 @@ const steady = await endToEnd(stack.urls.gateway, 'steady', RATE, SECONDS, (user
 const result = {
   date: new Date().toISOString(), machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}`,
   command: `npm run bench -- --votes ${VOTES} --concurrency ${CONCURRENCY} --rate ${RATE} --seconds ${SECONDS} --log ${LOG}`,
-  log: LOG === 'kafka' ? 'kafka (librdkafka mock cluster, in memory)' : 'redis streams (AOF fsync always)',
+  log: LOG === 'kafka' ? 'kafka (3 local KRaft brokers, RF 3)' : 'redis streams (AOF fsync always)',
   burst: {
     votes: VOTES, concurrency: CONCURRENCY, seconds: burstSeconds, acceptedPerSecond: accepted / burstSeconds,
     statuses: Object.fromEntries(statuses), latencyMs: { p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99), max: Math.max(...latencies) },

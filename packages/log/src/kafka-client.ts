@@ -27,6 +27,23 @@ const quietLogger = (): KafkaJS.Logger => {
   return logger;
 };
 
+/**
+ * A consumer's logger: the quiet logger, and `onFatal` for librdkafka's fatal errors (after
+ * which the consumer instance is unusable).
+ */
+export function memberLogger(onFatal: (message: string) => void): KafkaJS.Logger {
+  const base = quietLogger();
+  const logger: KafkaJS.Logger = {
+    ...base,
+    error: (message, extra) => {
+      base.error(message, extra);
+      if (/fatal error/i.test(message)) onFatal(message);
+    },
+    namespace: () => logger,
+  };
+  return logger;
+}
+
 export function createKafka(connection: KafkaConnection): KafkaJS.Kafka {
   return new KafkaJS.Kafka({
     ...connection.librdkafka,

@@ -2,6 +2,7 @@ import type { KafkaJS } from '@confluentinc/kafka-javascript';
 import { backoffDelay, delay, type LoggedVote } from '@urna/domain';
 import { CONSUMER_BACKOFF, CONSUMER_DEFAULTS, type BatchHandler, type ConsumerOptions, type RunningConsumer } from './port.ts';
 import { decodeMessage } from './kafka-fields.ts';
+import { memberLogger } from './kafka-client.ts';
 
 export interface KafkaConsumerSettings {
   readonly topic: string;
@@ -15,6 +16,14 @@ export interface KafkaConsumerSettings {
    * the deadline, so there it adds directly to the end-to-end latency.
    */
   readonly fetchMaxWaitMs: number;
+  /**
+   * Static membership (KIP-345): the member's name is its `group.instance.id`, so a member
+   * restarted within the session timeout gets its partitions back at once, with no rebalance,
+   * instead of waiting for the old identity's session to expire. Two live members must never
+   * share a name (the broker fences the older one). A static member that stops does not leave
+   * the group: its partitions move to the others only after the session timeout.
+   */
+  readonly staticMembership: boolean;
 }
 
 /** Records handed to handlers in this process and not yet committed, per group. */
@@ -45,24 +54,40 @@ export async function startKafkaConsumer(
   if (options.partitions !== undefined) {
     throw new RangeError('the Kafka log assigns partitions through the consumer group; a fixed partition list is for the Redis Streams log');
   }
-  const consumer = kafka.consumer({
-    kafkaJS: {
-      groupId: options.group,
-      fromBeginning: true, // a new group (a new projection) replays the whole log
-      autoCommit: false,
-      sessionTimeout: settings.sessionTimeoutMs,
-      heartbeatInterval: Math.max(100, Math.floor(settings.sessionTimeoutMs / 5)),
-      maxWaitTimeInMs: settings.fetchMaxWaitMs,
-    },
-    'client.id': options.consumer,
-    'js.consumer.max.batch.size': options.batchSize ?? CONSUMER_DEFAULTS.batchSize,
-  });
-  await consumer.connect();
-  await consumer.subscribe({ topics: [settings.topic] });
   let failures = 0;
+  let stopped: Promise<void> | undefined;
+  let rejoining: Promise<void> | undefined;
+  let current: KafkaJS.Consumer | undefined;
   const stopping = new AbortController();
 
-  const applyBatch = async ({ batch }: KafkaJS.EachBatchPayload): Promise<void> => {
+  /**
+   * One librdkafka consumer for this member. A static member can be fenced with a fatal error
+   * after its coordinator stalled past the session timeout (librdkafka issue #3437); a fatal
+   * consumer is unusable, so the member then disconnects it and joins again under the same
+   * name, which takes the stale identity's place. Uncommitted batches come again: harmless.
+   */
+  const join = async (): Promise<KafkaJS.Consumer> => {
+    const consumer = kafka.consumer({
+      kafkaJS: {
+        groupId: options.group,
+        fromBeginning: true, // a new group (a new projection) replays the whole log
+        autoCommit: false,
+        sessionTimeout: settings.sessionTimeoutMs,
+        heartbeatInterval: Math.max(100, Math.floor(settings.sessionTimeoutMs / 5)),
+        maxWaitTimeInMs: settings.fetchMaxWaitMs,
+        logger: memberLogger(onFatal),
+      },
+      'client.id': options.consumer,
+      ...(settings.staticMembership ? { 'group.instance.id': options.consumer } : {}),
+      'js.consumer.max.batch.size': options.batchSize ?? CONSUMER_DEFAULTS.batchSize,
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [settings.topic] });
+    await consumer.run({ partitionsConsumedConcurrently: settings.partitionsConcurrently, eachBatchAutoResolve: true, eachBatch: (payload) => applyBatch(consumer, payload) });
+    return consumer;
+  };
+
+  const applyBatch = async (consumer: KafkaJS.Consumer, { batch }: KafkaJS.EachBatchPayload): Promise<void> => {
     const last = batch.messages.at(-1);
     if (last === undefined) return;
     const records: LoggedVote[] = batch.messages.map((m) => decodeMessage(batch.partition, m.offset, m.value));
@@ -88,12 +113,30 @@ export async function startKafkaConsumer(
     }
   };
 
-  await consumer.run({ partitionsConsumedConcurrently: settings.partitionsConcurrently, eachBatchAutoResolve: true, eachBatch: applyBatch });
-  let stopped: Promise<void> | undefined;
+  current = await join();
+  function onFatal(message: string): void {
+    if (stopped !== undefined || rejoining !== undefined || current === undefined) return;
+    options.onError?.(new Error(`kafka consumer ${options.consumer}: fatal error, joining again: ${message}`));
+    rejoining = (async () => {
+      await current?.disconnect().catch(() => undefined);
+      for (let attempt = 0; stopped === undefined; attempt++) {
+        try {
+          current = await join();
+          return;
+        } catch (error) {
+          options.onError?.(error);
+          await delay(backoffDelay(attempt + 1, CONSUMER_BACKOFF), stopping.signal);
+        }
+      }
+    })().finally(() => (rejoining = undefined));
+  }
   return {
     stop: () => {
       stopping.abort(); // a back-off in progress ends now
-      return (stopped ??= consumer.disconnect());
+      return (stopped ??= (async () => {
+        await rejoining;
+        await current?.disconnect();
+      })());
     },
   };
 }

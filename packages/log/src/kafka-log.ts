@@ -3,6 +3,7 @@ import { partitionOf, UrnaError, type LoggedVote, type Vote } from '@urna/domain
 import { KAFKA_DEFAULTS } from './config.ts';
 import { LogErrors } from './errors.ts';
 import { createKafka, KafkaMetadataClient, type KafkaConnection } from './kafka-client.ts';
+import { BatchProducer } from './kafka-producer.ts';
 import { startKafkaConsumer, InFlightRecords } from './kafka-consumer.ts';
 import { encodeVote, positionOfOffset } from './kafka-fields.ts';
 import type { BatchHandler, ConsumerOptions, GroupBacklog, RunningConsumer, VoteLog } from './port.ts';
@@ -25,6 +26,8 @@ export interface KafkaLogOptions extends KafkaConnection {
   readonly partitionsConcurrently?: number;
   /** See KafkaConsumerSettings.fetchMaxWaitMs. */
   readonly fetchMaxWaitMs?: number;
+  /** See KafkaConsumerSettings.staticMembership. Default true. */
+  readonly staticMembership?: boolean;
   /** Time allowed for connecting and for each metadata or offsets query. */
   readonly requestTimeoutMs?: number;
 }
@@ -45,7 +48,7 @@ export class KafkaLog implements VoteLog {
   private constructor(
     private readonly options: KafkaLogOptions,
     private readonly kafka: KafkaJS.Kafka,
-    private readonly producer: KafkaJS.Producer,
+    private readonly producer: BatchProducer,
     private readonly metadata: KafkaMetadataClient,
   ) {
     this.partitions = options.partitions;
@@ -57,15 +60,14 @@ export class KafkaLog implements VoteLog {
     if (!Number.isInteger(options.partitions) || options.partitions < 1) throw new RangeError('partitions must be a positive integer');
     const timeoutMs = options.requestTimeoutMs ?? KAFKA_DEFAULTS.requestTimeoutMs;
     const kafka = createKafka(options);
-    const producer = kafka.producer({
-      kafkaJS: { idempotent: true, acks: -1, compression: (options.compression ?? KAFKA_DEFAULTS.compression) as KafkaJS.CompressionTypes },
-      'linger.ms': options.lingerMs ?? KAFKA_DEFAULTS.lingerMs,
-      'batch.num.messages': 10_000,
-      'message.timeout.ms': options.messageTimeoutMs ?? KAFKA_DEFAULTS.messageTimeoutMs,
+    const producer = new BatchProducer(options, {
+      lingerMs: options.lingerMs ?? KAFKA_DEFAULTS.lingerMs,
+      messageTimeoutMs: options.messageTimeoutMs ?? KAFKA_DEFAULTS.messageTimeoutMs,
+      compression: options.compression ?? KAFKA_DEFAULTS.compression,
     });
     const metadata = new KafkaMetadataClient(options);
     try {
-      await Promise.all([producer.connect(), metadata.connect(timeoutMs)]);
+      await Promise.all([producer.connect(timeoutMs), metadata.connect(timeoutMs)]);
       const count = await metadata.partitionCount(options.topic, timeoutMs);
       if (count === undefined) throw LogErrors.misconfigured(`topic ${options.topic} does not exist: create it first (see docker-compose.redpanda.yml, job create-topics)`);
       if (count < options.partitions) throw LogErrors.misconfigured(`topic ${options.topic} has ${count} partitions, fewer than URNA_LOG_PARTITIONS=${options.partitions}`);
@@ -81,25 +83,23 @@ export class KafkaLog implements VoteLog {
   }
 
   /**
-   * One `send` per vote so each resolves with its own offset; librdkafka batches them into
-   * produce requests (linger.ms), so concurrent appends share round trips.
+   * The whole batch in one produce call; each vote's own offset comes from its delivery report.
+   * librdkafka groups the messages into produce requests (linger.ms), so concurrent appends
+   * share round trips too.
    */
   async append(votes: readonly Vote[]): Promise<LoggedVote[]> {
     if (votes.length === 0) return [];
-    const partitions = votes.map((vote) => partitionOf(vote.userId, this.partitions));
-    let metadata: KafkaJS.RecordMetadata[][];
+    const messages = votes.map((vote) => ({ partition: partitionOf(vote.userId, this.partitions), key: vote.userId, value: encodeVote(vote) }));
+    let offsets: string[];
     try {
-      metadata = await Promise.all(votes.map((vote, i) => this.producer.send({
-        topic: this.options.topic,
-        messages: [{ key: vote.userId, value: encodeVote(vote), partition: partitions[i] as number }],
-      })));
+      offsets = await this.producer.produce(this.options.topic, messages);
     } catch (error) {
       throw LogErrors.unavailable(error);
     }
     return votes.map((vote, i) => {
-      const offset = metadata[i]?.[0]?.baseOffset;
+      const offset = offsets[i];
       if (offset === undefined) throw LogErrors.unavailable(new Error('the broker returned no offset'));
-      return { vote, partition: partitions[i] as number, position: positionOfOffset(offset) };
+      return { vote, partition: messages[i]!.partition, position: positionOfOffset(offset) };
     });
   }
 
@@ -109,6 +109,7 @@ export class KafkaLog implements VoteLog {
       sessionTimeoutMs: this.options.sessionTimeoutMs ?? KAFKA_DEFAULTS.sessionTimeoutMs,
       partitionsConcurrently: this.options.partitionsConcurrently ?? KAFKA_DEFAULTS.partitionsConcurrently,
       fetchMaxWaitMs: this.options.fetchMaxWaitMs ?? KAFKA_DEFAULTS.fetchMaxWaitMs,
+      staticMembership: this.options.staticMembership ?? true,
     }, options, handler, this.inFlight);
     const running: RunningConsumer = {
       stop: async () => {
@@ -163,7 +164,7 @@ export class KafkaLog implements VoteLog {
     this.offsetProbes.clear();
     await Promise.allSettled([
       ...probes.map(async (p) => (await p).disconnect()),
-      this.producer.flush({ timeout: this.timeoutMs }).finally(() => this.producer.disconnect()),
+      this.producer.flush(this.timeoutMs).finally(() => this.producer.disconnect()),
       this.metadata.disconnect(),
     ]);
   }

@@ -35,14 +35,13 @@ describe('config validation names the bad key', () => {
     const config = readIngestConfig({ URNA_LOG: 'kafka', URNA_KAFKA_BROKERS: 'a:9092, b:9092' });
     expect(config.URNA_KAFKA_BROKERS).toEqual(['a:9092', 'b:9092']);
     expect(config.URNA_KAFKA_TOPIC).toBe('urna.votes');
-    // a topic with fewer partitions than configured is refused at start-up, naming both. (The
-    // mock auto-creates any topic a metadata request names, even with auto-creation off, so the
-    // "topic does not exist" branch cannot be shown here.)
+    // a topic with fewer partitions than configured is refused at start-up, naming both (the
+    // missing-topic branch: packages/log/test/kafka-misconfigured.int.test.ts)
     const { openVoteLog } = await import('@urna/log');
-    const { createMockTopic } = await import('@urna/embedded');
+    const { createKafkaTopic } = await import('@urna/embedded/kafka');
     const brokers = inject('kafkaBrokers');
     const topic = `four-partitions-${Date.now()}`;
-    await createMockTopic(brokers, topic);
+    await createKafkaTopic(brokers, topic, 4);
     await expect(openVoteLog(readIngestConfig({ URNA_LOG: 'kafka', URNA_KAFKA_BROKERS: brokers, URNA_KAFKA_TOPIC: topic, URNA_LOG_PARTITIONS: '8' }), 'ingest', noRedis))
       .rejects.toThrow(`topic ${topic} has 4 partitions, fewer than URNA_LOG_PARTITIONS=8`);
   });
