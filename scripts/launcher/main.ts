@@ -30,7 +30,7 @@ for (const [name, value] of Object.entries(portOverrides)) {
   }
 }
 const stack = await startStack({ dataDir, ports: 'default', logs: 'console', env, portOverrides }).catch(async (error: unknown) => {
-  await kafkaMock?.stop();
+  await kafkaNode?.stop();
   // a taken port (or a bad edge setting) is one line, not a restart loop and a stack trace
   console.error(`urna: ${error instanceof Error && (error instanceof PortTakenError || error.message.startsWith('edge')) ? error.message : String(error)}`);
   process.exit(1);
@@ -53,10 +53,8 @@ urna is up.
   redis            ${stack.urls.redis}   DynamoDB Local ${stack.urls.dynamo}
   vote log         ${logLine}
 
-Try it:
-  TOKEN=$(curl -s -XPOST ${g}/v1/dev/token -H 'content-type: application/json' -d '{"userId":"alice","role":"voter"}' | sed -E 's/.*"token":"([^"]+)".*/\\1/')
-  curl -N ${g}/v1/elections/demo/results/stream &
-  curl -s -XPOST ${g}/v1/elections/demo/votes -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"optionId":"cats"}'
+Try it: open the voter page (its proof-of-work runs in the browser), or follow README's curl
+example, which creates an election without proof-of-work.
 
 Ctrl-C stops everything.`);
 
