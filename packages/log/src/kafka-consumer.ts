@@ -1,5 +1,5 @@
 import type { KafkaJS } from '@confluentinc/kafka-javascript';
-import type { LoggedVote } from '@urna/domain';
+import { splitRecords } from '@urna/domain';
 import type { BatchHandler, ConsumerOptions, RunningConsumer } from './port.ts';
 import { decodeMessage } from './kafka-fields.ts';
 
@@ -66,10 +66,11 @@ export async function startKafkaConsumer(
   const applyBatch = async ({ batch }: KafkaJS.EachBatchPayload): Promise<void> => {
     const last = batch.messages.at(-1);
     if (last === undefined) return;
-    const records: LoggedVote[] = batch.messages.map((m) => decodeMessage(batch.partition, m.offset, m.value));
+    const records = batch.messages.map((m) => decodeMessage(batch.partition, m.offset, m.value));
+    const { votes, markers } = splitRecords(records);
     inFlight.add(options.group, records.length);
     try {
-      await handler(records);
+      await handler(votes, markers);
       failures = 0;
     } catch (error) {
       inFlight.add(options.group, -records.length);

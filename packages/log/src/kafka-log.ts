@@ -1,9 +1,9 @@
 import { KafkaJS } from '@confluentinc/kafka-javascript';
-import { partitionOf, UrnaError, type LoggedVote, type Vote } from '@urna/domain';
+import { partitionOf, UrnaError, type LoggedCloseMarker, type LoggedVote, type Vote } from '@urna/domain';
 import { LogErrors } from './errors.ts';
 import { createKafka, KafkaMetadataClient, type KafkaConnection } from './kafka-client.ts';
 import { startKafkaConsumer, InFlightRecords } from './kafka-consumer.ts';
-import { encodeVote, positionOfOffset } from './kafka-fields.ts';
+import { encodeCloseMarker, encodeVote, positionOfOffset } from './kafka-fields.ts';
 import type { BatchHandler, ConsumerOptions, GroupBacklog, RunningConsumer, VoteLog } from './port.ts';
 
 export interface KafkaLogOptions extends KafkaConnection {
@@ -98,6 +98,25 @@ export class KafkaLog implements VoteLog {
       const offset = metadata[i]?.[0]?.baseOffset;
       if (offset === undefined) throw LogErrors.unavailable(new Error('the broker returned no offset'));
       return { vote, partition: partitions[i] as number, position: positionOfOffset(offset) };
+    });
+  }
+
+  /** One message per partition through the same idempotent acks=all producer. */
+  async appendCloseMarker(electionId: string, closedAt = Date.now()): Promise<LoggedCloseMarker[]> {
+    const value = encodeCloseMarker(electionId, closedAt);
+    let metadata: KafkaJS.RecordMetadata[][];
+    try {
+      metadata = await Promise.all(Array.from({ length: this.partitions }, (_, partition) => this.producer.send({
+        topic: this.options.topic,
+        messages: [{ key: `close/${electionId}`, value, partition }],
+      })));
+    } catch (error) {
+      throw LogErrors.unavailable(error);
+    }
+    return metadata.map((m, partition) => {
+      const offset = m[0]?.baseOffset;
+      if (offset === undefined) throw LogErrors.unavailable(new Error('the broker returned no offset'));
+      return { marker: { electionId, closedAt }, partition, position: positionOfOffset(offset) };
     });
   }
 
