@@ -1,7 +1,7 @@
 import { partitionOf, type LoggedCloseMarker, type LoggedVote, type Vote } from '@urna/domain';
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RunningConsumer, VoteLog } from '../src/index.ts';
+import type { BatchHandler, RunningConsumer, VoteLog } from '../src/index.ts';
 import { eventually, randomName } from '../../../test/helpers.ts';
 
 export interface LogUnderTest {
@@ -33,7 +33,7 @@ export function describeVoteLogContract(adapter: string, open: (partitions: numb
       cleanups.push(under.cleanup);
       return under;
     };
-    const consume = async (log: VoteLog, group: string, consumer: string, handler: (r: readonly LoggedVote[]) => Promise<void>, claimIdleMs = 60_000) => {
+    const consume = async (log: VoteLog, group: string, consumer: string, handler: BatchHandler, claimIdleMs = 60_000) => {
       const running: RunningConsumer = await log.consume({ group, consumer, blockMs: 100, claimIdleMs, batchSize: 50 }, handler);
       cleanups.push(() => running.stop());
       return running;

@@ -2,7 +2,7 @@ import {
   BatchWriteItemCommand, QueryCommand, TransactWriteItemsCommand,
   type AttributeValue, type DynamoDBClient, type QueryCommandInput, type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
-import { bucketOf, type LoggedVote, type VoteReceipt } from '@urna/domain';
+import { bucketOf, isAfterClose, type LoggedCloseMarker, type LoggedVote, type VoteReceipt } from '@urna/domain';
 import { isRetriableDynamoError, StoreErrors } from './errors.ts';
 import { tableNames } from './client.ts';
 
@@ -26,6 +26,7 @@ export interface StoredVote {
   readonly voteId: string;
   readonly userId: string;
   readonly optionId: string;
+  readonly partition: number;
   readonly position: string;
   readonly acceptedAt: number;
 }
@@ -33,9 +34,11 @@ export interface StoredVote {
 export interface ElectionTally {
   readonly counts: Record<string, number>;
   readonly total: number;
-  /** Every accepted vote in the history, counted or not. */
+  /** Every accepted vote in the history, counted or not: total + duplicates + afterClose. */
   readonly accepted: number;
   readonly duplicates: number;
+  /** Votes after their partition's close marker. */
+  readonly afterClose: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -63,13 +66,20 @@ export class VoteStore {
     return `${electionId}#${bucketOf(userId, this.shards)}`;
   }
 
-  /** Writes a batch; resolves when every vote is stored, rejects with a retriable error otherwise. */
-  async write(records: readonly LoggedVote[]): Promise<void> {
+  /**
+   * Writes a batch; resolves when every vote is stored, rejects with a retriable error otherwise.
+   * Close markers are written after the votes: a stored marker means every vote before it in its
+   * partition is stored too (what the recount waits for). Which votes it excludes is decided at
+   * read time, so the order of writes never changes a result.
+   */
+  async write(records: readonly LoggedVote[], markers: readonly LoggedCloseMarker[] = []): Promise<void> {
+    await this.writeItems(records.map((r) => this.toItem(r)));
+    if (markers.length > 0) await this.writeItems(markers.map((m) => markerItem(m)));
+  }
+
+  private async writeItems(all: ReadonlyArray<Record<string, AttributeValue>>): Promise<void> {
     const unique = new Map<string, Record<string, AttributeValue>>();
-    for (const record of records) {
-      const item = this.toItem(record);
-      unique.set(`${item.pk?.S}\u0000${item.sk?.S}`, item);
-    }
+    for (const item of all) unique.set(`${item.pk?.S}\u0000${item.sk?.S}`, item);
     const items = [...unique.values()];
     const size = this.mode === 'transact' ? 100 : 25;
     const chunks: Array<Array<Record<string, AttributeValue>>> = [];
@@ -125,7 +135,19 @@ export class VoteStore {
     };
   }
 
-  /** A user's votes in log order; the first is the counted one. */
+  /** Close markers stored for an election: partition → the smallest marker position there. */
+  async closeMarkers(electionId: string): Promise<Map<number, string>> {
+    const at = new Map<number, string>();
+    for await (const item of this.query({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: markerPartitionKey(electionId) } } })) {
+      const partition = Number(item.partition?.N);
+      const position = item.position?.S ?? '';
+      const current = at.get(partition);
+      if (current === undefined || position < current) at.set(partition, position);
+    }
+    return at;
+  }
+
+  /** A user's votes in log order; the first one before its partition's close marker is the counted one. */
   async votesOf(electionId: string, userId: string): Promise<StoredVote[]> {
     const out: StoredVote[] = [];
     for await (const item of this.query({
@@ -145,34 +167,65 @@ export class VoteStore {
     } while (start !== undefined);
   }
 
-  /** Receipts as the store sees them: first in log order counted, the rest duplicates. */
+  /** Receipts as the store sees them: after-close, then first in log order counted, the rest duplicates. */
   async receiptsOf(electionId: string, userId: string): Promise<VoteReceipt[]> {
-    return (await this.votesOf(electionId, userId)).map((v, i) =>
-      i === 0 ? { voteId: v.voteId, optionId: v.optionId, status: 'counted' } : { voteId: v.voteId, optionId: v.optionId, status: 'rejected', reason: 'duplicate' });
+    const [votes, closeAt] = await Promise.all([this.votesOf(electionId, userId), this.closeMarkers(electionId)]);
+    let counted = false;
+    return votes.map((v): VoteReceipt => {
+      if (isAfterClose(v.position, closeAt.get(v.partition))) return { voteId: v.voteId, optionId: v.optionId, status: 'rejected', reason: 'after-close' };
+      if (counted) return { voteId: v.voteId, optionId: v.optionId, status: 'rejected', reason: 'duplicate' };
+      counted = true;
+      return { voteId: v.voteId, optionId: v.optionId, status: 'counted' };
+    });
   }
 
-  /** Folds one election's whole history, reading all shards in parallel (no table scan). */
+  /**
+   * Folds one election's whole history, reading all shards in parallel (no table scan): per
+   * user, in log order, votes after the partition's close marker are `afterClose`, the first
+   * other vote counts, the rest are duplicates.
+   */
   async tally(electionId: string): Promise<ElectionTally> {
+    const closeAt = await this.closeMarkers(electionId);
     const counts: Record<string, number> = {};
     let accepted = 0;
     let total = 0;
+    let afterClose = 0;
     await Promise.all(Array.from({ length: this.shards }, async (_, shard) => {
-      let lastUser: string | undefined;
+      let lastCounted: string | undefined;
       for await (const item of this.query({
         KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: `${electionId}#${shard}` } },
-        ProjectionExpression: 'userId, optionId',
+        ProjectionExpression: 'userId, optionId, #partition, #position',
+        ExpressionAttributeNames: { '#partition': 'partition', '#position': 'position' },
       })) {
         accepted++;
+        if (isAfterClose(item.position?.S ?? '', closeAt.get(Number(item.partition?.N)))) {
+          afterClose++;
+          continue;
+        }
         const userId = item.userId?.S;
-        if (userId === lastUser) continue; // sorted by user, then position: first one counts
-        lastUser = userId;
+        if (userId === lastCounted) continue; // sorted by user, then position: first one counts
+        lastCounted = userId;
         const optionId = item.optionId?.S ?? '';
         counts[optionId] = (counts[optionId] ?? 0) + 1;
         total++;
       }
     }));
-    return { counts, total, accepted, duplicates: accepted - total };
+    return { counts, total, accepted, duplicates: accepted - total - afterClose, afterClose };
   }
+}
+
+/** Close markers of an election share one item collection; shard keys are numbers, so no clash. */
+const markerPartitionKey = (electionId: string) => `${electionId}#close`;
+
+function markerItem({ marker, partition, position }: LoggedCloseMarker): Record<string, AttributeValue> {
+  return {
+    pk: { S: markerPartitionKey(marker.electionId) },
+    sk: { S: `${partition}#${position}` },
+    electionId: { S: marker.electionId },
+    partition: { N: String(partition) },
+    position: { S: position },
+    closedAt: { N: String(marker.closedAt) },
+  };
 }
 
 function fromItem(item: Record<string, AttributeValue>): StoredVote {
@@ -180,7 +233,8 @@ function fromItem(item: Record<string, AttributeValue>): StoredVote {
   const userId = item.userId?.S;
   const optionId = item.optionId?.S;
   const position = item.position?.S;
+  const partition = Number(item.partition?.N);
   const acceptedAt = Number(item.acceptedAt?.N);
   if (voteId === undefined || userId === undefined || optionId === undefined || position === undefined) throw StoreErrors.corruptItem(String(item.sk?.S));
-  return { voteId, userId, optionId, position, acceptedAt };
+  return { voteId, userId, optionId, partition, position, acceptedAt };
 }

@@ -20,6 +20,20 @@ export class TallyKeys {
     return `${this.prefix}:tally:{${electionId}}:meta`;
   }
 
+  /** Hash partition → position of the election's close marker there (absent while open). */
+  close(electionId: string): string {
+    return `${this.prefix}:tally:{${electionId}}:close`;
+  }
+
+  /**
+   * Hash partition → position of a close marker there, written after the batch holding it was
+   * applied: every vote before the marker there is in the counts (what the recount waits for).
+   * Which marker rules is in `close`.
+   */
+  closePassed(electionId: string): string {
+    return `${this.prefix}:tally:{${electionId}}:close-passed`;
+  }
+
   marker(electionId: string, userId: string): string {
     return `${this.prefix}:tally:{${electionId}}:m:${bucketOf(userId, this.buckets)}`;
   }

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { ElectionStatus, LoggedVote, VoteReceipt } from '@urna/domain';
+import { isAfterClose, type ElectionStatus, type LoggedCloseMarker, type LoggedVote, type VoteReceipt } from '@urna/domain';
 import { TallyErrors } from './errors.ts';
 import { KeyIndex, TallyKeys } from './keys.ts';
 import { LuaScript } from './lua-script.ts';
@@ -18,6 +18,8 @@ export interface ApplySummary {
   duplicates: number;
   replaced: number;
   redelivered: number;
+  /** Votes after their partition's close marker: kept out of the counts. */
+  afterClose: number;
 }
 
 export interface LiveTallyOptions {
@@ -30,6 +32,7 @@ export interface LiveTallyOptions {
 }
 
 const applyVotes = new LuaScript('applyVotes-N');
+const recordCloseMarkers = new LuaScript('recordCloseMarkers-1');
 const appendReceipts = new LuaScript('appendReceipts-N');
 
 /**
@@ -48,7 +51,7 @@ export class LiveTally {
   }
 
   async loadScripts(): Promise<void> {
-    await Promise.all([applyVotes.load(this.redis), appendReceipts.load(this.redis)]);
+    await Promise.all([applyVotes.load(this.redis), appendReceipts.load(this.redis), recordCloseMarkers.load(this.redis)]);
   }
 
   /** Makes an election's results visible (all options at 0) before its first vote. Idempotent. */
@@ -60,14 +63,26 @@ export class LiveTally {
     await this.exec(pipeline);
   }
 
-  /** Applies a batch (any mix of elections): one script call per election in the batch. */
-  async apply(records: readonly LoggedVote[]): Promise<ApplySummary> {
-    const summary: ApplySummary = { counted: 0, duplicates: 0, replaced: 0, redelivered: 0 };
-    for (const [electionId, votes] of groupByElection(records)) {
-      const keys = new KeyIndex([this.keys.counts(electionId), this.keys.meta(electionId)]);
+  /**
+   * Applies a batch (any mix of elections): its close markers first (so a vote after a marker
+   * in the same batch is already excluded), then one script call per election, then marks the
+   * markers as passed (every vote before them is now counted).
+   */
+  async apply(records: readonly LoggedVote[], markers: readonly LoggedCloseMarker[] = []): Promise<ApplySummary> {
+    const summary: ApplySummary = { counted: 0, duplicates: 0, replaced: 0, redelivered: 0, afterClose: 0 };
+    const markersByElection = groupBy(markers, (m) => m.marker.electionId);
+    for (const [electionId, list] of markersByElection) {
+      try {
+        await recordCloseMarkers.run(this.redis, [this.keys.close(electionId)], list.flatMap((m) => [m.partition, m.position]));
+      } catch (error) {
+        throw TallyErrors.unavailable(error);
+      }
+    }
+    for (const [electionId, votes] of groupBy(records, (r) => r.vote.electionId)) {
+      const keys = new KeyIndex([this.keys.counts(electionId), this.keys.meta(electionId), this.keys.close(electionId)]);
       const args: Array<string | number> = [this.keys.channel(electionId)];
-      for (const { vote, position } of votes) {
-        args.push(keys.indexOf(this.keys.marker(electionId, vote.userId)), vote.userId, position, vote.voteId, vote.optionId);
+      for (const { vote, position, partition } of votes) {
+        args.push(keys.indexOf(this.keys.marker(electionId, vote.userId)), vote.userId, position, vote.voteId, vote.optionId, partition);
       }
       let reply: unknown;
       try {
@@ -75,13 +90,25 @@ export class LiveTally {
       } catch (error) {
         throw TallyErrors.unavailable(error);
       }
-      if (!Array.isArray(reply) || reply.length !== 5) throw TallyErrors.unexpectedReply(applyVotes.name);
+      if (!Array.isArray(reply) || reply.length !== 6) throw TallyErrors.unexpectedReply(applyVotes.name);
       summary.counted += Number(reply[0]);
       summary.duplicates += Number(reply[1]);
       summary.replaced += Number(reply[2]);
       summary.redelivered += Number(reply[3]);
+      summary.afterClose += Number(reply[5]);
+    }
+    if (markersByElection.size > 0) {
+      const pipeline = this.redis.pipeline();
+      for (const [electionId, list] of markersByElection) for (const m of list) pipeline.hset(this.keys.closePassed(electionId), m.partition, m.position);
+      await this.exec(pipeline);
     }
     return summary;
+  }
+
+  /** Partitions whose close marker the live tally has passed, with the marker's position. */
+  async closeMarkersPassed(electionId: string): Promise<Map<number, string>> {
+    const [raw] = await this.exec(this.redis.pipeline().hgetall(this.keys.closePassed(electionId)));
+    return new Map(Object.entries(raw as Record<string, string>).map(([p, position]) => [Number(p), position]));
   }
 
   /**
@@ -112,11 +139,11 @@ export class LiveTally {
 
   /** Records receipts of accepted votes (after the log acknowledged them): one call per election. */
   async recordReceipts(records: readonly LoggedVote[]): Promise<void> {
-    for (const [electionId, votes] of groupByElection(records)) {
+    for (const [electionId, votes] of groupBy(records, (r) => r.vote.electionId)) {
       const keys = new KeyIndex();
       const args: Array<string | number> = [this.receiptTtl];
-      for (const { vote, position } of votes) {
-        args.push(keys.indexOf(this.keys.receipts(electionId, vote.userId)), vote.userId, `${vote.voteId}|${vote.optionId}|${position}`);
+      for (const { vote, position, partition } of votes) {
+        args.push(keys.indexOf(this.keys.receipts(electionId, vote.userId)), vote.userId, `${vote.voteId}|${vote.optionId}|${position}|${partition}`);
       }
       try {
         await appendReceipts.run(this.redis, keys.keys, args);
@@ -127,19 +154,22 @@ export class LiveTally {
   }
 
   /**
-   * A voter's accepted votes with their live status: the one whose marker the tally holds is
-   * counted; one after it in log order is a rejected duplicate; anything else is still pending.
-   * The counted vote comes first.
+   * A voter's accepted votes with their live status: one after its partition's close marker
+   * (once the tally applied that marker) is rejected `after-close`; the one whose marker the
+   * tally holds is counted; one after it in log order is a rejected duplicate; anything else is
+   * still pending. The counted vote comes first.
    */
   async receiptsOf(electionId: string, userId: string): Promise<VoteReceipt[]> {
     const pipeline = this.redis.pipeline();
     pipeline.hget(this.keys.receipts(electionId, userId), userId);
     pipeline.hget(this.keys.marker(electionId, userId), userId);
-    const [receiptsRaw, markerRaw] = (await this.exec(pipeline)) as Array<string | null>;
+    pipeline.hgetall(this.keys.close(electionId));
+    const [receiptsRaw, markerRaw, closeRaw] = (await this.exec(pipeline)) as [string | null, string | null, Record<string, string>];
     const marker = markerRaw == null ? undefined : parseEntry(markerRaw, 'marker');
     const entries = receiptsRaw == null ? [] : receiptsRaw.split(';').map((e) => parseEntry(e, 'receipt'));
     if (marker !== undefined && !entries.some((e) => e.voteId === marker.voteId)) entries.push(marker);
     const receipts = entries.map((e): VoteReceipt => {
+      if (e.partition !== undefined && isAfterClose(e.position, closeRaw[e.partition])) return { voteId: e.voteId, optionId: e.optionId, status: 'rejected', reason: 'after-close' };
       if (marker === undefined) return { voteId: e.voteId, optionId: e.optionId, status: 'pending' };
       if (e.voteId === marker.voteId) return { voteId: e.voteId, optionId: e.optionId, status: 'counted' };
       if (e.position > marker.position) return { voteId: e.voteId, optionId: e.optionId, status: 'rejected', reason: 'duplicate' };
@@ -164,19 +194,22 @@ export class LiveTally {
   }
 }
 
-function groupByElection(records: readonly LoggedVote[]): Map<string, LoggedVote[]> {
-  const groups = new Map<string, LoggedVote[]>();
-  for (const record of records) {
-    const list = groups.get(record.vote.electionId) ?? [];
-    list.push(record);
-    groups.set(record.vote.electionId, list);
+function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const list = groups.get(key) ?? [];
+    list.push(item);
+    groups.set(key, list);
   }
   return groups;
 }
 
-function parseEntry(text: string, kind: 'marker' | 'receipt'): { voteId: string; optionId: string; position: string } {
-  const [a = '', b = '', c = ''] = text.split('|');
-  return kind === 'marker' ? { position: a, voteId: b, optionId: c } : { voteId: a, optionId: b, position: c };
+/** Receipts are `voteId|optionId|position|partition` (older ones lack the partition); markers `position|voteId|optionId`. */
+function parseEntry(text: string, kind: 'marker' | 'receipt'): { voteId: string; optionId: string; position: string; partition?: string } {
+  const [a = '', b = '', c = '', d] = text.split('|');
+  if (kind === 'marker') return { position: a, voteId: b, optionId: c };
+  return { voteId: a, optionId: b, position: c, ...(d === undefined ? {} : { partition: d }) };
 }
 
 const isStatus = (value: string | null | undefined): value is ElectionStatus => value === 'draft' || value === 'open' || value === 'closed';
