@@ -7,13 +7,22 @@ import { createGateway } from '../src/gateway.ts';
 import { routeOf } from '../src/routes.ts';
 
 describe('routeOf', () => {
-  it('sends result reads and receipts to results-sse, everything else under /v1 to ingest', () => {
+  it('sends result reads and receipts to results-sse, votes and sign-in to ingest, elections admin to the lifecycle service', () => {
     expect(routeOf('GET', '/v1/elections/e1/results')).toBe('results');
     expect(routeOf('GET', '/v1/elections/e1/results/stream')).toBe('results');
     expect(routeOf('GET', '/v1/elections/e1/votes/me')).toBe('results');
+    expect(routeOf('GET', '/v1/elections/e1/reconciliation')).toBe('results');
+    expect(routeOf('GET', '/v1/admin/elections/e1/results')).toBe('results');
     expect(routeOf('POST', '/v1/elections/e1/votes')).toBe('ingest');
-    expect(routeOf('GET', '/v1/elections/e1')).toBe('ingest');
-    expect(routeOf('POST', '/v1/elections/e1/results')).toBe('ingest');
+    expect(routeOf('POST', '/v1/auth/voting-token')).toBe('ingest');
+    expect(routeOf('GET', '/v1/admin/log')).toBe('ingest');
+    expect(routeOf('GET', '/v1/elections/e1')).toBe('lifecycle');
+    expect(routeOf('GET', '/v1/elections')).toBe('lifecycle');
+    expect(routeOf('POST', '/v1/elections/e1/close')).toBe('lifecycle');
+    expect(routeOf('POST', '/v1/elections/e1/results')).toBe('lifecycle');
+    expect(routeOf('GET', '/v1/admin/elections/e1/voters/u1/votes')).toBe('lifecycle');
+    expect(routeOf('POST', '/v1/admin/session')).toBe('lifecycle');
+    expect(routeOf('GET', '/admin/queues/api/queues')).toBe('lifecycle');
     expect(routeOf('GET', '/other')).toBeUndefined();
   });
 });
@@ -30,7 +39,7 @@ describe('gateway', () => {
     }).listen(0, '127.0.0.1');
     await new Promise((r) => upstream.once('listening', r));
     const deadPort = await freePort();
-    gateway = createGateway({ upstreams: { ingest: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`, results: `http://127.0.0.1:${deadPort}` }, registry: new Registry() });
+    gateway = createGateway({ upstreams: { ingest: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`, results: `http://127.0.0.1:${deadPort}`, lifecycle: `http://127.0.0.1:${deadPort}` }, registry: new Registry() });
     gateway.listen(0, '127.0.0.1');
     await new Promise((r) => gateway.once('listening', r));
     base = `http://127.0.0.1:${(gateway.address() as AddressInfo).port}`;
@@ -69,7 +78,7 @@ describe('gateway: the web pages', () => {
     writeFileSync(join(root, 'index.html'), '<!doctype html><title>voter</title>');
     writeFileSync(join(root, 'admin.html'), '<!doctype html><title>admin</title>');
     writeFileSync(join(root, 'assets', 'voter-abc123.js'), 'console.log(1)');
-    const server = createGateway({ upstreams: { ingest: 'http://127.0.0.1:9', results: 'http://127.0.0.1:9' }, webRoot: root }).listen(0, '127.0.0.1');
+    const server = createGateway({ upstreams: { ingest: 'http://127.0.0.1:9', results: 'http://127.0.0.1:9', lifecycle: 'http://127.0.0.1:9' }, webRoot: root }).listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {

@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
-import type { Election } from '@urna/domain';
 import type { VoteLog } from '@urna/log';
 import type { LiveTally } from '@urna/tally';
 import type { DevIssuer, TokenVerifier } from '@urna/auth';
@@ -9,26 +8,16 @@ import { AppendBatcher } from './append-batcher.ts';
 import type { ElectionCache } from './election-cache.ts';
 import { ingestMetrics } from './metrics.ts';
 import { authRoutes } from './routes/auth.ts';
-import { electionRoutes } from './routes/elections.ts';
 import { voteRoutes } from './routes/votes.ts';
 import { adminRoutes } from './routes/admin.ts';
 
-export interface ElectionStore {
-  create(election: Election): Promise<Election>;
-  get(id: string): Promise<Election | undefined>;
-  list(): Promise<Election[]>;
-  transition(id: string, action: 'open' | 'close'): Promise<Election>;
-}
-
 export interface IngestDeps {
   readonly log: VoteLog;
-  readonly elections: ElectionStore;
+  /** Election config from Redis (written by the lifecycle service), cached per process. */
   readonly cache: ElectionCache;
-  /** Live read model: initialised on election creation, receives voters' receipts. */
-  readonly tally: Pick<LiveTally, 'initElection' | 'setStatus' | 'recordReceipts'>;
+  /** Live read model: receives voters' receipts. */
+  readonly tally: Pick<LiveTally, 'recordReceipts'>;
   readonly verifier: TokenVerifier;
-  /** Tells every ingest process that an election changed (cache invalidation). */
-  readonly announce: (electionId: string) => Promise<void>;
   readonly registry: Registry;
   readonly votingTokens?: { readonly secret: Buffer; readonly ttlSeconds: number };
   /** Built-in dev identity provider; only in dev mode. */
@@ -39,7 +28,7 @@ export interface IngestDeps {
   readonly appendLingerMs?: number;
 }
 
-/** The command side of urna: elections admin and vote intake. */
+/** The command side of urna: vote intake (elections are administered by the lifecycle service, recount/). */
 export function buildIngestApp(deps: IngestDeps): FastifyInstance {
   const app = createHttpApp({ service: 'ingest', registry: deps.registry, logger: deps.logger ?? false, bodyLimit: deps.bodyLimit ?? 16 * 1024 });
   const metrics = ingestMetrics(deps.registry);
@@ -56,7 +45,6 @@ export function buildIngestApp(deps: IngestDeps): FastifyInstance {
   });
   app.addHook('onClose', async () => batcher.drain());
   app.register(authRoutes(deps));
-  app.register(electionRoutes(deps));
   app.register(voteRoutes(deps, batcher, metrics));
   app.register(adminRoutes(deps));
   return app;

@@ -1,26 +1,22 @@
-import { createDynamoClient, ElectionRepository, tableNames } from '@urna/store';
-import { LiveTally } from '@urna/tally';
+import { ElectionConfigs, LiveTally } from '@urna/tally';
 import { DevIssuer, verifierFromConfig } from '@urna/auth';
 import { createRegistry, failFastRedis, onShutdown, openVoteLog, patientRedis } from '@urna/service-kit';
 import { buildIngestApp } from './app.ts';
 import { readIngestConfig } from './config.ts';
 import { ElectionCache } from './election-cache.ts';
-import { announceElectionChange, followElectionChanges } from './election-changes.ts';
+import { followElectionChanges } from './election-changes.ts';
 
 const config = readIngestConfig();
 const redis = failFastRedis(config.URNA_REDIS_URL);
 const subscriber = patientRedis(config.URNA_REDIS_URL);
-const dynamo = createDynamoClient({ endpoint: config.URNA_DYNAMODB_ENDPOINT, region: config.URNA_AWS_REGION });
-const elections = new ElectionRepository(dynamo, tableNames(config.URNA_TABLE_PREFIX).elections);
-const cache = new ElectionCache(elections);
+const cache = new ElectionCache(new ElectionConfigs(redis));
 const log = await openVoteLog(config, 'ingest');
 const tally = new LiveTally({ redis, buckets: config.URNA_TALLY_BUCKETS });
 if (config.URNA_DEV_MODE && config.URNA_DEV_ISSUER_KEY === undefined) throw new Error('invalid configuration:\n  URNA_DEV_ISSUER_KEY: required when URNA_DEV_MODE=1');
 
 const app = buildIngestApp({
-  log, elections, cache, tally,
+  log, cache, tally,
   verifier: verifierFromConfig(config),
-  announce: announceElectionChange(redis),
   registry: createRegistry('ingest'),
   logger: { level: config.URNA_LOG_LEVEL },
   bodyLimit: config.URNA_BODY_LIMIT,
@@ -38,5 +34,4 @@ onShutdown(async () => {
   await log.close();
   redis.disconnect();
   subscriber.disconnect();
-  dynamo.destroy();
 }, (m) => app.log.info(m));

@@ -23,10 +23,10 @@ export interface StackOptions {
   readonly nodeArgs?: Readonly<Record<string, readonly string[]>>;
 }
 
-export const DEFAULT_PORTS = { gateway: 8080, ingest: 8081, results: 8082, workerLive: 8083, workerStore: 8084, redis: 6380, dynamo: 8000 } as const;
+export const DEFAULT_PORTS = { gateway: 8080, ingest: 8081, results: 8082, workerLive: 8083, workerStore: 8084, recount: 8085, redis: 6380, dynamo: 8000 } as const;
 
 export interface Stack {
-  readonly urls: { readonly gateway: string; readonly ingest: string; readonly results: string; readonly redis: string; readonly dynamo: string };
+  readonly urls: { readonly gateway: string; readonly ingest: string; readonly results: string; readonly recount: string; readonly redis: string; readonly dynamo: string };
   readonly services: ReadonlyMap<string, SupervisedService>;
   readonly redis: RedisServer | undefined;
   readonly env: Readonly<Record<string, string>>;
@@ -49,7 +49,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   await ensureTables(client, tableNames(options.env?.URNA_TABLE_PREFIX ?? 'urna_'));
   client.destroy();
 
-  const ports = { gateway: await port('gateway'), ingest: await port('ingest'), results: await port('results'), workerLive: await port('workerLive'), workerStore: await port('workerStore') };
+  const ports = { gateway: await port('gateway'), ingest: await port('ingest'), results: await port('results'), workerLive: await port('workerLive'), workerStore: await port('workerStore'), recount: await port('recount') };
   const local = (p: number) => `http://127.0.0.1:${p}`;
   const env: Record<string, string> = {
     URNA_REDIS_URL: redisUrl, URNA_DYNAMODB_ENDPOINT: dynamoEndpoint,
@@ -62,7 +62,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     { name: 'results-sse', entry: 'results-sse/src/main.ts', env: { ...env, URNA_RESULTS_PORT: String(ports.results) }, healthUrl: `${local(ports.results)}/healthz` },
     { name: 'tally-live', entry: 'tally-worker/src/main.ts', env: { ...env, URNA_PROJECTION: 'live', URNA_WORKER_NAME: 'live-1', URNA_WORKER_PORT: String(ports.workerLive) }, healthUrl: `${local(ports.workerLive)}/healthz` },
     { name: 'tally-store', entry: 'tally-worker/src/main.ts', env: { ...env, URNA_PROJECTION: 'store', URNA_WORKER_NAME: 'store-1', URNA_WORKER_PORT: String(ports.workerStore) }, healthUrl: `${local(ports.workerStore)}/healthz` },
-    { name: 'gateway', entry: 'gateway/src/main.ts', env: { ...env, URNA_GATEWAY_PORT: String(ports.gateway), URNA_INGEST_URL: local(ports.ingest), URNA_RESULTS_URL: local(ports.results) }, healthUrl: `${local(ports.gateway)}/healthz` },
+    { name: 'recount', entry: 'recount/src/main.ts', env: { ...env, URNA_RECOUNT_PORT: String(ports.recount) }, healthUrl: `${local(ports.recount)}/healthz` },
+    { name: 'gateway', entry: 'gateway/src/main.ts', env: { ...env, URNA_GATEWAY_PORT: String(ports.gateway), URNA_INGEST_URL: local(ports.ingest), URNA_RESULTS_URL: local(ports.results), URNA_LIFECYCLE_URL: local(ports.recount) }, healthUrl: `${local(ports.gateway)}/healthz` },
   ];
   const services = new Map<string, SupervisedService>();
   for (const spec of specs) {
@@ -83,7 +84,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     throw error;
   }
   return {
-    urls: { gateway: local(ports.gateway), ingest: local(ports.ingest), results: local(ports.results), redis: redisUrl, dynamo: dynamoEndpoint },
+    urls: { gateway: local(ports.gateway), ingest: local(ports.ingest), results: local(ports.results), recount: local(ports.recount), redis: redisUrl, dynamo: dynamoEndpoint },
     services, redis, env, stop,
   };
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
-import { CastVoteBody, DomainErrors, electionIdFromPath, type Vote } from '@urna/domain';
+import { acceptsVotes, CastVoteBody, DomainErrors, electionIdFromPath, type Vote } from '@urna/domain';
 import { parseBody, toUrnaError } from '@urna/service-kit';
 import type { IngestDeps } from '../app.ts';
 import type { AppendBatcher } from '../append-batcher.ts';
@@ -22,7 +22,9 @@ export const voteRoutes = (deps: IngestDeps, batcher: AppendBatcher, metrics: In
     const body = parseBody(CastVoteBody, request.body);
     const election = await deps.cache.get(electionId);
     if (election === undefined) throw DomainErrors.electionNotFound(electionId);
-    if (election.status !== 'open') throw DomainErrors.electionNotOpen(electionId, election.status);
+    // refused from the moment a close begins; a vote that slips past a stale cache lands after
+    // the close marker in its partition and is rejected `after-close` by the projections
+    if (!acceptsVotes(election)) throw DomainErrors.electionNotOpen(electionId, election.closingAt === undefined ? election.status : 'closing');
     if (!election.options.some((o) => o.id === body.optionId)) throw DomainErrors.unknownOption(body.optionId);
     const vote: Vote = { voteId: randomUUID(), electionId, userId: principal.userId, optionId: body.optionId, acceptedAt: Date.now() };
     await batcher.append(vote);

@@ -9,17 +9,35 @@ export const ElectionOption = z.strictObject({
   label: z.string().trim().min(1).max(200),
 });
 
+/** An instant in ISO 8601 with a time zone (`Z` or an offset), normalised to UTC. */
+export const Instant = z.iso.datetime({ offset: true }).transform((value) => new Date(value).toISOString());
+
+export type ResultsVisibility = 'live' | 'hidden';
+
 export const CreateElectionBody = z
   .strictObject({
     id: ElectionId.optional(),
     title: z.string().trim().min(1).max(200),
     options: z.array(ElectionOption).min(2).max(64),
+    opensAt: Instant.optional(),
+    closesAt: Instant.optional(),
+    resultsVisibility: z.enum(['live', 'hidden']).optional(),
   })
   .refine((body) => new Set(body.options.map((o) => o.id)).size === body.options.length, {
     message: 'option ids must be unique',
     path: ['options'],
+  })
+  .refine((body) => body.opensAt === undefined || body.closesAt === undefined || body.opensAt < body.closesAt, {
+    message: 'closesAt must be after opensAt',
+    path: ['closesAt'],
   });
 export type CreateElectionBody = z.infer<typeof CreateElectionBody>;
+
+/** A schedule change: `null` removes a time, an absent key keeps it. */
+export const ScheduleBody = z
+  .strictObject({ opensAt: Instant.nullable().optional(), closesAt: Instant.nullable().optional() })
+  .refine((body) => body.opensAt !== undefined || body.closesAt !== undefined, { message: 'give opensAt or closesAt' });
+export type ScheduleBody = z.infer<typeof ScheduleBody>;
 
 export interface Election {
   readonly id: string;
@@ -29,7 +47,18 @@ export interface Election {
   readonly createdAt: string;
   readonly openedAt?: string;
   readonly closedAt?: string;
+  /** When the scheduler opens it (ISO 8601, UTC). */
+  readonly opensAt?: string;
+  /** When the scheduler closes it (ISO 8601, UTC). */
+  readonly closesAt?: string;
+  /** `hidden`: public results carry status and total only, until the official result. Default `live`. */
+  readonly resultsVisibility?: ResultsVisibility;
+  /** Set when a close began: from then on ingest refuses votes; the close markers decide what counts. */
+  readonly closingAt?: string;
 }
+
+/** Whether ingest may accept a vote for this election. */
+export const acceptsVotes = (election: Election): boolean => election.status === 'open' && election.closingAt === undefined;
 
 export const CastVoteBody = z.strictObject({ optionId: OptionId });
 export type CastVoteBody = z.infer<typeof CastVoteBody>;

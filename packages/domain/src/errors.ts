@@ -48,4 +48,10 @@ export const DomainErrors = {
     new UrnaError('INVALID_TRANSITION', `election "${id}" cannot go from ${from} to ${to}`, { status: 409 }),
   noVotes: (id: string) =>
     new UrnaError('NO_VOTES', `you have no accepted vote in election "${id}"`, { status: 404 }),
+  resultNotFinal: (id: string) =>
+    new UrnaError('RESULT_NOT_FINAL', `election "${id}" has no official result yet`, { status: 409 }),
+  scheduleLocked: (id: string, status: string) =>
+    new UrnaError('INVALID_TRANSITION', `election "${id}" is ${status}: its schedule can no longer change`, { status: 409 }),
+  jobNotFound: (id: string) =>
+    new UrnaError('JOB_NOT_FOUND', `job "${id}" does not exist`, { status: 404 }),
 } as const;

@@ -2,3 +2,4 @@ export * from './client.ts';
 export * from './errors.ts';
 export * from './vote-store.ts';
 export * from './election-repository.ts';
+export * from './audit-log.ts';

@@ -31,6 +31,14 @@ export interface StoredVote {
   readonly acceptedAt: number;
 }
 
+/** A vote that counts, as a rebuild of the live read model needs it. */
+export interface CountedVote {
+  readonly userId: string;
+  readonly optionId: string;
+  readonly voteId: string;
+  readonly position: string;
+}
+
 export interface ElectionTally {
   readonly counts: Record<string, number>;
   readonly total: number;
@@ -184,7 +192,7 @@ export class VoteStore {
    * user, in log order, votes after the partition's close marker are `afterClose`, the first
    * other vote counts, the rest are duplicates.
    */
-  async tally(electionId: string): Promise<ElectionTally> {
+  async tally(electionId: string, onCounted?: (vote: CountedVote) => void): Promise<ElectionTally> {
     const closeAt = await this.closeMarkers(electionId);
     const counts: Record<string, number> = {};
     let accepted = 0;
@@ -194,7 +202,7 @@ export class VoteStore {
       let lastCounted: string | undefined;
       for await (const item of this.query({
         KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: `${electionId}#${shard}` } },
-        ProjectionExpression: 'userId, optionId, #partition, #position',
+        ProjectionExpression: onCounted === undefined ? 'userId, optionId, #partition, #position' : 'userId, optionId, voteId, #partition, #position',
         ExpressionAttributeNames: { '#partition': 'partition', '#position': 'position' },
       })) {
         accepted++;
@@ -208,6 +216,7 @@ export class VoteStore {
         const optionId = item.optionId?.S ?? '';
         counts[optionId] = (counts[optionId] ?? 0) + 1;
         total++;
+        onCounted?.({ userId: userId ?? '', optionId, voteId: item.voteId?.S ?? '', position: item.position?.S ?? '' });
       }
     }));
     return { counts, total, accepted, duplicates: accepted - total - afterClose, afterClose };

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { isAfterClose, type ElectionStatus, type LoggedCloseMarker, type LoggedVote, type VoteReceipt } from '@urna/domain';
+import { isAfterClose, type ElectionStatus, type LoggedCloseMarker, type LoggedVote, type ResultsVisibility, type VoteReceipt } from '@urna/domain';
 import { TallyErrors } from './errors.ts';
 import { KeyIndex, TallyKeys } from './keys.ts';
 import { LuaScript } from './lua-script.ts';
@@ -9,8 +9,25 @@ export interface ResultsSnapshot {
   readonly counts: Record<string, number>;
   readonly total: number;
   readonly version: number;
-  /** The election's status as ingest last published it, so watchers learn of a close at once. */
+  /** The election's status as the lifecycle service last published it, so watchers learn of a close at once. */
   readonly status?: ElectionStatus;
+  /** True once the official result (the recount) has replaced the live counts. */
+  readonly final: boolean;
+  /** Present when results are hidden: `counts` is then empty until final. */
+  readonly visibility?: ResultsVisibility;
+}
+
+export interface LiveModelDigest {
+  readonly counts: Record<string, number>;
+  readonly total: number;
+  readonly closeMarkers: Record<string, string>;
+}
+
+/** The official result as the recount writes it: counts in the election's option order. */
+export interface OfficialResult {
+  readonly electionId: string;
+  readonly counts: Record<string, number>;
+  readonly total: number;
 }
 
 export interface ApplySummary {
@@ -55,12 +72,88 @@ export class LiveTally {
   }
 
   /** Makes an election's results visible (all options at 0) before its first vote. Idempotent. */
-  async initElection(electionId: string, optionIds: readonly string[]): Promise<void> {
+  async initElection(electionId: string, optionIds: readonly string[], visibility: ResultsVisibility = 'live'): Promise<void> {
     const pipeline = this.redis.pipeline();
     for (const option of optionIds) pipeline.hsetnx(this.keys.counts(electionId), option, 0);
     pipeline.hsetnx(this.keys.meta(electionId), 'total', 0);
     pipeline.hsetnx(this.keys.meta(electionId), 'version', 0);
+    if (visibility === 'hidden') pipeline.hset(this.keys.meta(electionId), 'visibility', 'hidden');
     await this.exec(pipeline);
+  }
+
+  /**
+   * Publishes the official result and its reconciliation: one more version, so SSE watchers get
+   * `event: final`. Publishing the same bytes again changes nothing (not even the version).
+   */
+  async publishOfficial(electionId: string, official: string, reconciliation: string): Promise<boolean> {
+    const [current] = await this.exec(this.redis.pipeline().get(this.keys.official(electionId)));
+    if (current === official) {
+      await this.exec(this.redis.pipeline().set(this.keys.reconciliation(electionId), reconciliation));
+      return false;
+    }
+    const multi = this.redis.multi();
+    multi.set(this.keys.official(electionId), official);
+    multi.set(this.keys.reconciliation(electionId), reconciliation);
+    multi.hincrby(this.keys.meta(electionId), 'version', 1);
+    const results = await this.exec(multi);
+    await this.exec(this.redis.pipeline().publish(this.keys.channel(electionId), String(results[2])));
+    return true;
+  }
+
+  /**
+   * Rebuilds an election's live model from the history (reprocess): counts, total, close
+   * markers and each counted vote's user marker; one more version is published. Returns the
+   * counts/total/markers it replaced and the rebuilt ones, for the caller to compare.
+   */
+  async rebuild(electionId: string, optionIds: readonly string[], counted: ReadonlyArray<{ userId: string; optionId: string; voteId: string; position: string }>, closeAt: ReadonlyMap<number, string>): Promise<{ before: LiveModelDigest; after: LiveModelDigest }> {
+    const before = await this.digest(electionId);
+    for (let i = 0; i < counted.length; i += 1_000) {
+      const pipeline = this.redis.pipeline();
+      for (const v of counted.slice(i, i + 1_000)) pipeline.hset(this.keys.marker(electionId, v.userId), v.userId, `${v.position}|${v.voteId}|${v.optionId}`);
+      await this.exec(pipeline);
+    }
+    const counts = Object.fromEntries(optionIds.map((o) => [o, 0]));
+    for (const v of counted) counts[v.optionId] = (counts[v.optionId] ?? 0) + 1;
+    const multi = this.redis.multi();
+    multi.del(this.keys.counts(electionId), this.keys.close(electionId), this.keys.closePassed(electionId));
+    multi.hset(this.keys.counts(electionId), counts);
+    if (closeAt.size > 0) {
+      const close = Object.fromEntries([...closeAt].map(([p, position]) => [String(p), position]));
+      multi.hset(this.keys.close(electionId), close);
+      multi.hset(this.keys.closePassed(electionId), close);
+    }
+    multi.hset(this.keys.meta(electionId), 'total', counted.length);
+    multi.hincrby(this.keys.meta(electionId), 'version', 1);
+    const results = await this.exec(multi);
+    await this.exec(this.redis.pipeline().publish(this.keys.channel(electionId), String(results.at(-1))));
+    return { before, after: await this.digest(electionId) };
+  }
+
+  /** Counts, total and close markers of the live model, in a stable key order. */
+  async digest(electionId: string): Promise<LiveModelDigest> {
+    const pipeline = this.redis.pipeline();
+    pipeline.hgetall(this.keys.counts(electionId));
+    pipeline.hget(this.keys.meta(electionId), 'total');
+    pipeline.hgetall(this.keys.close(electionId));
+    const [counts, total, close] = (await this.exec(pipeline)) as [Record<string, string>, string | null, Record<string, string>];
+    const sorted = (record: Record<string, string>) => Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : 1)));
+    return { counts: Object.fromEntries(Object.entries(sorted(counts)).map(([k, v]) => [k, Number(v)])), total: Number(total ?? 0), closeMarkers: sorted(close) };
+  }
+
+  /** The reconciliation published with the official result, as its JSON text; undefined before. */
+  async reconciliation(electionId: string): Promise<string | undefined> {
+    const [raw] = await this.exec(this.redis.pipeline().get(this.keys.reconciliation(electionId)));
+    return typeof raw === 'string' ? raw : undefined;
+  }
+
+  /** Saves the live counts once (the first call wins) and returns what was saved. */
+  async saveLiveAtClose(electionId: string): Promise<Record<string, number>> {
+    const live = await this.results(electionId, { raw: true });
+    const pipeline = this.redis.pipeline();
+    pipeline.set(this.keys.liveAtClose(electionId), JSON.stringify(live?.counts ?? {}), 'NX');
+    pipeline.get(this.keys.liveAtClose(electionId));
+    const [, saved] = await this.exec(pipeline);
+    return JSON.parse(String(saved)) as Record<string, number>;
   }
 
   /**
@@ -124,17 +217,30 @@ export class LiveTally {
     await this.exec(this.redis.pipeline().publish(this.keys.channel(electionId), String(results[1])));
   }
 
-  async results(electionId: string): Promise<ResultsSnapshot | undefined> {
+  /**
+   * The results as the public sees them: the official result once published (`final: true`),
+   * otherwise the live counts, stripped of per-option counts while results are hidden.
+   * `raw` gives admins the live counts whatever the visibility.
+   */
+  async results(electionId: string, options: { raw?: boolean } = {}): Promise<ResultsSnapshot | undefined> {
     const pipeline = this.redis.pipeline();
     pipeline.hgetall(this.keys.counts(electionId));
-    pipeline.hmget(this.keys.meta(electionId), 'total', 'version', 'status');
-    const [countsRaw, metaRaw] = await this.exec(pipeline);
+    pipeline.hmget(this.keys.meta(electionId), 'total', 'version', 'status', 'visibility');
+    pipeline.get(this.keys.official(electionId));
+    const [countsRaw, metaRaw, officialRaw] = await this.exec(pipeline);
     const meta = metaRaw as Array<string | null>;
     if (meta[1] === null || meta[1] === undefined) return undefined;
+    const status = meta[2];
+    const head = { electionId, version: Number(meta[1]), ...(isStatus(status) ? { status } : {}) };
+    if (typeof officialRaw === 'string' && options.raw !== true) {
+      const official = JSON.parse(officialRaw) as OfficialResult;
+      return { ...head, counts: official.counts, total: official.total, final: true };
+    }
+    const total = Number(meta[0] ?? 0);
+    if (meta[3] === 'hidden' && options.raw !== true) return { ...head, counts: {}, total, final: false, visibility: 'hidden' };
     const counts: Record<string, number> = {};
     for (const [option, n] of Object.entries(countsRaw as Record<string, string>)) counts[option] = Number(n);
-    const status = meta[2];
-    return { electionId, counts, total: Number(meta[0] ?? 0), version: Number(meta[1]), ...(isStatus(status) ? { status } : {}) };
+    return { electionId, counts, total, version: head.version, ...(isStatus(status) ? { status } : {}), final: typeof officialRaw === 'string' };
   }
 
   /** Records receipts of accepted votes (after the log acknowledged them): one call per election. */

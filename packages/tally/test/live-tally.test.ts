@@ -20,7 +20,7 @@ describe('LiveTally', () => {
     ]);
     const summary = await tally.apply(log);
     expect(summary).toEqual({ counted: 3, duplicates: 1, replaced: 0, redelivered: 0, afterClose: 0 });
-    expect(await tally.results(election)).toEqual({ electionId: election, counts: { a: 2, b: 1, c: 0 }, total: 3, version: 1 });
+    expect(await tally.results(election)).toEqual({ electionId: election, counts: { a: 2, b: 1, c: 0 }, total: 3, version: 1, final: false });
     await new Promise((r) => setTimeout(r, 100));
     expect(versions).toEqual(['1']);
     sub.disconnect();
