@@ -22,6 +22,8 @@ export interface TestIngest {
   readonly admin: ReturnType<typeof buildRecountApp>;
   readonly lifecycle: Lifecycle;
   readonly cache: ElectionCache;
+  readonly repo: ElectionRepository;
+  readonly configs: ElectionConfigs;
   readonly verifier: ReturnType<typeof createTokenVerifier>;
   readonly queue: Queue<JobData, JobResult>;
   readonly queuePrefix: string;
@@ -81,7 +83,7 @@ export async function buildTestIngest(options: { redisUrl?: string; devMode?: bo
     ...(options.bodyLimit === undefined ? {} : { bodyLimit: options.bodyLimit }),
   });
   const result: TestIngest = {
-    app, admin, lifecycle, cache, verifier, queue, queuePrefix, log, tally, store, redis, keys, votingSecret, elections: [],
+    app, admin, lifecycle, cache, repo, configs, verifier, queue, queuePrefix, log, tally, store, redis, keys, votingSecret, elections: [],
     voterToken: (userId) => mintVotingToken({ userId, role: 'voter' }, votingSecret, 300),
     adminToken: (userId = 'admin') => issuer.issue({ userId, role: 'admin' }),
     logLength: async () => {
