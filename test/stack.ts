@@ -25,7 +25,7 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
   const logPrefix = randomName('test:votes');
   const stack = await startStack({
     dataDir, ports: 'free', logs: 'files', redisUrl: inject('redisUrl'), dynamoEndpoint: inject('dynamoEndpoint'),
-    env: { URNA_LOG_PREFIX: logPrefix, URNA_LOG_PARTITIONS: '8', URNA_WORKER_CLAIM_IDLE_MS: '2000', ...env },
+    env: { URNA_LOG_PREFIX: logPrefix, URNA_QUEUE_PREFIX: randomName('test-bull'), URNA_LOG_PARTITIONS: '8', URNA_WORKER_CLAIM_IDLE_MS: '2000', ...env },
   });
   const secret = Buffer.from(stack.env.URNA_VOTING_TOKEN_SECRET as string, 'base64url');
   return {

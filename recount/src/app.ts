@@ -8,13 +8,15 @@ import { createHttpApp, parseBody } from '@urna/service-kit';
 import { principalOf, requireRole } from './authenticate.ts';
 import type { BullLifecycleJobs, JobData, JobResult } from './jobs.ts';
 import type { Lifecycle } from './lifecycle.ts';
+import { registerDashboard } from './dashboard.ts';
 
 export interface RecountAppDeps {
   readonly lifecycle: Lifecycle;
   readonly elections: Pick<ElectionRepository, 'get' | 'list'>;
   readonly store: Pick<VoteStore, 'votesOf' | 'closeMarkers'>;
   readonly jobs: Pick<BullLifecycleJobs, 'reprocess'>;
-  readonly queue: Pick<Queue<JobData, JobResult>, 'getJob'>;
+  /** The lifecycle queue: jobs endpoint and the bull-board dashboard at /admin/queues. */
+  readonly queue: Queue<JobData, JobResult>;
   readonly audit: Pick<AuditLog, 'record' | 'newest'>;
   readonly verifier: TokenVerifier;
   readonly registry: Registry;
@@ -84,5 +86,6 @@ export function buildRecountApp(deps: RecountAppDeps): FastifyInstance {
   });
 
   app.get('/v1/admin/audit', admin, async () => ({ actions: await deps.audit.newest() }));
+  void app.register(async (scope) => registerDashboard(scope, [deps.queue], deps.verifier));
   return app;
 }

@@ -86,10 +86,10 @@ export function startLifecycleWorker(deps: WorkerDeps): Worker<JobData, JobResul
  * between a write and its job, finishes a close that a crash interrupted, and queues missing
  * recounts.
  */
-export async function resumeLifecycle(elections: readonly Election[], jobs: BullLifecycleJobs, lifecycle: Lifecycle): Promise<void> {
+export async function resumeLifecycle(elections: readonly Election[], jobs: BullLifecycleJobs, lifecycle: Lifecycle, hasOfficialResult: (id: string) => Promise<boolean>): Promise<void> {
   for (const election of elections) {
     await jobs.schedule(election);
     if (election.status === 'open' && election.closingAt !== undefined) await lifecycle.close(election.id, 'scheduler');
-    else if (election.status === 'closed') await jobs.recount(election.id);
+    else if (election.status === 'closed' && !(await hasOfficialResult(election.id))) await jobs.recount(election.id);
   }
 }

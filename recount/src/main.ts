@@ -59,7 +59,7 @@ const worker = startLifecycleWorker({
   reprocess: (electionId) => runReprocess(electionId, { elections, store, tally }),
 });
 worker.on('failed', (job, error) => app.log.warn({ job: job?.id, err: error }, 'lifecycle job failed (BullMQ retries it)'));
-await resumeLifecycle(await elections.list(), jobs, lifecycle);
+await resumeLifecycle(await elections.list(), jobs, lifecycle, async (id) => (await elections.officialResult(id)) !== undefined);
 
 await app.listen({ host: config.URNA_HOST, port: config.URNA_RECOUNT_PORT });
 onShutdown(async () => {
