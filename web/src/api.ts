@@ -5,6 +5,9 @@ export interface Election {
   readonly title: string;
   readonly options: ReadonlyArray<{ readonly id: string; readonly label: string }>;
   readonly status: 'draft' | 'open' | 'closed';
+  readonly opensAt?: string;
+  readonly closesAt?: string;
+  readonly resultsVisibility?: 'live' | 'hidden';
 }
 export interface Snapshot {
   readonly electionId: string;
@@ -12,6 +15,8 @@ export interface Snapshot {
   readonly total: number;
   readonly version: number;
   readonly status?: Election['status'];
+  /** True once the official recount has replaced the live counts. */
+  readonly final?: boolean;
 }
 export interface Receipt {
   readonly voteId: string;
