@@ -53,17 +53,36 @@ function ensureAptPackages() {
   aptGet('install', '-y', '-qq', ...missing);
 }
 
+/**
+ * The Kafka client's native addon takes about a minute to build and only a process on the Kafka
+ * log loads it (packages/log imports it when URNA_LOG=kafka). So `npm ci` runs without install
+ * scripts, every other package's install script runs afterwards, and the addon is built only
+ * for the tests and for `URNA_LOG=kafka npm start`.
+ */
+const needsKafkaClient = mode === 'test' || process.env.URNA_LOG === 'kafka';
+
+/** Installed packages with an install script (from the lockfile), the Kafka client's excepted. */
+function installScriptPackages() {
+  const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8'));
+  return Object.entries(lock.packages ?? {})
+    .filter(([path, entry]) => entry.hasInstallScript === true && path.startsWith('node_modules/') && !path.endsWith('@confluentinc/kafka-javascript'))
+    .map(([path]) => path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length));
+}
+
 function ensureNodeModules() {
   const marker = join(root, 'node_modules', '.package-lock.json');
   const lock = join(root, 'package-lock.json');
   const fresh = existsSync(marker) && existsSync(lock) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs;
   if (!fresh) {
-    say('installing npm dependencies (the Kafka client builds natively: about a minute)');
-    run('npm', existsSync(lock) ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund'], { env: npmEnv });
+    say('installing npm dependencies');
+    if (existsSync(lock)) {
+      run('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund'], { env: npmEnv });
+      const scripted = installScriptPackages();
+      if (scripted.length > 0) run('npm', ['rebuild', ...scripted], { env: npmEnv });
+    } else run('npm', ['install', '--no-audit', '--no-fund'], { env: npmEnv });
   }
-  if (!existsSync(KAFKA_ADDON)) {
-    // e.g. installed by hand without CKJS_LINKING=dynamic, where the download of a prebuilt binary failed
-    say('building the Kafka client (@confluentinc/kafka-javascript)');
+  if (needsKafkaClient && !existsSync(KAFKA_ADDON)) {
+    say('building the Kafka client (@confluentinc/kafka-javascript, native: about a minute)');
     run('npm', ['rebuild', '@confluentinc/kafka-javascript'], { env: npmEnv });
   }
 }
@@ -89,10 +108,17 @@ function ensureWebBuild() {
 function runTests() {
   mkdirSync(join(root, '.urna'), { recursive: true });
   const report = join(root, '.urna', 'test-results.json');
-  say('type-checking');
-  const tsc = (project) => spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', project], { stdio: 'inherit', cwd: root }).status;
-  // services and tests (Node), then the web pages (DOM)
-  const typecheck = { status: tsc('tsconfig.json') || tsc('web/tsconfig.json') };
+  const node = (...args) => spawnSync(process.execPath, args, { stdio: 'inherit', cwd: root }).status;
+  const tsc = (project) => node(join(root, 'node_modules/typescript/bin/tsc'), '-p', project);
+  /** Static checks, each counted as one test: passed or failed. */
+  const checks = [
+    // services and tests (Node), then the web pages (DOM)
+    ['typecheck', () => tsc('tsconfig.json') || tsc('web/tsconfig.json')],
+    ['boundaries', () => node(join(root, 'node_modules/dependency-cruiser/bin/dependency-cruise.mjs'), '--config', '.dependency-cruiser.cjs', '--output-type', 'err-long', '.')],
+  ].map(([name, check]) => {
+    say(`${name}`);
+    return { name, status: check() };
+  });
   const vitest = spawnSync(process.execPath, [join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--reporter=default', '--reporter=json', `--outputFile=${report}`, ...rest], { stdio: 'inherit', cwd: root });
   let passed = 0;
   let failed = 0;
@@ -104,11 +130,13 @@ function runTests() {
     // a suite that failed to load has no failed tests of its own: count it once
     failed = (results.numFailedTests ?? 0) + (results.testResults ?? []).filter((f) => f.status === 'failed' && (f.assertionResults ?? []).every((a) => a.status !== 'failed')).length;
   } else if (vitest.status !== 0) failed++;
-  if (typecheck.status === 0) passed++;
-  else failed++;
-  console.log(`\ntypecheck ${typecheck.status === 0 ? 'passed' : 'FAILED'}; vitest exit ${vitest.status}`);
+  for (const check of checks) {
+    if (check.status === 0) passed++;
+    else failed++;
+  }
+  console.log(`\n${checks.map((c) => `${c.name} ${c.status === 0 ? 'passed' : 'FAILED'}`).join('; ')}; vitest exit ${vitest.status}`);
   console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
-  return typecheck.status === 0 && vitest.status === 0 && failed === 0 ? 0 : 1;
+  return checks.every((c) => c.status === 0) && vitest.status === 0 && failed === 0 ? 0 : 1;
 }
 
 try {

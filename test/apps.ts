@@ -7,14 +7,10 @@ import { RedisStreamsLog } from '@urna/log';
 import { Queue } from 'bullmq';
 import { AuditLog, createDynamoClient, ElectionRepository, VoteStore } from '@urna/store';
 import { ElectionConfigs, LiveTally } from '@urna/tally';
-import { buildIngestApp } from '../ingest/src/app.ts';
-import { buildRecountApp } from '../recount/src/app.ts';
-import { BullLifecycleJobs, LIFECYCLE_QUEUE, type JobData, type JobResult } from '../recount/src/jobs.ts';
-import { Lifecycle } from '../recount/src/lifecycle.ts';
-import { ElectionCache } from '../ingest/src/election-cache.ts';
+import { buildIngestApp, ElectionCache } from '@urna/ingest';
+import { liveTallyProjection, startWorker, voteStoreProjection } from '@urna/tally-worker';
+import { buildRecountApp, BullLifecycleJobs, LIFECYCLE_QUEUE, Lifecycle, type JobData, type JobResult } from '@urna/recount';
 import { nonZero, randomName, waitDrained } from './helpers.ts';
-import { startWorker } from '../tally-worker/src/worker.ts';
-import { liveTallyProjection, voteStoreProjection } from '../tally-worker/src/projections.ts';
 
 export interface TestIngest {
   readonly app: ReturnType<typeof buildIngestApp>;

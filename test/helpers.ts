@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { inject } from 'vitest';
 import type { VoteLog } from '@urna/log';
-import { GROUPS } from '../tally-worker/src/projections.ts';
+import { GROUPS } from '@urna/tally-worker';
 
 export const randomName = (prefix: string): string => `${prefix}-${randomBytes(6).toString('hex')}`;
 

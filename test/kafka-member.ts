@@ -1,8 +1,8 @@
-// A consumer-group member in its own process, for test/kafka-group.test.ts. It applies each
+// A consumer-group member in its own process, for test/kafka-group.int.test.ts. It applies each
 // batch to the real live tally, then prints one JSON line per batch; after `crashAfter`
 // batches it SIGKILLs itself right after applying, before the offset is committed.
 import { Redis } from 'ioredis';
-import { KafkaLog } from '@urna/log';
+import { KafkaLog } from '@urna/log/kafka';
 import { LiveTally } from '@urna/tally';
 
 const env = (key: string): string => {

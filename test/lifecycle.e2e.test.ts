@@ -8,8 +8,7 @@ import { LiveTally, type ResultsSnapshot } from '@urna/tally';
 import { api, startTestStack, type TestStack } from './stack.ts';
 import { eventually, nonZero, randomName } from './helpers.ts';
 import { SseClient } from './sse-client.ts';
-import { recountMetrics, runRecount } from '../recount/src/recount.ts';
-import { LIFECYCLE_QUEUE } from '../recount/src/jobs.ts';
+import { LIFECYCLE_QUEUE, recountMetrics, runRecount } from '@urna/recount';
 
 const redis = new Redis(inject('redisUrl'), { maxRetriesPerRequest: null });
 const tally = new LiveTally({ redis });

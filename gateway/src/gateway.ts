@@ -1,5 +1,6 @@
 import { Agent, createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Counter, type Registry } from 'prom-client';
+import { sendError } from './errors.ts';
 import { routeOf, type Upstream } from './routes.ts';
 import { staticSite } from './static-site.ts';
 
@@ -11,16 +12,6 @@ export interface GatewayOptions {
 }
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer']);
-
-function sendError(res: ServerResponse, status: number, code: string, message: string, retryAfter?: number): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
-  if (retryAfter !== undefined) headers['retry-after'] = String(retryAfter);
-  res.writeHead(status, headers).end(JSON.stringify({ error: { code, message } }));
-}
 
 /**
  * The single origin of the embedded default (a CDN/WAF and an API gateway stand in front of
@@ -50,7 +41,7 @@ export function createGateway(options: GatewayOptions): Server {
     const upstream = routeOf(req.method ?? 'GET', path);
     res.once('finish', () => requests.inc({ upstream: upstream ?? 'none', status: String(res.statusCode) }));
     if (upstream === undefined) {
-      sendError(res, 404, 'NOT_FOUND', `no route ${req.method} ${path}`);
+      sendError(res, 'NOT_FOUND', `no route ${req.method} ${path}`);
       return;
     }
     const target = targets[upstream];
@@ -73,7 +64,7 @@ export function createGateway(options: GatewayOptions): Server {
         });
       },
     );
-    proxied.on('error', () => sendError(res, 503, 'SERVICE_UNAVAILABLE', `${upstream} is unavailable; retry shortly`, 1));
+    proxied.on('error', () => sendError(res, 'SERVICE_UNAVAILABLE', `${upstream} is unavailable; retry shortly`, 1));
     req.pipe(proxied);
   });
 }

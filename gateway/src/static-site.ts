@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sendError } from './errors.ts';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
@@ -39,8 +40,8 @@ export function staticSite(root: string): (req: IncomingMessage, res: ServerResp
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
     const file = files.get(key);
     if (file === undefined) {
-      const missing = files.size === 0 ? 'the web pages are not built: run `npm run build -w web`' : `no file ${path}`;
-      res.writeHead(files.size === 0 ? 503 : 404, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify({ error: { code: 'NOT_FOUND', message: missing } }));
+      if (files.size === 0) sendError(res, 'WEB_NOT_BUILT', 'the web pages are not built: run `npm run build -w web`');
+      else sendError(res, 'NOT_FOUND', `no file ${path}`);
       return true;
     }
     res.writeHead(200, {

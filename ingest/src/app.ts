@@ -1,32 +1,11 @@
 import type { FastifyInstance } from 'fastify';
-import type { Registry } from 'prom-client';
-import type { VoteLog } from '@urna/log';
-import type { LiveTally } from '@urna/tally';
-import type { DevIssuer, TokenVerifier } from '@urna/auth';
 import { createHttpApp } from '@urna/service-kit';
 import { AppendBatcher } from './append-batcher.ts';
-import type { ElectionCache } from './election-cache.ts';
+import type { IngestDeps } from './deps.ts';
 import { ingestMetrics } from './metrics.ts';
 import { authRoutes } from './routes/auth.ts';
 import { voteRoutes } from './routes/votes.ts';
 import { adminRoutes } from './routes/admin.ts';
-
-export interface IngestDeps {
-  readonly log: VoteLog;
-  /** Election config from Redis (written by the lifecycle service), cached per process. */
-  readonly cache: ElectionCache;
-  /** Live read model: receives voters' receipts. */
-  readonly tally: Pick<LiveTally, 'recordReceipts'>;
-  readonly verifier: TokenVerifier;
-  readonly registry: Registry;
-  readonly votingTokens?: { readonly secret: Buffer; readonly ttlSeconds: number };
-  /** Built-in dev identity provider; only in dev mode. */
-  readonly devIssuer?: DevIssuer;
-  readonly logger?: boolean | object;
-  readonly bodyLimit?: number;
-  readonly maxAppendBatch?: number;
-  readonly appendLingerMs?: number;
-}
 
 /** The command side of urna: vote intake (elections are administered by the lifecycle service, recount/). */
 export function buildIngestApp(deps: IngestDeps): FastifyInstance {

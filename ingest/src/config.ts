@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { authConfigShape } from '@urna/auth';
-import { checkLogConfig, loadConfig, logConfigShape, sharedConfigShape } from '@urna/service-kit';
+import { checkLogConfig, logConfigShape } from '@urna/log';
+import { loadConfig, sharedConfigShape } from '@urna/service-kit';
 
 export const IngestConfig = z.object({
   ...sharedConfigShape,

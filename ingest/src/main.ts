@@ -1,6 +1,7 @@
 import { ElectionConfigs, LiveTally } from '@urna/tally';
 import { DevIssuer, verifierFromConfig } from '@urna/auth';
-import { createRegistry, failFastRedis, onShutdown, openVoteLog, patientRedis } from '@urna/service-kit';
+import { openVoteLog } from '@urna/log';
+import { createRegistry, failFastRedis, onShutdown, patientRedis } from '@urna/service-kit';
 import { buildIngestApp } from './app.ts';
 import { readIngestConfig } from './config.ts';
 import { ElectionCache } from './election-cache.ts';
@@ -10,7 +11,7 @@ const config = readIngestConfig();
 const redis = failFastRedis(config.URNA_REDIS_URL);
 const subscriber = patientRedis(config.URNA_REDIS_URL);
 const cache = new ElectionCache(new ElectionConfigs(redis));
-const log = await openVoteLog(config, 'ingest');
+const log = await openVoteLog(config, 'ingest', { redis: () => failFastRedis(config.URNA_REDIS_URL), connect: () => patientRedis(config.URNA_REDIS_URL) });
 const tally = new LiveTally({ redis, buckets: config.URNA_TALLY_BUCKETS });
 if (config.URNA_DEV_MODE && config.URNA_DEV_ISSUER_KEY === undefined) throw new Error('invalid configuration:\n  URNA_DEV_ISSUER_KEY: required when URNA_DEV_MODE=1');
 

@@ -3,7 +3,8 @@ import { AuditLog, createDynamoClient, ElectionRepository, tableNames, VoteStore
 import { ElectionConfigs, LiveTally } from '@urna/tally';
 import { ELECTION_CHANGED_CHANNEL, UrnaError } from '@urna/domain';
 import { verifierFromConfig } from '@urna/auth';
-import { createRegistry, onShutdown, openVoteLog, patientRedis } from '@urna/service-kit';
+import { openVoteLog } from '@urna/log';
+import { createRegistry, failFastRedis, onShutdown, patientRedis } from '@urna/service-kit';
 import { buildRecountApp } from './app.ts';
 import { readRecountConfig } from './config.ts';
 import { BullLifecycleJobs, LIFECYCLE_QUEUE, resumeLifecycle, startLifecycleWorker, type JobData, type JobResult } from './jobs.ts';
@@ -20,7 +21,7 @@ const tables = tableNames(config.URNA_TABLE_PREFIX);
 const elections = new ElectionRepository(dynamo, tables.elections);
 const store = new VoteStore({ client: dynamo, table: tables.votes, shards: config.URNA_STORE_SHARDS });
 const audit = new AuditLog(dynamo, tables.votes);
-const log = await openVoteLog(config, 'ingest');
+const log = await openVoteLog(config, 'ingest', { redis: () => failFastRedis(config.URNA_REDIS_URL), connect: () => patientRedis(config.URNA_REDIS_URL) });
 const tally = new LiveTally({ redis, buckets: config.URNA_TALLY_BUCKETS });
 const registry = createRegistry('recount');
 const metrics = recountMetrics(registry);

@@ -2,6 +2,8 @@
 // table with the ceilings they are compared to, and written to .urna/bench/bench-<date>.json.
 // Loopback only; the load generator shares the machine's cores, so compare per-CPU figures.
 // Usage: npm run bench [-- --rates 2000,4000,6000 --seconds 5 --drain 50000 --sse 2000,10000,15000 --profile]
+//        [--peer http://127.0.0.1:PORT --connections 100 --h2h-rate 3000 --h2h-seconds 10 --h2h-voters 100000]
+//        [--only ceilings,ingest,e2e,drain,sse,h2h]
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,12 +21,18 @@ import { barePostCeiling, luaCeiling } from './bench/ceilings.ts';
 import { drainWith, liveProjection, prefilledLog, storeProjection } from './bench/drain.ts';
 import { sseFanout, type FanoutResult } from './bench/sse-fanout.ts';
 import { endToEnd } from './bench/end-to-end.ts';
+import { formatHeadToHead, headToHead } from './bench/head-to-head-report.ts';
 
 const { values: args } = parseArgs({ options: {
   rates: { type: 'string', default: '2000,4000,6000' }, seconds: { type: 'string', default: '5' },
   e2e: { type: 'string', default: '2000' }, drain: { type: 'string', default: '50000' },
   sse: { type: 'string', default: '2000,10000,15000' }, profile: { type: 'boolean', default: false },
+  peer: { type: 'string' }, connections: { type: 'string', default: '100' }, 'h2h-rate': { type: 'string', default: '3000' },
+  'h2h-seconds': { type: 'string', default: '10' }, 'h2h-voters': { type: 'string', default: '100000' },
+  only: { type: 'string', default: 'ceilings,ingest,e2e,drain,sse,h2h' },
 } });
+const SECTIONS = new Set(args.only.split(','));
+const wants = (section: string) => SECTIONS.has(section);
 const RATES = args.rates.split(',').map(Number);
 const SECONDS = Number(args.seconds);
 const SSE_CLIENTS = args.sse.split(',').map(Number);
@@ -47,65 +55,86 @@ async function openElection(id: string): Promise<void> {
   await fetch(`${stack.urls.gateway}/v1/elections/${id}/open`, { method: 'POST', headers: { authorization: `Bearer ${adminToken}` } });
 }
 
-// 1. ceilings
-say('ceilings: bare node:http POST, live-tally Lua');
-const bare = await barePostCeiling(SECONDS);
-const lua = await luaCeiling(redis, 100_000, redisPid);
+// 1. ceilings (the ingest and drain rows are ratios to them)
+type Bare = Awaited<ReturnType<typeof barePostCeiling>>;
+type Lua = Awaited<ReturnType<typeof luaCeiling>>;
+let bare: Bare | undefined;
+let lua: Lua | undefined;
+if (wants('ceilings') || wants('ingest') || wants('drain')) {
+  say('ceilings: bare node:http POST, live-tally Lua');
+  bare = await barePostCeiling(SECONDS);
+  lua = await luaCeiling(redis, 100_000, redisPid);
+}
 
 // 2. ingest, open loop, straight to the ingest process (auth + validation + durable append + receipts)
 const ingest: Array<OpenLoopResult & { ingestCpuSeconds: number; acceptedPerCpuSecond: number }> = [];
-const ingestPool = new Pool(stack.urls.ingest, { connections: 256, pipelining: 1 });
-const ingestPid = stack.services.get('ingest')?.pid as number;
-for (const [step, rate] of [[0, RATES[0] ?? 1000], ...RATES.map((r, i) => [i + 1, r])] as Array<[number, number]>) {
-  // step 0 warms up (JIT, connection pool, Redis scripts) and is not reported
-  say(step === 0 ? `ingest warm-up at ${rate} votes/s` : `ingest at ${rate} votes/s for ${SECONDS} s`);
-  const electionId = `ingest-${step}-${rate}`;
-  await openElection(electionId);
-  const tokens = Array.from({ length: Math.round(rate * SECONDS) }, (_, i) => mintVotingToken({ userId: `u-${rate}-${i}`, role: 'voter' }, secret, 900));
-  const body = JSON.stringify({ optionId: 'a' });
-  const cpu0 = cpuSeconds(ingestPid);
-  const result = await openLoop(rate, SECONDS, async (i) => {
-    const response = await ingestPool.request({ method: 'POST', path: `/v1/elections/${electionId}/votes`, headers: { authorization: `Bearer ${tokens[i]}`, 'content-type': 'application/json' }, body });
-    await response.body.dump();
-    return response.statusCode;
-  });
-  const cpu = cpuSeconds(ingestPid) - cpu0;
-  if (step > 0) ingest.push({ ...result, ingestCpuSeconds: cpu, acceptedPerCpuSecond: (result.statuses['202'] ?? 0) / cpu });
+if (wants('ingest')) {
+  const ingestPool = new Pool(stack.urls.ingest, { connections: 256, pipelining: 1 });
+  const ingestPid = stack.services.get('ingest')?.pid as number;
+  for (const [step, rate] of [[0, RATES[0] ?? 1000], ...RATES.map((r, i) => [i + 1, r])] as Array<[number, number]>) {
+    // step 0 warms up (JIT, connection pool, Redis scripts) and is not reported
+    say(step === 0 ? `ingest warm-up at ${rate} votes/s` : `ingest at ${rate} votes/s for ${SECONDS} s`);
+    const electionId = `ingest-${step}-${rate}`;
+    await openElection(electionId);
+    const tokens = Array.from({ length: Math.round(rate * SECONDS) }, (_, i) => mintVotingToken({ userId: `u-${rate}-${i}`, role: 'voter' }, secret, 900));
+    const body = JSON.stringify({ optionId: 'a' });
+    const cpu0 = cpuSeconds(ingestPid);
+    const result = await openLoop(rate, SECONDS, async (i) => {
+      const response = await ingestPool.request({ method: 'POST', path: `/v1/elections/${electionId}/votes`, headers: { authorization: `Bearer ${tokens[i]}`, 'content-type': 'application/json' }, body });
+      await response.body.dump();
+      return response.statusCode;
+    });
+    const cpu = cpuSeconds(ingestPid) - cpu0;
+    if (step > 0) ingest.push({ ...result, ingestCpuSeconds: cpu, acceptedPerCpuSecond: (result.statuses['202'] ?? 0) / cpu });
+  }
+  await ingestPool.close();
 }
-await ingestPool.close();
 
 // 3. end to end through the gateway at a steady rate
-say(`end to end at ${args.e2e} votes/s`);
-await openElection('e2e');
-const e2e = await endToEnd(stack.urls.gateway, 'e2e', Number(args.e2e), SECONDS, (userId) => mintVotingToken({ userId, role: 'voter' }, secret, 900));
+let e2e: Awaited<ReturnType<typeof endToEnd>> | undefined;
+if (wants('e2e')) {
+  say(`end to end at ${args.e2e} votes/s`);
+  await openElection('e2e');
+  e2e = await endToEnd(stack.urls.gateway, 'e2e', Number(args.e2e), SECONDS, (userId) => mintVotingToken({ userId, role: 'voter' }, secret, 900));
+}
 
 // 4. tally drain: each projection alone over a pre-filled log
-say(`drain: ${DRAIN} votes per projection`);
-const drainLog = await prefilledLog(redis, DRAIN);
-const liveDrain = await drainWith(drainLog.log, DRAIN, await liveProjection(redis));
+let liveDrain: number | undefined;
 const storeDrain: Record<string, { votesPerSecond: number; dynamoCpuPerSecond: number; benchCpuPerSecond: number }> = {};
-for (const mode of ['in-memory', 'file'] as const) {
-  const dir = join(dataDir, `ddb-${mode}`);
-  const dynamo = await DynamoDbLocal.start(mode === 'file' ? { dataDir: dir } : {});
-  const client = createDynamoClient({ endpoint: dynamo.endpoint });
-  await ensureTables(client);
-  const cpu0 = cpuSeconds(dynamo.pid as number);
-  const own0 = process.cpuUsage();
-  const t0 = performance.now();
-  const votesPerSecond = await drainWith(drainLog.log, DRAIN, storeProjection(new VoteStore({ client })));
-  const elapsed = (performance.now() - t0) / 1000;
-  const own = process.cpuUsage(own0);
-  storeDrain[mode] = { votesPerSecond, dynamoCpuPerSecond: (cpuSeconds(dynamo.pid as number) - cpu0) / elapsed, benchCpuPerSecond: (own.user + own.system) / 1e6 / elapsed };
-  client.destroy();
-  await dynamo.stop();
+if (wants('drain')) {
+  say(`drain: ${DRAIN} votes per projection`);
+  const drainLog = await prefilledLog(redis, DRAIN);
+  liveDrain = await drainWith(drainLog.log, DRAIN, await liveProjection(redis));
+  for (const mode of ['in-memory', 'file'] as const) {
+    const dir = join(dataDir, `ddb-${mode}`);
+    const dynamo = await DynamoDbLocal.start(mode === 'file' ? { dataDir: dir } : {});
+    const client = createDynamoClient({ endpoint: dynamo.endpoint });
+    await ensureTables(client);
+    const cpu0 = cpuSeconds(dynamo.pid as number);
+    const own0 = process.cpuUsage();
+    const t0 = performance.now();
+    const votesPerSecond = await drainWith(drainLog.log, DRAIN, storeProjection(new VoteStore({ client })));
+    const elapsed = (performance.now() - t0) / 1000;
+    const own = process.cpuUsage(own0);
+    storeDrain[mode] = { votesPerSecond, dynamoCpuPerSecond: (cpuSeconds(dynamo.pid as number) - cpu0) / elapsed, benchCpuPerSecond: (own.user + own.system) / 1e6 / elapsed };
+    client.destroy();
+    await dynamo.stop();
+  }
 }
 
 // 5. SSE fan-out on one results-sse process
 const sse: FanoutResult[] = [];
-for (const clients of SSE_CLIENTS) {
-  say(`SSE fan-out: ${clients} clients`);
-  sse.push(await sseFanout(stack.urls.results, stack.services.get('results-sse')?.pid as number, redis, clients, SECONDS));
+if (wants('sse')) {
+  for (const clients of SSE_CLIENTS) {
+    say(`SSE fan-out: ${clients} clients`);
+    sse.push(await sseFanout(stack.urls.results, stack.services.get('results-sse')?.pid as number, redis, clients, SECONDS));
+  }
 }
+
+// 6. head to head through the edge, urna and (with --peer) any other v1 server, one after the other
+const h2h = wants('h2h')
+  ? await headToHead({ urnaUrl: stack.urls.gateway, peerUrl: args.peer, connections: Number(args.connections), rate: Number(args['h2h-rate']), seconds: Number(args['h2h-seconds']), voters: Number(args['h2h-voters']), say })
+  : undefined;
 
 const commit = (() => {
   try {
@@ -116,36 +145,58 @@ const commit = (() => {
 })();
 const result = {
   date: new Date().toISOString(), commit, machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}`,
-  command: `npm run bench -- --rates ${args.rates} --seconds ${SECONDS} --e2e ${args.e2e} --drain ${DRAIN} --sse ${args.sse}`,
-  ceilings: { barePost: bare, lua }, ingest, e2e, drain: { votes: DRAIN, liveVotesPerSecond: liveDrain, store: storeDrain }, sse,
+  command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+  ceilings: { barePost: bare, lua }, ingest, e2e, drain: { votes: DRAIN, liveVotesPerSecond: liveDrain, store: storeDrain }, sse, headToHead: h2h,
 };
-const best = ingest.reduce((a, b) => (b.acceptedPerCpuSecond > a.acceptedPerCpuSecond ? b : a), ingest[0] as (typeof ingest)[number]);
-const ratio = (a: number, b: number) => `${fmt((100 * a) / b, 0)}%`;
+const ratio = (a: number, b: number | undefined) => (b === undefined ? 'n/a' : `${fmt((100 * a) / b, 0)}%`);
 const goal = (ok: boolean, text: string) => `${ok ? 'met   ' : 'MISSED'} ${text}`;
-const sse15 = sse.find((r) => r.clients >= 15_000);
+const blocks: string[] = [];
+if (bare !== undefined && lua !== undefined) {
+  blocks.push(`ceilings   bare node:http POST → 202: ${fmt(bare.perCpuSecond, 0)} req per server CPU-s (${fmt(bare.perSecond, 0)} req/s)
+           live-tally Lua, 500 votes/EVALSHA, AOF always: ${fmt(lua.perSecond, 0)} votes/s (redis-server at ${fmt(lua.redisCpuPerSecond * 100, 0)}% of a core)`);
+}
+if (ingest.length > 0) {
+  blocks.push(`ingest     offered/s  accepted/s   p50 ms   p95 ms   p99 ms   max ms  statuses                 accepted per ingest CPU-s  ÷ bare
+${ingest.map((r) => `           ${String(r.offeredPerSecond).padStart(9)} ${fmt(r.okPerSecond, 0).padStart(11)} ${fmt(r.latencyMs.p50).padStart(8)} ${fmt(r.latencyMs.p95).padStart(8)} ${fmt(r.latencyMs.p99).padStart(8)} ${fmt(r.latencyMs.max).padStart(8)}  ${JSON.stringify(r.statuses).padEnd(24)} ${fmt(r.acceptedPerCpuSecond, 0).padStart(25)}  ${ratio(r.acceptedPerCpuSecond, bare?.perCpuSecond).padStart(5)}`).join('\n')}`);
+}
+if (e2e !== undefined) {
+  blocks.push(`end to end ${args.e2e} votes/s through the gateway: 202 → first SSE snapshot including the vote p50 ${fmt(e2e.p50)} ms, p99 ${fmt(e2e.p99)} ms (${e2e.samples} samples; statuses ${JSON.stringify(e2e.statuses)})`);
+}
+if (liveDrain !== undefined) {
+  blocks.push(`drain      ${DRAIN} votes, one projection at a time, worker code in the bench process
+           live tally (Redis): ${fmt(liveDrain, 0)} votes/s = ${ratio(liveDrain, lua?.perSecond)} of the Lua ceiling
+${Object.entries(storeDrain).map(([mode, d]) => `           vote store (DynamoDB Local, ${mode}): ${fmt(d.votesPerSecond, 0)} votes/s; DynamoDB Local at ${fmt(d.dynamoCpuPerSecond * 100, 0)}% CPU, urna's side at ${fmt(d.benchCpuPerSecond * 100, 0)}%`).join('\n')}`);
+}
+if (sse.length > 0) {
+  blocks.push(`SSE        clients  connected  updates  deliveries   p50 ms   p99 ms  server CPU  server RSS MB
+${sse.map((r) => `           ${String(r.clients).padStart(7)} ${String(r.connected).padStart(10)} ${String(r.updates).padStart(8)} ${String(r.deliveries).padStart(11)} ${fmt(r.latencyMs.p50).padStart(8)} ${fmt(r.latencyMs.p99).padStart(8)} ${`${fmt(r.serverCpuPerSecond * 100, 0)}%`.padStart(11)} ${fmt(r.serverRssMb, 0).padStart(14)}`).join('\n')}`);
+}
+if (h2h !== undefined) blocks.push(formatHeadToHead(h2h));
+
+const goals: string[] = [];
+const best = ingest.reduce<(typeof ingest)[number] | undefined>((a, b) => (a === undefined || b.acceptedPerCpuSecond > a.acceptedPerCpuSecond ? b : a), undefined);
+if (best !== undefined && bare !== undefined) goals.push(goal(best.acceptedPerCpuSecond >= bare.perCpuSecond / 2, `ingest ≥ 50% of the bare POST ceiling per CPU-s: ${ratio(best.acceptedPerCpuSecond, bare.perCpuSecond)}`));
+if (e2e !== undefined) goals.push(goal(e2e.p99 < 250, `end-to-end p99 < 250 ms at ${args.e2e} votes/s: ${fmt(e2e.p99)} ms`));
+if (sse.length > 0) {
+  const sse15 = sse.find((r) => r.clients >= 15_000);
+  goals.push(goal(sse15 !== undefined && sse15.connected >= 15_000 && sse15.latencyMs.p99 < 250, `one results-sse holds 15,000 clients with p99 < 250 ms: ${sse15 === undefined ? 'not run' : `${sse15.connected} connected, p99 ${fmt(sse15.latencyMs.p99)} ms`}`));
+}
+if (liveDrain !== undefined && lua !== undefined) goals.push(goal(liveDrain >= lua.perSecond / 2, `live tally ≥ 50% of the Lua ceiling: ${ratio(liveDrain, lua.perSecond)}`));
+if (h2h !== undefined) {
+  const closed = h2h.loads[0] as string;
+  const peerRatio = h2h.ratios[closed];
+  const urnaClosed = h2h.runs.find((r) => r.target === 'urna' && r.load === closed);
+  if (peerRatio !== undefined) goals.push(goal(peerRatio >= 1.5, `urna ≥ 1.5× the peer's accepted votes/s, ${closed}: ${fmt(peerRatio, 2)}×`));
+  if (urnaClosed !== undefined) goals.push(goal(urnaClosed.reachedEvery202 && urnaClosed.e2eMs.p99 < 250, `head to head: the results total reached every 202 and 202 → SSE p99 < 250 ms: ${urnaClosed.reachedEvery202 ? 'reached' : 'NOT reached'}, p99 ${fmt(urnaClosed.e2eMs.p99)} ms`));
+}
+
 console.log(`
 urna bench — ${result.machine} — commit ${commit}
 ${result.command}
 
-ceilings   bare node:http POST → 202: ${fmt(bare.perCpuSecond, 0)} req per server CPU-s (${fmt(bare.perSecond, 0)} req/s)
-           live-tally Lua, 500 votes/EVALSHA, AOF always: ${fmt(lua.perSecond, 0)} votes/s (redis-server at ${fmt(lua.redisCpuPerSecond * 100, 0)}% of a core)
+${blocks.join('\n\n')}
 
-ingest     offered/s  accepted/s   p50 ms   p95 ms   p99 ms   max ms  statuses                 accepted per ingest CPU-s  ÷ bare
-${ingest.map((r) => `           ${String(r.offeredPerSecond).padStart(9)} ${fmt(r.okPerSecond, 0).padStart(11)} ${fmt(r.latencyMs.p50).padStart(8)} ${fmt(r.latencyMs.p95).padStart(8)} ${fmt(r.latencyMs.p99).padStart(8)} ${fmt(r.latencyMs.max).padStart(8)}  ${JSON.stringify(r.statuses).padEnd(24)} ${fmt(r.acceptedPerCpuSecond, 0).padStart(25)}  ${ratio(r.acceptedPerCpuSecond, bare.perCpuSecond).padStart(5)}`).join('\n')}
-
-end to end ${args.e2e} votes/s through the gateway: 202 → first SSE snapshot including the vote p50 ${fmt(e2e.p50)} ms, p99 ${fmt(e2e.p99)} ms (${e2e.samples} samples; statuses ${JSON.stringify(e2e.statuses)})
-
-drain      ${DRAIN} votes, one projection at a time, worker code in the bench process
-           live tally (Redis): ${fmt(liveDrain, 0)} votes/s = ${ratio(liveDrain, lua.perSecond)} of the Lua ceiling
-${Object.entries(storeDrain).map(([mode, d]) => `           vote store (DynamoDB Local, ${mode}): ${fmt(d.votesPerSecond, 0)} votes/s; DynamoDB Local at ${fmt(d.dynamoCpuPerSecond * 100, 0)}% CPU, urna's side at ${fmt(d.benchCpuPerSecond * 100, 0)}%`).join('\n')}
-
-SSE        clients  connected  updates  deliveries   p50 ms   p99 ms  server CPU  server RSS MB
-${sse.map((r) => `           ${String(r.clients).padStart(7)} ${String(r.connected).padStart(10)} ${String(r.updates).padStart(8)} ${String(r.deliveries).padStart(11)} ${fmt(r.latencyMs.p50).padStart(8)} ${fmt(r.latencyMs.p99).padStart(8)} ${`${fmt(r.serverCpuPerSecond * 100, 0)}%`.padStart(11)} ${fmt(r.serverRssMb, 0).padStart(14)}`).join('\n')}
-
-goals      ${goal(best.acceptedPerCpuSecond >= bare.perCpuSecond / 2, `ingest ≥ 50% of the bare POST ceiling per CPU-s: ${ratio(best.acceptedPerCpuSecond, bare.perCpuSecond)}`)}
-           ${goal(e2e.p99 < 250, `end-to-end p99 < 250 ms at ${args.e2e} votes/s: ${fmt(e2e.p99)} ms`)}
-           ${goal(sse15 !== undefined && sse15.connected >= 15_000 && sse15.latencyMs.p99 < 250, `one results-sse holds 15,000 clients with p99 < 250 ms: ${sse15 === undefined ? 'not run' : `${sse15.connected} connected, p99 ${fmt(sse15.latencyMs.p99)} ms`}`)}
-           ${goal(liveDrain >= lua.perSecond / 2, `live tally ≥ 50% of the Lua ceiling: ${ratio(liveDrain, lua.perSecond)}`)}
+goals      ${goals.join('\n           ')}
 `);
 const outDir = join(REPO_ROOT, '.urna', 'bench');
 mkdirSync(outDir, { recursive: true });

@@ -10,7 +10,8 @@ import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createMockTopic, KafkaMockCluster, RedisServer } from '@urna/embedded';
-import { KafkaLog, RedisStreamsLog, type VoteLog } from '@urna/log';
+import { RedisStreamsLog, type VoteLog } from '@urna/log';
+import { KafkaLog } from '@urna/log/kafka';
 import type { Vote } from '@urna/domain';
 import { cpuSeconds, fmt, percentile } from './measure.ts';
 

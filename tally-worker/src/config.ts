@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { checkLogConfig, ConfigError, loadConfig, logConfigShape, sharedConfigShape } from '@urna/service-kit';
+import { checkLogConfig, logConfigShape } from '@urna/log';
+import { ConfigError, loadConfig, sharedConfigShape } from '@urna/service-kit';
 
 const partitionList = z
   .string()

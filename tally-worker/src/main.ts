@@ -1,6 +1,7 @@
 import { createDynamoClient, tableNames, VoteStore } from '@urna/store';
 import { LiveTally } from '@urna/tally';
-import { createHttpApp, createRegistry, onShutdown, openVoteLog, patientRedis } from '@urna/service-kit';
+import { openVoteLog } from '@urna/log';
+import { createHttpApp, createRegistry, onShutdown, patientRedis } from '@urna/service-kit';
 import { readWorkerConfig } from './config.ts';
 import { liveTallyProjection, voteStoreProjection, type Projection } from './projections.ts';
 import { startWorker } from './worker.ts';
@@ -8,7 +9,7 @@ import { startWorker } from './worker.ts';
 const config = readWorkerConfig();
 const registry = createRegistry(`tally-worker-${config.URNA_PROJECTION}`);
 const redis = patientRedis(config.URNA_REDIS_URL);
-const log = await openVoteLog(config, 'worker');
+const log = await openVoteLog(config, 'worker', { redis: () => patientRedis(config.URNA_REDIS_URL), connect: () => patientRedis(config.URNA_REDIS_URL) });
 const dynamo = createDynamoClient({ endpoint: config.URNA_DYNAMODB_ENDPOINT, region: config.URNA_AWS_REGION });
 
 let projection: Projection;

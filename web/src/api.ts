@@ -1,4 +1,5 @@
 /** The v1 API at this origin, with every failure turned into words a voter can act on. */
+import { isErrorCode, type ErrorCode } from '@urna/domain/error-codes';
 
 export interface Election {
   readonly id: string;
@@ -25,11 +26,18 @@ export interface Receipt {
   readonly reason?: string;
 }
 
-const PLAIN: Record<string, string> = {
+const BUSY = 'The service is busy or restarting. It is safe to try again in a moment.';
+const OUR_FAULT = 'Something went wrong on our side. Please try again.';
+
+/** Words for every code the API answers with: a new code without words fails the type check. */
+const PLAIN: Record<ErrorCode, string> = {
   ELECTION_NOT_OPEN: 'Voting is not open for this election right now.',
   RATE_LIMITED: 'Too many attempts in a short time. Wait a few seconds, then try again.',
   LOG_UNAVAILABLE: 'We could not record your vote just now. Nothing was counted twice — it is safe to try again.',
-  SERVICE_UNAVAILABLE: 'The service is busy or restarting. It is safe to try again in a moment.',
+  SERVICE_UNAVAILABLE: BUSY,
+  STORE_UNAVAILABLE: BUSY,
+  TALLY_UNAVAILABLE: BUSY,
+  WEB_NOT_BUILT: BUSY,
   AUTH_REQUIRED: 'Please sign in first.',
   INVALID_TOKEN: 'Your sign-in has expired. Please sign in again.',
   FORBIDDEN: 'Your account is not allowed to do that.',
@@ -38,11 +46,22 @@ const PLAIN: Record<string, string> = {
   ELECTION_EXISTS: 'An election with this id already exists.',
   INVALID_TRANSITION: 'The election is not in a state that allows this.',
   INVALID_BODY: 'Some of the details are not valid.',
+  INVALID_JSON: 'Some of the details are not valid.',
+  BAD_REQUEST: 'Some of the details are not valid.',
+  PAYLOAD_TOO_LARGE: 'That is too much text. Please shorten it and try again.',
+  UNSUPPORTED_MEDIA_TYPE: OUR_FAULT,
+  NOT_FOUND: 'This page or item does not exist.',
+  NO_VOTES: 'You have not voted in this election yet.',
+  INTERNAL: OUR_FAULT,
+  LOG_MISCONFIGURED: OUR_FAULT,
+  LOG_MALFORMED_ENTRY: OUR_FAULT,
+  STORE_CORRUPT_ITEM: OUR_FAULT,
+  TALLY_UNEXPECTED_REPLY: OUR_FAULT,
 };
 const BY_STATUS: Record<number, string> = {
   409: 'Voting is closed for this election.',
-  429: PLAIN.RATE_LIMITED as string,
-  503: PLAIN.SERVICE_UNAVAILABLE as string,
+  429: PLAIN.RATE_LIMITED,
+  503: BUSY,
 };
 
 export class ApiError extends Error {
@@ -51,7 +70,7 @@ export class ApiError extends Error {
     readonly code: string,
     readonly detail: string,
   ) {
-    super(PLAIN[code] ?? BY_STATUS[status] ?? (status === 0 ? 'No connection to the server. Check your network; it is safe to try again.' : `Something went wrong (${status}). Please try again.`));
+    super((isErrorCode(code) ? PLAIN[code] : undefined) ?? BY_STATUS[status] ?? (status === 0 ? 'No connection to the server. Check your network; it is safe to try again.' : `Something went wrong (${status}). Please try again.`));
     this.name = 'ApiError';
   }
   /** Safe to repeat: the server either did nothing or will count the vote at most once. */

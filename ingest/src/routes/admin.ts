@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { PROJECTION_GROUPS } from '@urna/domain';
-import type { IngestDeps } from '../app.ts';
+import type { IngestDeps } from '../deps.ts';
 import { requireRole } from './authenticate.ts';
 
 /** What the admin console shows besides results: how far each projection lags behind the log. */

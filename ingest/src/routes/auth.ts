@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { UserId } from '@urna/domain';
 import { mintVotingToken } from '@urna/auth';
 import { parseBody } from '@urna/service-kit';
-import type { IngestDeps } from '../app.ts';
+import type { IngestDeps } from '../deps.ts';
 
 const DevTokenBody = z.strictObject({ userId: UserId, role: z.enum(['voter', 'admin']).default('voter') });
 

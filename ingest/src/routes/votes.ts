@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import { acceptsVotes, CastVoteBody, DomainErrors, electionIdFromPath, type Vote } from '@urna/domain';
 import { parseBody, toUrnaError } from '@urna/service-kit';
-import type { IngestDeps } from '../app.ts';
+import type { IngestDeps } from '../deps.ts';
 import type { AppendBatcher } from '../append-batcher.ts';
 import type { IngestMetrics } from '../metrics.ts';
 import { principalOf, requireRole } from './authenticate.ts';

@@ -1,3 +1,4 @@
+export * from './error-codes.ts';
 export * from './errors.ts';
 export * from './hash.ts';
 export * from './ids.ts';
@@ -5,3 +6,4 @@ export * from './vote.ts';
 export * from './dedupe.ts';
 export * from './election.ts';
 export * from './projections.ts';
+export * from './timing.ts';

@@ -1,11 +1,7 @@
 import { z } from 'zod';
+import { ConfigError } from '@urna/domain';
 
-export class ConfigError extends Error {
-  constructor(readonly issues: readonly string[]) {
-    super(`invalid configuration:\n  ${issues.join('\n  ')}`);
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError };
 
 /**
  * Validates environment variables against a zod object schema whose keys are the variable

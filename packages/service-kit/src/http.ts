@@ -22,19 +22,19 @@ export function toUrnaError(raw: unknown): UrnaError {
 function fromFastifyError(error: { code?: string; statusCode?: number; message: string }): UrnaError {
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new UrnaError('PAYLOAD_TOO_LARGE', 'request body is too large', { status: 413 });
+      return new UrnaError('PAYLOAD_TOO_LARGE', 'request body is too large');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new UrnaError('UNSUPPORTED_MEDIA_TYPE', 'send application/json', { status: 415 });
+      return new UrnaError('UNSUPPORTED_MEDIA_TYPE', 'send application/json');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return new UrnaError('INVALID_JSON', 'request body is not valid JSON', { status: 400 });
+      return new UrnaError('INVALID_JSON', 'request body is not valid JSON');
     default:
       break;
   }
-  if (error instanceof SyntaxError) return new UrnaError('INVALID_JSON', 'request body is not valid JSON', { status: 400 });
+  if (error instanceof SyntaxError) return new UrnaError('INVALID_JSON', 'request body is not valid JSON');
   const status = error.statusCode ?? 500;
   if (status >= 400 && status < 500) return new UrnaError('BAD_REQUEST', error.message, { status });
-  return new UrnaError('INTERNAL', 'internal error', { status: 500, cause: error });
+  return new UrnaError('INTERNAL', 'internal error', { cause: error });
 }
 
 /**
@@ -51,7 +51,7 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     return reply.status(error.status).send(error.toJSON());
   });
   app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send(new UrnaError('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`, { status: 404 }).toJSON()),
+    reply.status(404).send(new UrnaError('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`).toJSON()),
   );
   app.get('/healthz', async () => ({ status: 'ok', service: options.service, ...(await options.health?.()) }));
   app.get('/metrics', async (_request, reply) => reply.type(options.registry.contentType).send(await options.registry.metrics()));

@@ -4,4 +4,3 @@ export * from './metrics.ts';
 export * from './lifecycle.ts';
 export * from './redis.ts';
 export * from './shared-config.ts';
-export * from './log-config.ts';

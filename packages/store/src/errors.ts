@@ -3,9 +3,9 @@ import { UrnaError } from '@urna/domain';
 export const StoreErrors = {
   unavailable: (cause: unknown) =>
     new UrnaError('STORE_UNAVAILABLE', 'the vote store is unavailable; retry shortly', {
-      status: 503, retriable: true, retryAfterSeconds: 1, cause,
+      retriable: true, retryAfterSeconds: 1, cause,
     }),
-  corruptItem: (key: string) => new UrnaError('STORE_CORRUPT_ITEM', `item ${key} is missing attributes`, { status: 500 }),
+  corruptItem: (key: string) => new UrnaError('STORE_CORRUPT_ITEM', `item ${key} is missing attributes`),
 } as const;
 
 /** Errors the SDK reports for load or contention: worth retrying with back-off. */

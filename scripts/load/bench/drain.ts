@@ -5,8 +5,7 @@ import { RedisStreamsLog } from '@urna/log';
 import { LiveTally } from '@urna/tally';
 import type { VoteStore } from '@urna/store';
 import type { Vote } from '@urna/domain';
-import { liveTallyProjection, voteStoreProjection, type Projection } from '../../../tally-worker/src/projections.ts';
-import { startWorker } from '../../../tally-worker/src/worker.ts';
+import { liveTallyProjection, startWorker, voteStoreProjection, type Projection } from '@urna/tally-worker';
 
 /** A log of `votes` votes (10% repeat voters) under a fresh prefix, appended in 1,000-vote batches. */
 export async function prefilledLog(redis: Redis, votes: number, partitions = 16): Promise<{ log: RedisStreamsLog; electionId: string }> {

@@ -6,11 +6,12 @@ import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { z } from 'zod';
-import { checkLogConfig, loadConfig, sharedConfigShape } from '@urna/service-kit';
-import { IngestConfig } from '../ingest/src/config.ts';
-import { WorkerConfig } from '../tally-worker/src/config.ts';
-import { ResultsConfig } from '../results-sse/src/config.ts';
-import { GatewayConfig } from '../gateway/src/config.ts';
+import { checkLogConfig } from '@urna/log';
+import { loadConfig, sharedConfigShape } from '@urna/service-kit';
+import { IngestConfig } from '@urna/ingest';
+import { WorkerConfig } from '@urna/tally-worker';
+import { ResultsConfig } from '@urna/results-sse';
+import { GatewayConfig } from '@urna/gateway';
 import { REPO_ROOT } from '../scripts/launcher/stack.ts';
 
 /*

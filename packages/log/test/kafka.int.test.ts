@@ -1,6 +1,6 @@
 import { inject } from 'vitest';
 import { createMockTopic } from '@urna/embedded';
-import { KafkaLog } from '../src/index.ts';
+import { KafkaLog } from '../src/kafka.ts';
 import { randomName } from '../../../test/helpers.ts';
 import { describeVoteLogContract } from './vote-log-contract.ts';
 

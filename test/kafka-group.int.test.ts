@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, expect, it, inject } from 'vitest';
 import { Redis } from 'ioredis';
 import { createMockTopic } from '@urna/embedded';
-import { KafkaLog } from '@urna/log';
+import { KafkaLog } from '@urna/log/kafka';
 import { LiveTally } from '@urna/tally';
 import type { LoggedVote, Vote } from '@urna/domain';
 import { eventually, randomName } from './helpers.ts';

@@ -1,7 +1,5 @@
 import { z } from 'zod';
-import { KafkaLog, RedisStreamsLog, type VoteLog } from '@urna/log';
-import { ConfigError } from './config.ts';
-import { failFastRedis, patientRedis } from './redis.ts';
+import { ConfigError } from '@urna/domain';
 
 const commaList = z.string().transform((text) => text.split(',').map((s) => s.trim()).filter((s) => s.length > 0));
 
@@ -31,7 +29,7 @@ export const logConfigShape = {
   URNA_KAFKA_SASL_PASSWORD: z.string().optional(),
 };
 const LogConfig = z.object(logConfigShape);
-export type LogConfig = z.infer<typeof LogConfig> & { readonly URNA_REDIS_URL: string; readonly URNA_LOG_PARTITIONS: number; readonly URNA_LOG_PREFIX: string };
+export type LogConfig = z.infer<typeof LogConfig> & { readonly URNA_LOG_PARTITIONS: number; readonly URNA_LOG_PREFIX: string };
 
 /** Cross-key rules zod's per-key schema cannot state; errors name the key like loadConfig does. */
 export function checkLogConfig(config: LogConfig): void {
@@ -41,45 +39,4 @@ export function checkLogConfig(config: LogConfig): void {
     issues.push('URNA_KAFKA_SASL_USERNAME: required (with URNA_KAFKA_SASL_PASSWORD) when URNA_KAFKA_SASL_MECHANISM is set');
   }
   if (issues.length > 0) throw new ConfigError(issues);
-}
-
-/**
- * Opens the configured log. `role` picks the Redis connection style: ingest appends on a
- * fail-fast connection (a Redis outage is a quick 503), workers on a patient one.
- */
-export async function openVoteLog(config: LogConfig, role: 'ingest' | 'worker'): Promise<VoteLog> {
-  checkLogConfig(config);
-  if (config.URNA_LOG === 'redis') {
-    const redis = role === 'ingest' ? failFastRedis(config.URNA_REDIS_URL) : patientRedis(config.URNA_REDIS_URL);
-    const log = new RedisStreamsLog({ redis, connect: () => patientRedis(config.URNA_REDIS_URL), partitions: config.URNA_LOG_PARTITIONS, prefix: config.URNA_LOG_PREFIX });
-    return {
-      partitions: log.partitions,
-      append: (votes) => log.append(votes),
-      appendCloseMarker: (electionId, closedAt) => log.appendCloseMarker(electionId, closedAt),
-      consume: (options, handler) => log.consume(options, handler),
-      backlog: (group) => log.backlog(group),
-      close: async () => {
-        await log.close();
-        redis.disconnect();
-      },
-    };
-  }
-  const security: Record<string, string> = { 'security.protocol': config.URNA_KAFKA_SECURITY_PROTOCOL };
-  if (config.URNA_KAFKA_SASL_MECHANISM !== undefined) {
-    security['sasl.mechanism'] = config.URNA_KAFKA_SASL_MECHANISM;
-    security['sasl.username'] = config.URNA_KAFKA_SASL_USERNAME ?? '';
-    security['sasl.password'] = config.URNA_KAFKA_SASL_PASSWORD ?? '';
-  }
-  return KafkaLog.connect({
-    brokers: config.URNA_KAFKA_BROKERS ?? [],
-    topic: config.URNA_KAFKA_TOPIC,
-    partitions: config.URNA_LOG_PARTITIONS,
-    clientId: `${config.URNA_KAFKA_CLIENT_ID}-${role}`,
-    lingerMs: config.URNA_KAFKA_LINGER_MS,
-    messageTimeoutMs: config.URNA_KAFKA_MESSAGE_TIMEOUT_MS,
-    sessionTimeoutMs: config.URNA_KAFKA_SESSION_TIMEOUT_MS,
-    fetchMaxWaitMs: config.URNA_KAFKA_FETCH_MAX_WAIT_MS,
-    compression: config.URNA_KAFKA_COMPRESSION,
-    librdkafka: security,
-  });
 }

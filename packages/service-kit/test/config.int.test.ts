@@ -1,7 +1,9 @@
 import { describe, expect, inject, it } from 'vitest';
-import { readWorkerConfig } from '../../../tally-worker/src/config.ts';
-import { readIngestConfig } from '../../../ingest/src/config.ts';
+import { readWorkerConfig } from '@urna/tally-worker';
+import { readIngestConfig } from '@urna/ingest';
 import { ConfigError } from '../src/index.ts';
+
+const noRedis = { redis: () => expect.unreachable(), connect: () => expect.unreachable() };
 
 describe('config validation names the bad key', () => {
   it('reports every bad variable by name', () => {
@@ -36,12 +38,12 @@ describe('config validation names the bad key', () => {
     // a topic with fewer partitions than configured is refused at start-up, naming both. (The
     // mock auto-creates any topic a metadata request names, even with auto-creation off, so the
     // "topic does not exist" branch cannot be shown here.)
-    const { openVoteLog } = await import('../src/index.ts');
+    const { openVoteLog } = await import('@urna/log');
     const { createMockTopic } = await import('@urna/embedded');
     const brokers = inject('kafkaBrokers');
     const topic = `four-partitions-${Date.now()}`;
     await createMockTopic(brokers, topic);
-    await expect(openVoteLog(readIngestConfig({ URNA_LOG: 'kafka', URNA_KAFKA_BROKERS: brokers, URNA_KAFKA_TOPIC: topic, URNA_LOG_PARTITIONS: '8' }), 'ingest'))
+    await expect(openVoteLog(readIngestConfig({ URNA_LOG: 'kafka', URNA_KAFKA_BROKERS: brokers, URNA_KAFKA_TOPIC: topic, URNA_LOG_PARTITIONS: '8' }), 'ingest', noRedis))
       .rejects.toThrow(`topic ${topic} has 4 partitions, fewer than URNA_LOG_PARTITIONS=8`);
   });
 });

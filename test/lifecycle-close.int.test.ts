@@ -1,13 +1,10 @@
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildIngestApp } from '../../ingest/src/app.ts';
-import { ElectionCache } from '../../ingest/src/election-cache.ts';
-import { startWorker, type RunningWorker } from '../../tally-worker/src/worker.ts';
-import { liveTallyProjection, voteStoreProjection } from '../../tally-worker/src/projections.ts';
-import { buildTestIngest, createElection, type TestIngest } from '../../test/apps.ts';
-import { eventually, nonZero } from '../../test/helpers.ts';
-import { recountMetrics, runRecount } from '../src/recount.ts';
-import { runReprocess } from '../src/reprocess.ts';
+import { buildIngestApp, ElectionCache } from '@urna/ingest';
+import { liveTallyProjection, startWorker, voteStoreProjection, type RunningWorker } from '@urna/tally-worker';
+import { buildTestIngest, createElection, type TestIngest } from './apps.ts';
+import { eventually, nonZero } from './helpers.ts';
+import { recountMetrics, runRecount, runReprocess } from '@urna/recount';
 
 let t: TestIngest;
 let workers: RunningWorker[] = [];

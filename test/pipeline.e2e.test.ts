@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { Redis } from 'ioredis';
 import { createMockTopic } from '@urna/embedded';
-import { KafkaLog, RedisStreamsLog, type VoteLog } from '@urna/log';
+import { RedisStreamsLog, type VoteLog } from '@urna/log';
+import { KafkaLog } from '@urna/log/kafka';
 import { createDynamoClient, VoteStore } from '@urna/store';
 import { LiveTally, type ResultsSnapshot } from '@urna/tally';
 import type { VoteReceipt } from '@urna/domain';
@@ -16,7 +17,7 @@ afterAll(() => redis.disconnect());
 
 /**
  * How each log is set up for a stack, and a handle to read its backlog. Kafka runs on the
- * librdkafka mock cluster (in memory; see packages/log/test/kafka.test.ts for what it cannot
+ * librdkafka mock cluster (in memory; see packages/log/test/kafka.int.test.ts for what it cannot
  * show); 20,000 votes of ~150 bytes over 4 partitions stay far below its ~5 MB per partition.
  */
 const LOGS = {
