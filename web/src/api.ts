@@ -57,6 +57,17 @@ const PLAIN: Record<ErrorCode, string> = {
   LOG_MALFORMED_ENTRY: OUR_FAULT,
   STORE_CORRUPT_ITEM: OUR_FAULT,
   TALLY_UNEXPECTED_REPLY: OUR_FAULT,
+  INVALID_KEY: 'The verification data is not valid.',
+  INVALID_NOTE: 'The verification data is not valid.',
+  INVALID_CHECKPOINT: 'The verification data is not valid.',
+  TREE_SIZE_OUT_OF_RANGE: 'That part of the public log is not published yet. Try again in a few seconds.',
+  TREE_SIZE_CONFLICT: BUSY,
+  CHECKPOINT_CONFLICT: BUSY,
+  TREE_NODE_CONFLICT: OUR_FAULT,
+  TREE_NODE_MISSING: OUR_FAULT,
+  RESULT_NOT_FINAL: 'The official result is not published yet. It follows shortly after the close.',
+  RECOUNT_NOT_READY: 'The official count is still running. Try again in a few seconds.',
+  JOB_NOT_FOUND: 'This job does not exist.',
 };
 const BY_STATUS: Record<number, string> = {
   409: 'Voting is closed for this election.',
