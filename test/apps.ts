@@ -4,14 +4,25 @@ import { Registry } from 'prom-client';
 import { expect, inject } from 'vitest';
 import { createTokenVerifier, DEV_AUDIENCE, DEV_ISSUER, DevIssuer, generateDevKeys, mintVotingToken, type DevKeys } from '@urna/auth';
 import { RedisStreamsLog } from '@urna/log';
-import { createDynamoClient, ElectionRepository, VoteStore } from '@urna/store';
-import { LiveTally } from '@urna/tally';
+import { Queue } from 'bullmq';
+import { AuditLog, createDynamoClient, ElectionRepository, VoteStore } from '@urna/store';
+import { ElectionConfigs, LiveTally } from '@urna/tally';
 import { buildIngestApp, ElectionCache } from '@urna/ingest';
 import { liveTallyProjection, startWorker, voteStoreProjection } from '@urna/tally-worker';
+import { buildRecountApp, BullLifecycleJobs, LIFECYCLE_QUEUE, Lifecycle, type JobData, type JobResult } from '@urna/recount';
 import { nonZero, randomName, waitDrained } from './helpers.ts';
 
 export interface TestIngest {
   readonly app: ReturnType<typeof buildIngestApp>;
+  /** The lifecycle side (recount/'s HTTP face): elections admin, audit. Its jobs queue has no worker here. */
+  readonly admin: ReturnType<typeof buildRecountApp>;
+  readonly lifecycle: Lifecycle;
+  readonly cache: ElectionCache;
+  readonly repo: ElectionRepository;
+  readonly configs: ElectionConfigs;
+  readonly verifier: ReturnType<typeof createTokenVerifier>;
+  readonly queue: Queue<JobData, JobResult>;
+  readonly queuePrefix: string;
   readonly log: RedisStreamsLog;
   readonly tally: LiveTally;
   readonly store: VoteStore;
@@ -50,17 +61,25 @@ export async function buildTestIngest(options: { redisUrl?: string; devMode?: bo
   const tally = new LiveTally({ redis, buckets: 256 });
   const store = new VoteStore({ client: dynamo, shards: 4, logPartitions: log.partitions });
   const issuer = await DevIssuer.fromJwk(keys.privateJwk);
+  const verifier = createTokenVerifier({ jwks: keys.jwks, issuer: DEV_ISSUER, audience: DEV_AUDIENCE, votingSecret });
+  const configs = new ElectionConfigs(redis);
+  const cache = new ElectionCache(configs);
+  const queuePrefix = randomName('test-bull');
+  const queue = new Queue<JobData, JobResult>(LIFECYCLE_QUEUE, { connection: connect(), prefix: queuePrefix });
+  const jobs = new BullLifecycleJobs(queue);
+  const audit = new AuditLog(dynamo);
+  // announce stands for the Redis notice every ingest process follows
+  const lifecycle = new Lifecycle({ elections: repo, log, tally, configs, jobs, audit, announce: async (id) => cache.invalidate(id) });
+  const admin = buildRecountApp({ lifecycle, elections: repo, store, jobs, queue, audit, verifier, registry: new Registry() });
   const app = buildIngestApp({
-    log, elections: repo, cache: new ElectionCache(repo), tally,
-    verifier: createTokenVerifier({ jwks: keys.jwks, issuer: DEV_ISSUER, audience: DEV_AUDIENCE, votingSecret }),
-    announce: async () => undefined,
+    log, cache, tally, verifier,
     registry: new Registry(),
     votingTokens: { secret: votingSecret, ttlSeconds: 300 },
     ...(options.devMode === false ? {} : { devIssuer: issuer }),
     ...(options.bodyLimit === undefined ? {} : { bodyLimit: options.bodyLimit }),
   });
   const result: TestIngest = {
-    app, log, tally, store, redis, keys, votingSecret, elections: [],
+    app, admin, lifecycle, cache, repo, configs, verifier, queue, queuePrefix, log, tally, store, redis, keys, votingSecret, elections: [],
     voterToken: (userId) => mintVotingToken({ userId, role: 'voter' }, votingSecret, 300),
     adminToken: (userId = 'admin') => issuer.issue({ userId, role: 'admin' }),
     logLength: async () => {
@@ -81,6 +100,9 @@ export async function buildTestIngest(options: { redisUrl?: string; devMode?: bo
     },
     close: async () => {
       await app.close();
+      await admin.close();
+      await queue.obliterate({ force: true });
+      await queue.close();
       await log.close();
       for (const c of connections) c.disconnect();
       dynamo.destroy();
@@ -93,14 +115,14 @@ export async function buildTestIngest(options: { redisUrl?: string; devMode?: bo
 export async function createElection(t: TestIngest, options: { open?: boolean; optionIds?: string[] } = {}): Promise<string> {
   const id = randomName('e');
   const admin = await t.adminToken();
-  const created = await t.app.inject({
+  const created = await t.admin.inject({
     method: 'POST', url: '/v1/elections', headers: { authorization: `Bearer ${admin}` },
     payload: { id, title: 'Test', options: (options.optionIds ?? ['a', 'b', 'c']).map((o) => ({ id: o, label: o.toUpperCase() })) },
   });
   if (created.statusCode !== 201) throw new Error(`create: ${created.statusCode} ${created.body}`);
   t.elections.push(id);
   if (options.open !== false) {
-    const opened = await t.app.inject({ method: 'POST', url: `/v1/elections/${id}/open`, headers: { authorization: `Bearer ${admin}` } });
+    const opened = await t.admin.inject({ method: 'POST', url: `/v1/elections/${id}/open`, headers: { authorization: `Bearer ${admin}` } });
     if (opened.statusCode !== 200) throw new Error(`open: ${opened.statusCode} ${opened.body}`);
   }
   return id;

@@ -12,6 +12,7 @@ import { loadConfig, sharedConfigShape } from '@urna/service-kit';
 import { IngestConfig } from '@urna/ingest';
 import { WorkerConfig } from '@urna/tally-worker';
 import { ResultsConfig } from '@urna/results-sse';
+import { RecountConfig } from '@urna/recount';
 import { EdgeConfig, renderTemplate } from '@urna/edge';
 import { REPO_ROOT } from '../scripts/launcher/stack.ts';
 
@@ -60,7 +61,7 @@ describe('docker-compose.redpanda.yml', () => {
   it('has every service of the design: 3 Redpanda brokers, console, Redis, DynamoDB, the admin jobs and every urna service', () => {
     expect(Object.keys(services).sort()).toEqual([
       'console', 'create-tables', 'create-topics', 'dynamodb', 'edge', 'ingest', 'redis',
-      'redpanda-0', 'redpanda-1', 'redpanda-2', 'results-sse', 'tally-live', 'tally-store',
+      'recount', 'redpanda-0', 'redpanda-1', 'redpanda-2', 'results-sse', 'tally-live', 'tally-store',
     ]);
   });
 
@@ -69,6 +70,7 @@ describe('docker-compose.redpanda.yml', () => {
     'tally-live': { schema: WorkerConfig, entry: 'tally-worker/src/main.ts', portKey: 'URNA_WORKER_PORT' },
     'tally-store': { schema: WorkerConfig, entry: 'tally-worker/src/main.ts', portKey: 'URNA_WORKER_PORT' },
     'results-sse': { schema: ResultsConfig, entry: 'results-sse/src/main.ts', portKey: 'URNA_RESULTS_PORT' },
+    recount: { schema: RecountConfig, entry: 'recount/src/main.ts', portKey: 'URNA_RECOUNT_PORT' },
   };
 
   it.each(Object.keys(urna))('%s: runs its entry point with env keys its config schema reads and accepts', (name) => {
@@ -115,8 +117,9 @@ describe('docker-compose.redpanda.yml', () => {
     const edge = envOf('edge');
     expect(edge.URNA_EDGE_INGEST).toBe(`ingest:${envOf('ingest').URNA_INGEST_PORT}`);
     expect(edge.URNA_EDGE_RESULTS).toBe(`results-sse:${envOf('results-sse').URNA_RESULTS_PORT}`);
+    expect(edge.URNA_EDGE_LIFECYCLE).toBe(`recount:${envOf('recount').URNA_RECOUNT_PORT}`);
     expect(services.edge?.ports?.map((p) => `${p.published}:${p.target}`)).toEqual([`8080:${edge.URNA_EDGE_LISTEN}`]);
-    for (const name of ['ingest', 'tally-live', 'tally-store', 'results-sse']) {
+    for (const name of ['ingest', 'tally-live', 'tally-store', 'results-sse', 'recount']) {
       expect(envOf(name).URNA_REDIS_URL).toBe(`redis://redis:6379`);
       expect(envOf(name).URNA_DYNAMODB_ENDPOINT).toBe('http://dynamodb:8000');
     }

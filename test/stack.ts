@@ -26,7 +26,7 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
   const stack = await startStack({
     dataDir, ports: 'free', logs: 'files', redisUrl: inject('redisUrl'), dynamoEndpoint: inject('dynamoEndpoint'),
     env: {
-      URNA_LOG_PREFIX: logPrefix, URNA_LOG_PARTITIONS: '8', URNA_WORKER_CLAIM_IDLE_MS: '2000',
+      URNA_LOG_PREFIX: logPrefix, URNA_QUEUE_PREFIX: randomName('test-bull'), URNA_LOG_PARTITIONS: '8', URNA_WORKER_CLAIM_IDLE_MS: '2000',
       // every test client comes from 127.0.0.1: the edge's per-address limits are raised here
       // and tested on their own (edge/test, test/abuse.e2e.test.ts)
       URNA_EDGE_REQ_PER_SEC: '100000', URNA_EDGE_REQ_BURST: '100000', URNA_EDGE_CONN_PER_IP: '20000', URNA_EDGE_SSE_PER_IP: '20000',

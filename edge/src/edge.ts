@@ -41,7 +41,7 @@ export type EdgeConfig = z.infer<typeof EdgeConfig>;
 export const readEdgeConfig = (env: NodeJS.ProcessEnv = process.env): EdgeConfig => loadConfig(EdgeConfig, env);
 
 /** Placeholders whose value is a comma list: the line is repeated per item, dropped when empty. */
-const LIST_KEYS = new Set(['URNA_EDGE_TRUSTED_PROXIES', 'URNA_EDGE_CORS_ORIGINS', 'URNA_EDGE_INGEST', 'URNA_EDGE_RESULTS']);
+const LIST_KEYS = new Set(['URNA_EDGE_TRUSTED_PROXIES', 'URNA_EDGE_CORS_ORIGINS', 'URNA_EDGE_INGEST', 'URNA_EDGE_RESULTS', 'URNA_EDGE_LIFECYCLE']);
 
 /** Fills `${NAME}` placeholders; an unknown placeholder is an error, never left in the config. */
 export function renderTemplate(template: string, values: Readonly<Record<string, string>>): string {
@@ -63,6 +63,8 @@ export interface EdgeSetup {
   readonly listen: string;
   readonly ingest: readonly string[];
   readonly results: readonly string[];
+  /** The lifecycle service (recount/): elections admin, audit, jobs, admin session, /admin/queues. Defaults to ingest's addresses (edge tests without it). */
+  readonly lifecycle?: readonly string[];
   readonly webRoot: string;
   readonly config: EdgeConfig;
 }
@@ -76,7 +78,7 @@ export function prepareEdge(setup: EdgeSetup, binary = existsSync('/usr/sbin/ngi
   for (const dir of ['tmp/body', 'tmp/proxy', 'tmp/fastcgi', 'tmp/uwsgi', 'tmp/scgi']) mkdirSync(join(setup.prefix, dir), { recursive: true });
   const values: Record<string, string> = {
     ...Object.fromEntries(Object.entries(setup.config).map(([k, v]) => [k, String(v)])),
-    URNA_EDGE_LISTEN: setup.listen, URNA_EDGE_INGEST: setup.ingest.join(','), URNA_EDGE_RESULTS: setup.results.join(','),
+    URNA_EDGE_LISTEN: setup.listen, URNA_EDGE_INGEST: setup.ingest.join(','), URNA_EDGE_RESULTS: setup.results.join(','), URNA_EDGE_LIFECYCLE: (setup.lifecycle ?? setup.ingest).join(','),
     URNA_EDGE_WEB_ROOT: setup.webRoot, URNA_EDGE_PREFIX: setup.prefix,
     // as root (CI containers) the workers keep root's identity: the prefix and web root sit in
     // the caller's private directories, which `nobody` cannot read; nginx ignores `user` otherwise

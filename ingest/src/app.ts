@@ -4,13 +4,12 @@ import { AppendBatcher } from './append-batcher.ts';
 import { INGEST_DEFAULTS, type IngestDeps } from './deps.ts';
 import { ingestMetrics } from './metrics.ts';
 import { authRoutes } from './routes/auth.ts';
-import { electionRoutes } from './routes/elections.ts';
 import { voteRoutes } from './routes/votes.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { decoratePrincipal } from './routes/authenticate.ts';
 import { challengeRoutes } from './routes/challenge.ts';
 
-/** The command side of urna: elections admin and vote intake. */
+/** The command side of urna: vote intake (elections are administered by the lifecycle service, recount/). */
 export function buildIngestApp(deps: IngestDeps): FastifyInstance {
   const app = createHttpApp({
     service: 'ingest', registry: deps.registry, logger: deps.logger ?? false, bodyLimit: deps.bodyLimit ?? INGEST_DEFAULTS.bodyLimit,
@@ -31,7 +30,6 @@ export function buildIngestApp(deps: IngestDeps): FastifyInstance {
   app.addHook('onClose', async () => batcher.drain());
   decoratePrincipal(app);
   app.register(authRoutes(deps));
-  app.register(electionRoutes(deps));
   app.register(voteRoutes(deps, batcher, metrics));
   app.register(challengeRoutes(deps));
   app.register(adminRoutes(deps));

@@ -4,8 +4,8 @@ import type { ElectionCache } from './election-cache.ts';
 
 /**
  * Keeps a process's election cache coherent with changes made by any ingest process: each
- * change is announced on one channel and drops the entry here. After a (re)connect, notices may
- * have been missed, so the whole cache is dropped. `announce` is the sending side.
+ * change is announced on one channel (by the lifecycle service) and drops the entry here. After a
+ * (re)connect, notices may have been missed, so the whole cache is dropped.
  */
 export async function followElectionChanges(subscriber: Redis, cache: ElectionCache): Promise<void> {
   subscriber.on('message', (channel: string, id: string) => {
@@ -14,7 +14,3 @@ export async function followElectionChanges(subscriber: Redis, cache: ElectionCa
   subscriber.on('ready', () => cache.invalidate());
   await subscriber.subscribe(ELECTION_CHANGED_CHANNEL);
 }
-
-export const announceElectionChange = (publisher: Redis) => async (electionId: string): Promise<void> => {
-  await publisher.publish(ELECTION_CHANGED_CHANNEL, electionId);
-};

@@ -1,8 +1,8 @@
 // Entry of @urna/ingest for scripts and tests (the process itself starts at main.ts).
 export { buildIngestApp } from './app.ts';
-export { INGEST_DEFAULTS, type ElectionStore, type IngestDeps } from './deps.ts';
+export { INGEST_DEFAULTS, type IngestDeps } from './deps.ts';
 export { AppendBatcher, type AppendBatcherOptions } from './append-batcher.ts';
 export { ElectionCache, type ElectionCacheOptions, type ElectionSource } from './election-cache.ts';
-export { announceElectionChange, followElectionChanges } from './election-changes.ts';
+export { followElectionChanges } from './election-changes.ts';
 export { IngestConfig, readIngestConfig } from './config.ts';
 export { ALTCHA_HEADER, decode as decodeAltcha, verifyAltcha } from './abuse/proof-of-work.ts';

@@ -1,6 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { createDynamoClient, ElectionRepository, tableNames } from '@urna/store';
-import { LiveTally } from '@urna/tally';
+import { ElectionConfigs, LiveTally } from '@urna/tally';
 import { DevIssuer, verifierFromConfig } from '@urna/auth';
 import { openVoteLog } from '@urna/log';
 import { createRegistry, failFastRedis, onShutdown, patientRedis } from '@urna/service-kit';
@@ -9,14 +8,12 @@ import { readIngestConfig } from './config.ts';
 import { ElectionCache } from './election-cache.ts';
 import { RateLimits } from './abuse/rate-limits.ts';
 import { ProofOfWork } from './abuse/proof-of-work.ts';
-import { announceElectionChange, followElectionChanges } from './election-changes.ts';
+import { followElectionChanges } from './election-changes.ts';
 
 const config = readIngestConfig();
 const redis = failFastRedis(config.URNA_REDIS_URL);
 const subscriber = patientRedis(config.URNA_REDIS_URL);
-const dynamo = createDynamoClient({ endpoint: config.URNA_DYNAMODB_ENDPOINT, region: config.URNA_AWS_REGION });
-const elections = new ElectionRepository(dynamo, tableNames(config.URNA_TABLE_PREFIX).elections);
-const cache = new ElectionCache(elections);
+const cache = new ElectionCache(new ElectionConfigs(redis));
 const log = await openVoteLog(config, 'ingest', { redis: () => failFastRedis(config.URNA_REDIS_URL), connect: () => patientRedis(config.URNA_REDIS_URL) });
 const tally = new LiveTally({ redis, buckets: config.URNA_TALLY_BUCKETS });
 if (config.URNA_DEV_MODE && config.URNA_DEV_ISSUER_KEY === undefined) throw new Error('invalid configuration:\n  URNA_DEV_ISSUER_KEY: required when URNA_DEV_MODE=1');
@@ -34,9 +31,8 @@ const pow = new ProofOfWork(redis, {
   hmacKey: powKey, ttlSeconds: config.URNA_CHALLENGE_TTL_S, defaultMode: config.URNA_CHALLENGE_DEFAULT, defaultCost: config.URNA_CHALLENGE_COST,
 }, registry);
 const app = buildIngestApp({
-  log, elections, cache, tally, limits, pow, trustProxy: config.URNA_TRUST_PROXY,
+  log, cache, tally, limits, pow, trustProxy: config.URNA_TRUST_PROXY,
   verifier: verifierFromConfig(config),
-  announce: announceElectionChange(redis),
   registry,
   logger: { level: config.URNA_LOG_LEVEL },
   bodyLimit: config.URNA_BODY_LIMIT,
@@ -54,5 +50,4 @@ onShutdown(async () => {
   await log.close();
   redis.disconnect();
   subscriber.disconnect();
-  dynamo.destroy();
 }, (m) => app.log.info(m));

@@ -1,12 +1,23 @@
-import { describe, expect, it, inject } from 'vitest';
-import { createDynamoClient, ElectionRepository } from '@urna/store';
-import type { Election } from '@urna/domain';
+import { describe, expect, it } from 'vitest';
+import { ELECTION_CHANGED_CHANNEL, type Election } from '@urna/domain';
+import { ElectionConfigs } from '@urna/tally';
 import { ElectionCache } from '../src/election-cache.ts';
-import { announceElectionChange, followElectionChanges } from '../src/election-changes.ts';
+import { followElectionChanges } from '../src/election-changes.ts';
 import { eventually, randomName, testRedis } from '../../test/helpers.ts';
 
-const repo = new ElectionRepository(createDynamoClient({ endpoint: inject('dynamoEndpoint') }));
+// the election config ingest reads: Redis, written by the lifecycle service
+const configs = new ElectionConfigs(testRedis());
 const draft = (id: string): Election => ({ id, title: 't', options: [{ id: 'a', label: 'A' }, { id: 'b', label: 'B' }], status: 'draft', createdAt: new Date().toISOString() });
+const repo = {
+  create: (e: Election) => configs.put(e),
+  get: (id: string) => configs.get(id),
+  transition: async (id: string, _action: 'open') => {
+    const opened: Election = { ...(await configs.get(id) as Election), status: 'open' };
+    await configs.put(opened);
+    return opened;
+  },
+};
+const announceElectionChange = (publisher: ReturnType<typeof testRedis>) => async (id: string) => void (await publisher.publish(ELECTION_CHANGED_CHANNEL, id));
 
 describe('election cache across processes', () => {
   it('a change made through one process reaches another process’s cache through Redis', async () => {

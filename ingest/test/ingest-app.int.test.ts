@@ -22,42 +22,42 @@ const vote = (electionId: string, token: string | undefined, payload: unknown, h
 describe('elections API', () => {
   it('creates a draft election, opens and closes it; voters cannot administer', async () => {
     const admin = await t.adminToken();
-    const created = await t.app.inject({
+    const created = await t.admin.inject({
       method: 'POST', url: '/v1/elections', headers: { authorization: `Bearer ${admin}` },
       payload: { title: 'Song of the night', options: [{ id: 'x', label: 'X' }, { id: 'y', label: 'Y' }] },
     });
     expect(created.statusCode).toBe(201);
     const election = created.json();
     expect(election).toMatchObject({ title: 'Song of the night', status: 'draft', options: [{ id: 'x', label: 'X' }, { id: 'y', label: 'Y' }] });
-    expect((await t.app.inject({ url: `/v1/elections/${election.id}` })).json()).toMatchObject({ id: election.id, status: 'draft' });
+    expect((await t.admin.inject({ url: `/v1/elections/${election.id}` })).json()).toMatchObject({ id: election.id, status: 'draft' });
     // the read model carries the status, one version per change, so SSE watchers see it at once
     expect(await t.tally.results(election.id)).toMatchObject({ counts: { x: 0, y: 0 }, total: 0, version: 1, status: 'draft' });
 
     const voter = t.voterToken('mallory');
-    const forbidden = await t.app.inject({ method: 'POST', url: `/v1/elections/${election.id}/open`, headers: { authorization: `Bearer ${voter}` } });
+    const forbidden = await t.admin.inject({ method: 'POST', url: `/v1/elections/${election.id}/open`, headers: { authorization: `Bearer ${voter}` } });
     expect(forbidden.statusCode).toBe(403);
     expect(forbidden.json().error.code).toBe('FORBIDDEN');
-    const open = await t.app.inject({ method: 'POST', url: `/v1/elections/${election.id}/open`, headers: { authorization: `Bearer ${admin}` } });
+    const open = await t.admin.inject({ method: 'POST', url: `/v1/elections/${election.id}/open`, headers: { authorization: `Bearer ${admin}` } });
     expect(open.json()).toMatchObject({ status: 'open' });
-    const close = await t.app.inject({ method: 'POST', url: `/v1/elections/${election.id}/close`, headers: { authorization: `Bearer ${admin}` } });
+    const close = await t.admin.inject({ method: 'POST', url: `/v1/elections/${election.id}/close`, headers: { authorization: `Bearer ${admin}` } });
     expect(close.json()).toMatchObject({ status: 'closed' });
     expect(await t.tally.results(election.id)).toMatchObject({ total: 0, version: 3, status: 'closed' });
-    const again = await t.app.inject({ method: 'POST', url: `/v1/elections/${election.id}/open`, headers: { authorization: `Bearer ${admin}` } });
+    const again = await t.admin.inject({ method: 'POST', url: `/v1/elections/${election.id}/open`, headers: { authorization: `Bearer ${admin}` } });
     expect(again.statusCode).toBe(409);
   });
 
   it('rejects invalid election bodies with 400 and names the field', async () => {
     const admin = await t.adminToken();
     for (const payload of [{ title: 'x', options: [{ id: 'a', label: 'A' }] }, { title: 'x', options: [{ id: 'a', label: 'A' }, { id: 'a', label: 'B' }] }, { title: '', options: [] }, { title: 'x', options: [{ id: 'a b', label: 'A' }, { id: 'c', label: 'C' }] }]) {
-      const response = await t.app.inject({ method: 'POST', url: '/v1/elections', headers: { authorization: `Bearer ${admin}` }, payload });
+      const response = await t.admin.inject({ method: 'POST', url: '/v1/elections', headers: { authorization: `Bearer ${admin}` }, payload });
       expect(response.statusCode).toBe(400);
       expect(response.json().error).toMatchObject({ code: 'INVALID_BODY' });
     }
   });
 
   it('unknown elections are 404', async () => {
-    expect((await t.app.inject({ url: '/v1/elections/nope-404' })).statusCode).toBe(404);
-    expect((await t.app.inject({ url: '/v1/elections/bad%20id' })).json().error.code).toBe('ELECTION_NOT_FOUND');
+    expect((await t.admin.inject({ url: '/v1/elections/nope-404' })).statusCode).toBe(404);
+    expect((await t.admin.inject({ url: '/v1/elections/bad%20id' })).json().error.code).toBe('ELECTION_NOT_FOUND');
   });
 });
 
@@ -118,7 +118,7 @@ describe('casting a vote', () => {
     it.each(cases)('$name → $status $code', async ({ status, code, send }) => {
       const id = await createElection(t);
       const closedId = await createElection(t);
-      await t.app.inject({ method: 'POST', url: `/v1/elections/${closedId}/close`, headers: { authorization: `Bearer ${await t.adminToken()}` } });
+      await t.admin.inject({ method: 'POST', url: `/v1/elections/${closedId}/close`, headers: { authorization: `Bearer ${await t.adminToken()}` } });
       const draftId = await createElection(t, { open: false });
       const logBefore = await t.logLength();
       const response = await send(id, closedId, draftId);

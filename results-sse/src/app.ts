@@ -8,7 +8,7 @@ import { createHttpApp } from '@urna/service-kit';
 import type { ResultsHub } from './results-hub.ts';
 
 export interface ResultsDeps {
-  readonly tally: Pick<LiveTally, 'results' | 'receiptsOf'>;
+  readonly tally: Pick<LiveTally, 'results' | 'receiptsOf' | 'reconciliation'>;
   readonly hub: ResultsHub;
   readonly verifier: TokenVerifier;
   readonly registry: Registry;
@@ -48,6 +48,26 @@ export function buildResultsApp(deps: ResultsDeps): FastifyInstance {
     });
     raw.write('retry: 2000\n\n');
     await deps.hub.join(id, raw, lastEventId);
+  });
+
+  /** Anyone, once the official result is published: the JSON the recount wrote, byte for byte. */
+  app.get('/v1/elections/:id/reconciliation', async (request, reply) => {
+    const id = electionIdFromPath(request.params);
+    const document = await deps.tally.reconciliation(id);
+    if (document === undefined) {
+      if ((await deps.tally.results(id)) === undefined) throw DomainErrors.electionNotFound(id);
+      throw DomainErrors.resultNotFinal(id);
+    }
+    return reply.type('application/json; charset=utf-8').send(document);
+  });
+
+  /** Admins see the live counts, also while results are hidden from the public. */
+  app.get('/v1/admin/elections/:id/results', async (request) => {
+    await deps.verifier.require(request.headers.authorization, 'admin');
+    const id = electionIdFromPath(request.params);
+    const snapshot = await deps.tally.results(id, { raw: true });
+    if (snapshot === undefined) throw DomainErrors.electionNotFound(id);
+    return snapshot;
   });
 
   app.get('/v1/elections/:id/votes/me', async (request) => {

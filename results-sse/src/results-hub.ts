@@ -24,8 +24,9 @@ interface Room {
   dirty: boolean;
 }
 
+/** `event: final` once the official result has replaced the live counts, `event: results` before. */
 export const sseFrame = (snapshot: ResultsSnapshot): string =>
-  `id: ${snapshot.version}\nevent: results\ndata: ${JSON.stringify(snapshot)}\n\n`;
+  `id: ${snapshot.version}\nevent: ${snapshot.final ? 'final' : 'results'}\ndata: ${JSON.stringify(snapshot)}\n\n`;
 
 /**
  * A frame as one HTTP/1.1 chunk (`<hex length>\r\n<frame>\r\n`), encoded once per broadcast

@@ -39,7 +39,7 @@ describe('results over SSE', () => {
     const client = new SseClient(`${base}/v1/elections/${id}/results/stream`);
     await eventually('first snapshot', async () => (client.events.length >= 1 ? true : undefined));
     expect(client.status).toBe(200);
-    expect(client.latest<ResultsSnapshot>()).toEqual({ electionId: id, counts: { a: 0, b: 0 }, total: 0, version: 0 });
+    expect(client.latest<ResultsSnapshot>()).toEqual({ electionId: id, counts: { a: 0, b: 0 }, total: 0, version: 0, final: false });
 
     const started = Date.now();
     for (let batch = 0; batch < 40; batch++) {

@@ -27,11 +27,11 @@ export interface StackOptions {
   readonly portOverrides?: Partial<Record<keyof typeof DEFAULT_PORTS, number>>;
 }
 
-export const DEFAULT_PORTS = { gateway: 8080, ingest: 8081, results: 8082, workerLive: 8083, workerStore: 8084, redis: 6380, dynamo: 8000 } as const;
+export const DEFAULT_PORTS = { gateway: 8080, ingest: 8081, results: 8082, workerLive: 8083, workerStore: 8084, recount: 8085, redis: 6380, dynamo: 8000 } as const;
 /** The setting that moves each fixed port of `npm start`. */
 export const PORT_SETTINGS: Readonly<Record<keyof typeof DEFAULT_PORTS, string>> = {
   gateway: 'URNA_EDGE_PORT', ingest: 'URNA_INGEST_PORT', results: 'URNA_RESULTS_PORT', workerLive: 'URNA_TALLY_LIVE_PORT',
-  workerStore: 'URNA_TALLY_STORE_PORT', redis: 'URNA_EMBEDDED_REDIS_PORT', dynamo: 'URNA_EMBEDDED_DYNAMODB_PORT',
+  workerStore: 'URNA_TALLY_STORE_PORT', recount: 'URNA_RECOUNT_PORT', redis: 'URNA_EMBEDDED_REDIS_PORT', dynamo: 'URNA_EMBEDDED_DYNAMODB_PORT',
 };
 
 /** A fixed port is taken: one line naming the port and the setting that moves it. */
@@ -43,7 +43,7 @@ export class PortTakenError extends Error {
 }
 
 export interface Stack {
-  readonly urls: { readonly gateway: string; readonly ingest: string; readonly results: string; readonly redis: string; readonly dynamo: string };
+  readonly urls: { readonly gateway: string; readonly ingest: string; readonly results: string; readonly recount: string; readonly redis: string; readonly dynamo: string };
   readonly services: ReadonlyMap<string, SupervisedService>;
   readonly redis: RedisServer | undefined;
   readonly env: Readonly<Record<string, string>>;
@@ -80,7 +80,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   await ensureTables(client, tableNames(options.env?.URNA_TABLE_PREFIX ?? 'urna_'));
   client.destroy();
 
-  const ports = { gateway: await port('gateway'), ingest: await port('ingest'), results: await port('results'), workerLive: await port('workerLive'), workerStore: await port('workerStore') };
+  const ports = { gateway: await port('gateway'), ingest: await port('ingest'), results: await port('results'), workerLive: await port('workerLive'), workerStore: await port('workerStore'), recount: await port('recount') };
   const local = (p: number) => `http://127.0.0.1:${p}`;
   const env: Record<string, string> = {
     URNA_REDIS_URL: redisUrl, URNA_DYNAMODB_ENDPOINT: dynamoEndpoint,
@@ -94,7 +94,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   let edgeCommand: readonly string[];
   try {
     edgeCommand = prepareEdge({
-      prefix: join(options.dataDir, 'edge'), listen: `127.0.0.1:${ports.gateway}`, ingest: [`127.0.0.1:${ports.ingest}`], results: [`127.0.0.1:${ports.results}`],
+      prefix: join(options.dataDir, 'edge'), listen: `127.0.0.1:${ports.gateway}`, ingest: [`127.0.0.1:${ports.ingest}`], results: [`127.0.0.1:${ports.results}`], lifecycle: [`127.0.0.1:${ports.recount}`],
       webRoot: options.env?.URNA_WEB_ROOT ?? process.env.URNA_WEB_ROOT ?? join(REPO_ROOT, 'web', 'dist'), config: readEdgeConfig({ ...process.env, ...options.env }),
     });
   } catch (error) {
@@ -106,6 +106,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     { name: 'results-sse', entry: 'results-sse/src/main.ts', env: { ...env, URNA_RESULTS_PORT: String(ports.results) }, healthUrl: `${local(ports.results)}/healthz` },
     { name: 'tally-live', entry: 'tally-worker/src/main.ts', env: { ...env, URNA_PROJECTION: 'live', URNA_WORKER_NAME: 'live-1', URNA_WORKER_PORT: String(ports.workerLive) }, healthUrl: `${local(ports.workerLive)}/healthz` },
     { name: 'tally-store', entry: 'tally-worker/src/main.ts', env: { ...env, URNA_PROJECTION: 'store', URNA_WORKER_NAME: 'store-1', URNA_WORKER_PORT: String(ports.workerStore) }, healthUrl: `${local(ports.workerStore)}/healthz` },
+    { name: 'recount', entry: 'recount/src/main.ts', env: { ...env, URNA_RECOUNT_PORT: String(ports.recount) }, healthUrl: `${local(ports.recount)}/healthz` },
     { name: 'edge', entry: 'edge/urna.conf.template', env: {}, healthUrl: `${local(ports.gateway)}/healthz`, command: edgeCommand },
   ];
   const services = new Map<string, SupervisedService>();
@@ -127,7 +128,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     throw error;
   }
   return {
-    urls: { gateway: local(ports.gateway), ingest: local(ports.ingest), results: local(ports.results), redis: redisUrl, dynamo: dynamoEndpoint },
+    urls: { gateway: local(ports.gateway), ingest: local(ports.ingest), results: local(ports.results), recount: local(ports.recount), redis: redisUrl, dynamo: dynamoEndpoint },
     services, redis, env, stop,
   };
 }

@@ -42,6 +42,7 @@ export class SupervisedService {
   }
 
   start(): void {
+    this.stopped = false;
     this.startedAt = Date.now();
     const [file, ...args] = this.spec.command ?? [process.execPath, ...(this.spec.nodeArgs ?? []), '--import', 'tsx', this.spec.entry];
     const child = spawn(file as string, args, {
@@ -83,7 +84,17 @@ export class SupervisedService {
     throw new Error(`${this.spec.name} not healthy at ${this.spec.healthUrl} after ${timeoutMs} ms`);
   }
 
+  /** Stops it like `stop()` but keeps its log open, so `start()` can run it again (a planned outage). */
+  async pause(): Promise<void> {
+    await this.terminate();
+  }
+
   async stop(): Promise<void> {
+    await this.terminate();
+    this.file?.end();
+  }
+
+  private async terminate(): Promise<void> {
     this.stopped = true;
     const child = this.child;
     if (child !== undefined && child.exitCode === null && child.signalCode === null) {
@@ -93,7 +104,6 @@ export class SupervisedService {
       await gone;
       clearTimeout(timer);
     }
-    this.file?.end();
   }
 
   private write(line: string): void {

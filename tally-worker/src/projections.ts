@@ -1,4 +1,4 @@
-import { PROJECTION_GROUPS, type LoggedVote } from '@urna/domain';
+import { PROJECTION_GROUPS, type LoggedCloseMarker, type LoggedVote } from '@urna/domain';
 import type { LiveTally } from '@urna/tally';
 import type { VoteStore } from '@urna/store';
 
@@ -8,18 +8,21 @@ export interface Projection {
   readonly name: ProjectionName;
   /** Consumer group of this projection on the log: each projection acknowledges on its own. */
   readonly group: string;
-  /** Applies a batch idempotently; resolves once the batch is applied (then it is acknowledged). */
-  apply(records: readonly LoggedVote[]): Promise<void>;
+  /**
+   * Applies a batch idempotently; resolves once the batch is applied (then it is acknowledged).
+   * Votes after their partition's close marker are kept as rejected `after-close`.
+   */
+  apply(records: readonly LoggedVote[], markers: readonly LoggedCloseMarker[]): Promise<void>;
 }
 
 export const GROUPS: Readonly<Record<ProjectionName, string>> = PROJECTION_GROUPS;
 
 /** Redis read model: one EVALSHA per election in the batch. */
 export function liveTallyProjection(tally: LiveTally): Projection {
-  return { name: 'live', group: GROUPS.live, apply: async (records) => void (await tally.apply(records)) };
+  return { name: 'live', group: GROUPS.live, apply: async (records, markers) => void (await tally.apply(records, markers)) };
 }
 
 /** DynamoDB source of truth: batched, concurrent, idempotent writes. */
 export function voteStoreProjection(store: VoteStore): Projection {
-  return { name: 'store', group: GROUPS.store, apply: (records) => store.write(records) };
+  return { name: 'store', group: GROUPS.store, apply: (records, markers) => store.write(records, markers) };
 }

@@ -51,11 +51,11 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
         options.onError?.(error);
       },
     },
-    async (records) => {
+    async (records, markers) => {
       const end = seconds.startTimer(labels);
-      await options.projection.apply(records);
+      await options.projection.apply(records, markers);
       end();
-      applied.inc(labels, records.length);
+      applied.inc(labels, records.length + markers.length);
       if (++batches === options.crashAfterBatches) process.kill(process.pid, 'SIGKILL');
     },
   );

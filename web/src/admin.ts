@@ -9,6 +9,17 @@ import { optionsFromLines } from './options.ts';
 const app = byId('app');
 const who = byId('who');
 
+interface Reconciliation {
+  readonly accepted: number;
+  readonly counted: number;
+  readonly rejected: Record<string, number>;
+  readonly liveMatched: boolean;
+  readonly closedAt: string;
+}
+
+/** A datetime-local value (the browser's zone) as ISO 8601 UTC, or undefined when empty. */
+const isoOf = (local: string): string | undefined => (local === '' ? undefined : new Date(local).toISOString());
+
 interface LogLag {
   readonly partitions: number;
   readonly groups: Record<string, { undelivered: number; pending: number }>;
@@ -57,8 +68,9 @@ function console_(session: Session): void {
         }
         await refresh();
       } }, action === 'open' ? 'Open' : 'Close');
+      const when = [e.opensAt === undefined ? '' : `opens ${new Date(e.opensAt).toLocaleString()}`, e.closesAt === undefined ? '' : `closes ${new Date(e.closesAt).toLocaleString()}`].filter((x) => x !== '').join(' · ');
       return h('tr', { 'data-election': e.id },
-        h('td', {}, h('button', { type: 'button', class: 'link', onclick: () => watch(e) }, e.title), h('div', { class: 'muted small' }, e.id)),
+        h('td', {}, h('button', { type: 'button', class: 'link', onclick: () => watch(e) }, e.title), h('div', { class: 'muted small' }, e.id), when === '' ? '' : h('div', { class: 'muted small', 'data-testid': 'schedule' }, when)),
         h('td', {}, h('span', { class: `badge ${e.status}` }, e.status)),
         h('td', {}, e.status === 'draft' ? act('open') : e.status === 'open' ? act('close') : '—'));
     }));
@@ -73,9 +85,21 @@ function console_(session: Session): void {
     const lagLive = h('dd', { 'data-testid': 'lag-live' }, '—');
     const lagStore = h('dd', { 'data-testid': 'lag-store' }, '—');
     const samples: Array<{ at: number; total: number }> = [];
+    const official = h('div', { 'data-testid': 'official' });
+    let reconciled = false;
     const view = resultsView(election, (snapshot: Snapshot) => {
       samples.push({ at: performance.now(), total: snapshot.total });
       while (samples.length > 2 && (samples[0]?.at ?? 0) < performance.now() - 5_000) samples.shift();
+      if (snapshot.final === true && !reconciled) {
+        reconciled = true;
+        void api<Reconciliation>('GET', `/v1/elections/${election.id}/reconciliation`).then((r) => {
+          const rejected = Object.entries(r.rejected).map(([reason, n]) => `${n.toLocaleString('en')} ${reason}`).join(', ');
+          official.replaceChildren(h('h3', {}, 'Official result (recount)'),
+            h('p', {}, `${r.counted.toLocaleString('en')} counted of ${r.accepted.toLocaleString('en')} accepted; rejected: ${rejected}. `,
+              r.liveMatched ? 'The live tally matched.' : 'The live tally differed: the recount wins.'),
+            h('p', {}, h('a', { href: `/v1/elections/${election.id}/reconciliation` }, 'Reconciliation (JSON)')));
+        }).catch(() => undefined);
+      }
     });
     const tick = async () => {
       const first = samples[0];
@@ -101,23 +125,34 @@ function console_(session: Session): void {
         h('dt', {}, 'Counted votes per second (last 5 s)'), rate,
         h('dt', {}, 'Live tally (Redis) lag'), lagLive,
         h('dt', {}, 'Vote store (DynamoDB) lag'), lagStore),
-      view.element,
-      h('p', { class: 'muted small' }, 'The recount job dashboard will be linked here once the recount exists.'));
+      view.element, official,
+      h('p', { class: 'muted small' }, 'Counted votes per second are what this page sees of the live tally.'));
   };
 
   const title = h('input', { id: 'title', required: true, maxlength: 200 });
   const id = h('input', { id: 'election-id', pattern: '[A-Za-z0-9_-]{1,64}', placeholder: 'optional' });
   const options = h('textarea', { id: 'options', rows: 4, required: true, placeholder: 'One option per line' });
+  const opensAt = h('input', { id: 'opens-at', type: 'datetime-local' });
+  const closesAt = h('input', { id: 'closes-at', type: 'datetime-local' });
+  const hidden = h('input', { id: 'hidden-results', type: 'checkbox' });
   const createError = h('p', { class: 'error', role: 'alert' });
   const create = h('form', { class: 'card stack' }, h('h2', {}, 'New election'),
     h('label', { for: 'title' }, 'Title'), title,
     h('label', { for: 'election-id' }, 'Id (letters, digits, _ and -)'), id,
     h('label', { for: 'options' }, 'Options, one per line (at least two)'), options,
+    h('label', { for: 'opens-at' }, 'Opens at (optional, scheduled)'), opensAt,
+    h('label', { for: 'closes-at' }, 'Closes at (optional, scheduled)'), closesAt,
+    h('label', { for: 'hidden-results' }, hidden, ' Hide results until the official recount'),
     h('button', { type: 'submit' }, 'Create election'), createError);
   create.addEventListener('submit', async (event) => {
     event.preventDefault();
     createError.textContent = '';
-    const body = { title: title.value.trim(), options: optionsFromLines(options.value), ...(id.value.trim() === '' ? {} : { id: id.value.trim() }) };
+    const opens = isoOf(opensAt.value);
+    const closes = isoOf(closesAt.value);
+    const body = {
+      title: title.value.trim(), options: optionsFromLines(options.value), ...(id.value.trim() === '' ? {} : { id: id.value.trim() }),
+      ...(opens === undefined ? {} : { opensAt: opens }), ...(closes === undefined ? {} : { closesAt: closes }), ...(hidden.checked ? { resultsVisibility: 'hidden' } : {}),
+    };
     if (body.options.length < 2) {
       createError.textContent = 'Give at least two options.';
       return;
@@ -131,7 +166,16 @@ function console_(session: Session): void {
     }
   });
 
-  mount(app, h('h1', {}, 'Elections'), notice,
+  const dashboard = h('button', { type: 'button', class: 'link', 'data-testid': 'dashboard', onclick: async () => {
+    notice.textContent = '';
+    try {
+      await api('POST', '/v1/admin/session', { token }); // sets the HttpOnly session cookie the dashboard needs
+      window.open('/admin/queues', '_blank', 'noopener');
+    } catch (error) {
+      notice.textContent = error instanceof ApiError ? error.message : String(error);
+    }
+  } }, 'Job dashboard (BullMQ)');
+  mount(app, h('h1', {}, 'Elections'), h('p', {}, dashboard), notice,
     h('div', { class: 'grid' },
       h('div', { class: 'stack' },
         h('section', { class: 'card' }, h('table', { class: 'elections' }, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Election'), h('th', { scope: 'col' }, 'Status'), h('th', { scope: 'col' }, 'Action'))), list)),

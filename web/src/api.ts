@@ -6,6 +6,9 @@ export interface Election {
   readonly title: string;
   readonly options: ReadonlyArray<{ readonly id: string; readonly label: string }>;
   readonly status: 'draft' | 'open' | 'closed';
+  readonly opensAt?: string;
+  readonly closesAt?: string;
+  readonly resultsVisibility?: 'live' | 'hidden';
 }
 export interface Snapshot {
   readonly electionId: string;
@@ -13,6 +16,8 @@ export interface Snapshot {
   readonly total: number;
   readonly version: number;
   readonly status?: Election['status'];
+  /** True once the official recount has replaced the live counts. */
+  readonly final?: boolean;
 }
 export interface Receipt {
   readonly voteId: string;
@@ -64,6 +69,9 @@ const PLAIN: Record<ErrorCode, string> = {
   CHECKPOINT_CONFLICT: BUSY,
   TREE_NODE_CONFLICT: OUR_FAULT,
   TREE_NODE_MISSING: OUR_FAULT,
+  RESULT_NOT_FINAL: 'The official result is not published yet. It follows shortly after the close.',
+  RECOUNT_NOT_READY: 'The official count is still running. Try again in a few seconds.',
+  JOB_NOT_FOUND: 'This job does not exist.',
 };
 const BY_STATUS: Record<number, string> = {
   409: 'Voting is closed for this election.',

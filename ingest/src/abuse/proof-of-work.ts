@@ -39,9 +39,9 @@ export class ProofOfWork {
     this.refused = new Counter({ name: 'urna_pow_refused_total', help: 'Votes refused for their proof-of-work, by code', labelNames: ['code'], registers: [registry] });
   }
 
-  /** The mode and cost of an election (elections from before the setting: off). */
-  static required(election: Election): boolean {
-    return election.challenge === 'pow';
+  /** Whether an election's votes need a solved challenge: its own setting, else the deployment's default. */
+  required(election: Election): boolean {
+    return (election.challenge ?? this.settings.defaultMode) === 'pow';
   }
 
   async issue(election: Election, userId: string): Promise<Challenge> {

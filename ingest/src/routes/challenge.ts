@@ -1,7 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { DomainErrors, electionIdFromPath } from '@urna/domain';
 import type { IngestDeps } from '../deps.ts';
-import { ProofOfWork } from '../abuse/proof-of-work.ts';
 import { failureBudget } from '../abuse/rate-limits.ts';
 import { principalOf, requireRole } from './authenticate.ts';
 
@@ -19,6 +18,6 @@ export const challengeRoutes = (deps: IngestDeps): FastifyPluginAsync => async (
     const election = await deps.cache.get(electionId);
     if (election === undefined) throw DomainErrors.electionNotFound(electionId);
     void reply.header('cache-control', 'no-store');
-    return { ...(await pow.issue(election, principal.userId)), required: ProofOfWork.required(election), expiresIn: pow.settings.ttlSeconds };
+    return { ...(await pow.issue(election, principal.userId)), required: pow.required(election), expiresIn: pow.settings.ttlSeconds };
   });
 };

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
-import { CastVoteBody, DomainErrors, electionIdFromPath, type Vote } from '@urna/domain';
+import { acceptsVotes, CastVoteBody, DomainErrors, electionIdFromPath, type Vote } from '@urna/domain';
 import { parseBody, toUrnaError } from '@urna/service-kit';
 import type { IngestDeps } from '../deps.ts';
 import type { AppendBatcher } from '../append-batcher.ts';
 import type { IngestMetrics } from '../metrics.ts';
 import { principalOf, requireRole } from './authenticate.ts';
 import { failureBudget } from '../abuse/rate-limits.ts';
-import { ALTCHA_HEADER, ProofOfWork } from '../abuse/proof-of-work.ts';
+import { ALTCHA_HEADER } from '../abuse/proof-of-work.ts';
 
 /**
  * POST /v1/elections/:id/votes — validates, then answers 202 only once the log holds the vote.
@@ -25,10 +25,12 @@ export const voteRoutes = (deps: IngestDeps, batcher: AppendBatcher, metrics: In
     const body = parseBody(CastVoteBody, request.body);
     const election = await deps.cache.get(electionId);
     if (election === undefined) throw DomainErrors.electionNotFound(electionId);
-    if (election.status !== 'open') throw DomainErrors.electionNotOpen(electionId, election.status);
+    // refused from the moment a close begins; a vote that slips past a stale cache lands after
+    // the close marker in its partition and is rejected `after-close` by the projections
+    if (!acceptsVotes(election)) throw DomainErrors.electionNotOpen(electionId, election.closingAt === undefined ? election.status : 'closing');
     if (!election.options.some((o) => o.id === body.optionId)) throw DomainErrors.unknownOption(body.optionId);
     await deps.limits?.checkVote(electionId, principal.userId, election.maxVotesPerSecond);
-    if (ProofOfWork.required(election)) {
+    if (deps.pow === undefined ? election.challenge === 'pow' : deps.pow.required(election)) {
       if (deps.pow === undefined) throw DomainErrors.challengeInvalid('this ingest has no proof-of-work configured');
       await deps.pow.spend(request.headers[ALTCHA_HEADER], electionId, principal.userId);
     }

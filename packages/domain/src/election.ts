@@ -14,6 +14,10 @@ export const ChallengeMode = z.enum(['off', 'pow']);
 export type ChallengeMode = z.infer<typeof ChallengeMode>;
 /** Cost of a challenge: the largest secret number (ALTCHA `maxnumber`); a client tries half on average. */
 export const ChallengeCost = z.number().int().min(1_000).max(10_000_000);
+/** An instant in ISO 8601 with a time zone (`Z` or an offset), normalised to UTC. */
+export const Instant = z.iso.datetime({ offset: true }).transform((value) => new Date(value).toISOString());
+
+export type ResultsVisibility = 'live' | 'hidden';
 
 export const CreateElectionBody = z
   .strictObject({
@@ -25,12 +29,25 @@ export const CreateElectionBody = z
     challengeCost: ChallengeCost.optional(),
     /** Votes/s ceiling for this election (load shedding: 429 above it); none when omitted. */
     maxVotesPerSecond: z.number().int().min(1).max(10_000_000).optional(),
+    opensAt: Instant.optional(),
+    closesAt: Instant.optional(),
+    resultsVisibility: z.enum(['live', 'hidden']).optional(),
   })
   .refine((body) => new Set(body.options.map((o) => o.id)).size === body.options.length, {
     message: 'option ids must be unique',
     path: ['options'],
+  })
+  .refine((body) => body.opensAt === undefined || body.closesAt === undefined || body.opensAt < body.closesAt, {
+    message: 'closesAt must be after opensAt',
+    path: ['closesAt'],
   });
 export type CreateElectionBody = z.infer<typeof CreateElectionBody>;
+
+/** A schedule change: `null` removes a time, an absent key keeps it. */
+export const ScheduleBody = z
+  .strictObject({ opensAt: Instant.nullable().optional(), closesAt: Instant.nullable().optional() })
+  .refine((body) => body.opensAt !== undefined || body.closesAt !== undefined, { message: 'give opensAt or closesAt' });
+export type ScheduleBody = z.infer<typeof ScheduleBody>;
 
 export interface Election {
   readonly id: string;
@@ -44,7 +61,18 @@ export interface Election {
   readonly challenge?: ChallengeMode;
   readonly challengeCost?: number;
   readonly maxVotesPerSecond?: number;
+  /** When the scheduler opens it (ISO 8601, UTC). */
+  readonly opensAt?: string;
+  /** When the scheduler closes it (ISO 8601, UTC). */
+  readonly closesAt?: string;
+  /** `hidden`: public results carry status and total only, until the official result. Default `live`. */
+  readonly resultsVisibility?: ResultsVisibility;
+  /** Set when a close began: from then on ingest refuses votes; the close markers decide what counts. */
+  readonly closingAt?: string;
 }
+
+/** Whether ingest may accept a vote for this election. */
+export const acceptsVotes = (election: Election): boolean => election.status === 'open' && election.closingAt === undefined;
 
 export const CastVoteBody = z.strictObject({ optionId: OptionId });
 export type CastVoteBody = z.infer<typeof CastVoteBody>;

@@ -23,9 +23,13 @@ export const ERROR_CODES = {
   NOT_FOUND: 404,
   ELECTION_NOT_FOUND: 404,
   NO_VOTES: 404,
+  JOB_NOT_FOUND: 404,
   ELECTION_EXISTS: 409,
   ELECTION_NOT_OPEN: 409,
   INVALID_TRANSITION: 409,
+  /** Lifecycle (recount/): no official result yet; the recount waits for the projections to pass the close markers. */
+  RESULT_NOT_FINAL: 409,
+  RECOUNT_NOT_READY: 409,
   /** A Merkle tree or checkpoint writer lost a conditional write; re-read and retry. */
   TREE_SIZE_CONFLICT: 409,
   CHECKPOINT_CONFLICT: 409,

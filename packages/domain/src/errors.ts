@@ -68,4 +68,8 @@ export const DomainErrors = {
     new UrnaError('CHALLENGE_INVALID', `the proof-of-work is not valid: ${why}`),
   challengeReplayed: () =>
     new UrnaError('CHALLENGE_REPLAYED', 'this proof-of-work was already used; get a new challenge'),
+  resultNotFinal: (id: string) =>
+    new UrnaError('RESULT_NOT_FINAL', `election "${id}" has no official result yet`),
+  jobNotFound: (id: string) =>
+    new UrnaError('JOB_NOT_FOUND', `job "${id}" does not exist`),
 } as const;

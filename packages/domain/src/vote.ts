@@ -19,8 +19,46 @@ export interface LoggedVote {
   readonly position: string;
 }
 
+/**
+ * The close of an election as a log record: appended once to every partition. A vote counts
+ * only if it precedes its partition's marker (the smallest marker position, if several were
+ * appended); no wall clock decides it.
+ */
+export interface CloseMarker {
+  readonly electionId: string;
+  /** Epoch milliseconds at which the close was requested (informative only). */
+  readonly closedAt: number;
+}
+
+export interface LoggedCloseMarker {
+  readonly marker: CloseMarker;
+  readonly partition: number;
+  readonly position: string;
+}
+
+/** Any record of the log: a vote or a close marker. */
+export type LogRecord = LoggedVote | LoggedCloseMarker;
+
+export const isCloseMarker = (record: LogRecord): record is LoggedCloseMarker => 'marker' in record;
+
+/** Splits a delivered batch into its votes and its close markers, each in delivery order. */
+export function splitRecords(records: readonly LogRecord[]): { votes: LoggedVote[]; markers: LoggedCloseMarker[] } {
+  const votes: LoggedVote[] = [];
+  const markers: LoggedCloseMarker[] = [];
+  for (const record of records) {
+    if (isCloseMarker(record)) markers.push(record);
+    else votes.push(record);
+  }
+  return { votes, markers };
+}
+
+/** Whether a vote at `position` in its partition comes after that partition's close marker. */
+export const isAfterClose = (position: string, markerPosition: string | undefined): boolean =>
+  markerPosition !== undefined && position > markerPosition;
+
 export type VoteStatus = 'pending' | 'counted' | 'rejected';
-export type RejectReason = 'duplicate';
+/** `duplicate`: the user already had a counted vote; `after-close`: after its partition's close marker. */
+export type RejectReason = 'duplicate' | 'after-close';
 
 export interface VoteReceipt {
   readonly voteId: string;

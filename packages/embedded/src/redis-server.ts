@@ -42,6 +42,8 @@ export class RedisServer {
       '--dir', this.options.dataDir, '--appendonly', 'yes', '--appendfsync', 'always',
       '--save', '', '--daemonize', 'no', '--loglevel', 'warning',
       '--maxclients', '20000',
+      // BullMQ (recount/) keeps jobs as keys: they must never be evicted
+      '--maxmemory-policy', 'noeviction',
     ];
     const child = spawn(this.options.binary ?? 'redis-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
     this.child = child;

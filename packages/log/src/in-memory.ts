@@ -1,4 +1,4 @@
-import { backoffDelay, delay, partitionOf, type LoggedVote, type Vote } from '@urna/domain';
+import { backoffDelay, delay, partitionOf, splitRecords, type LoggedCloseMarker, type LogRecord, type LoggedVote, type Vote } from '@urna/domain';
 import { CONSUMER_BACKOFF, CONSUMER_DEFAULTS, type BatchHandler, type ConsumerOptions, type GroupBacklog, type RunningConsumer, type VoteLog } from './port.ts';
 
 /** Positions are the index in the partition, zero-padded so that they sort in log order. */
@@ -22,7 +22,7 @@ interface Group {
  * several processes' view of one log (a member that "dies" and another that takes over).
  */
 export class InMemoryLogStore {
-  readonly records: LoggedVote[][];
+  readonly records: LogRecord[][];
   private readonly groups = new Map<string, Group>();
   private waiters: Array<() => void> = [];
 
@@ -43,15 +43,29 @@ export class InMemoryLogStore {
   append(votes: readonly Vote[]): LoggedVote[] {
     const logged = votes.map((vote) => {
       const partition = partitionOf(vote.userId, this.partitions);
-      const records = this.records[partition] as LoggedVote[];
+      const records = this.records[partition] as LogRecord[];
       const record: LoggedVote = { vote, partition, position: position(records.length) };
       records.push(record);
       return record;
     });
+    this.wake();
+    return logged;
+  }
+
+  appendCloseMarker(electionId: string, closedAt: number): LoggedCloseMarker[] {
+    const markers = this.records.map((records, partition) => {
+      const marker: LoggedCloseMarker = { marker: { electionId, closedAt }, partition, position: position(records.length) };
+      records.push(marker);
+      return marker;
+    });
+    this.wake();
+    return markers;
+  }
+
+  private wake(): void {
     const waiters = this.waiters;
     this.waiters = [];
     for (const wake of waiters) wake();
-    return logged;
   }
 
   /** Resolves on the next append, after `ms`, or when `signal` aborts. */
@@ -84,6 +98,10 @@ export class InMemoryVoteLog implements VoteLog {
 
   async append(votes: readonly Vote[]): Promise<LoggedVote[]> {
     return this.store.append(votes);
+  }
+
+  async appendCloseMarker(electionId: string, closedAt = Date.now()): Promise<LoggedCloseMarker[]> {
+    return this.store.appendCloseMarker(electionId, closedAt);
   }
 
   async consume(options: ConsumerOptions, handler: BatchHandler): Promise<RunningConsumer> {
@@ -128,7 +146,8 @@ export class InMemoryVoteLog implements VoteLog {
         continue;
       }
       try {
-        await handler(batch.map(([p, d]) => this.store.records[p]?.[d.index] as LoggedVote));
+        const { votes, markers } = splitRecords(batch.map(([p, d]) => this.store.records[p]?.[d.index] as LogRecord));
+        await handler(votes, markers);
         for (const [p, d] of batch) group.pending[p]?.delete(d.index);
         failures = 0;
       } catch (error) {

@@ -1,5 +1,5 @@
 import type { KafkaJS } from '@confluentinc/kafka-javascript';
-import { backoffDelay, delay, type LoggedVote } from '@urna/domain';
+import { backoffDelay, delay, splitRecords } from '@urna/domain';
 import { CONSUMER_BACKOFF, CONSUMER_DEFAULTS, type BatchHandler, type ConsumerOptions, type RunningConsumer } from './port.ts';
 import { decodeMessage } from './kafka-fields.ts';
 import { memberLogger } from './kafka-client.ts';
@@ -90,10 +90,11 @@ export async function startKafkaConsumer(
   const applyBatch = async (consumer: KafkaJS.Consumer, { batch }: KafkaJS.EachBatchPayload): Promise<void> => {
     const last = batch.messages.at(-1);
     if (last === undefined) return;
-    const records: LoggedVote[] = batch.messages.map((m) => decodeMessage(batch.partition, m.offset, m.value));
+    const records = batch.messages.map((m) => decodeMessage(batch.partition, m.offset, m.value));
+    const { votes, markers } = splitRecords(records);
     inFlight.add(options.group, records.length);
     try {
-      await handler(records);
+      await handler(votes, markers);
       failures = 0;
     } catch (error) {
       inFlight.add(options.group, -records.length);

@@ -1,4 +1,4 @@
-import type { LoggedVote, Vote } from '@urna/domain';
+import type { LogRecord, Vote } from '@urna/domain';
 import { LogErrors } from './errors.ts';
 
 /** Offsets are int64; 20 digits hold any of them, so padded offsets sort as the partition orders. */
@@ -14,7 +14,12 @@ export function encodeVote(vote: Vote): Buffer {
   return Buffer.from(JSON.stringify({ i: vote.voteId, e: vote.electionId, u: vote.userId, o: vote.optionId, t: vote.acceptedAt }));
 }
 
-export function decodeMessage(partition: number, offset: string, value: Buffer | null): LoggedVote {
+/** Message value of a close marker: `k` tells it apart from a vote. */
+export function encodeCloseMarker(electionId: string, closedAt: number): Buffer {
+  return Buffer.from(JSON.stringify({ k: 'close', e: electionId, t: closedAt }));
+}
+
+export function decodeMessage(partition: number, offset: string, value: Buffer | null): LogRecord {
   const where = `${partition}/${offset}`;
   let fields: unknown;
   try {
@@ -23,7 +28,11 @@ export function decodeMessage(partition: number, offset: string, value: Buffer |
     throw LogErrors.malformedEntry(where);
   }
   if (typeof fields !== 'object' || fields === null) throw LogErrors.malformedEntry(where);
-  const { i, e, u, o, t } = fields as Record<string, unknown>;
+  const { k, i, e, u, o, t } = fields as Record<string, unknown>;
+  if (k === 'close') {
+    if (typeof e !== 'string' || typeof t !== 'number') throw LogErrors.malformedEntry(where);
+    return { marker: { electionId: e, closedAt: t }, partition, position: positionOfOffset(offset) };
+  }
   if (typeof i !== 'string' || typeof e !== 'string' || typeof u !== 'string' || typeof o !== 'string' || typeof t !== 'number') {
     throw LogErrors.malformedEntry(where);
   }

@@ -1,11 +1,11 @@
 import { KafkaJS } from '@confluentinc/kafka-javascript';
-import { partitionOf, UrnaError, type LoggedVote, type Vote } from '@urna/domain';
+import { partitionOf, UrnaError, type LoggedCloseMarker, type LoggedVote, type Vote } from '@urna/domain';
 import { KAFKA_DEFAULTS } from './config.ts';
 import { LogErrors } from './errors.ts';
 import { createKafka, KafkaMetadataClient, type KafkaConnection } from './kafka-client.ts';
 import { BatchProducer } from './kafka-producer.ts';
 import { startKafkaConsumer, InFlightRecords } from './kafka-consumer.ts';
-import { encodeVote, positionOfOffset } from './kafka-fields.ts';
+import { encodeCloseMarker, encodeVote, positionOfOffset } from './kafka-fields.ts';
 import type { BatchHandler, ConsumerOptions, GroupBacklog, RunningConsumer, VoteLog } from './port.ts';
 
 export interface KafkaLogOptions extends KafkaConnection {
@@ -101,6 +101,19 @@ export class KafkaLog implements VoteLog {
       if (offset === undefined) throw LogErrors.unavailable(new Error('the broker returned no offset'));
       return { vote, partition: messages[i]!.partition, position: positionOfOffset(offset) };
     });
+  }
+
+  /** One message per partition through the same idempotent acks=all producer. */
+  async appendCloseMarker(electionId: string, closedAt = Date.now()): Promise<LoggedCloseMarker[]> {
+    const value = encodeCloseMarker(electionId, closedAt);
+    const messages = Array.from({ length: this.partitions }, (_, partition) => ({ partition, key: `close/${electionId}`, value }));
+    let offsets: string[];
+    try {
+      offsets = await this.producer.produce(this.options.topic, messages);
+    } catch (error) {
+      throw LogErrors.unavailable(error);
+    }
+    return offsets.map((offset, partition) => ({ marker: { electionId, closedAt }, partition, position: positionOfOffset(offset) }));
   }
 
   async consume(options: ConsumerOptions, handler: BatchHandler): Promise<RunningConsumer> {

@@ -23,6 +23,7 @@ export async function openVoteLog(config: LogConfig, role: 'ingest' | 'worker', 
     return {
       partitions: log.partitions,
       append: (votes) => log.append(votes),
+      appendCloseMarker: (electionId, closedAt) => log.appendCloseMarker(electionId, closedAt),
       consume: (options, handler) => log.consume(options, handler),
       backlog: (group) => log.backlog(group),
       close: async () => {

@@ -1,4 +1,4 @@
-import type { LoggedVote, Vote } from '@urna/domain';
+import type { LoggedCloseMarker, LoggedVote, Vote } from '@urna/domain';
 
 /** Defaults of ConsumerOptions, for every adapter and for the services' config. */
 export const CONSUMER_DEFAULTS = { batchSize: 500, blockMs: 500, claimIdleMs: 30_000 } as const;
@@ -33,11 +33,13 @@ export interface ConsumerOptions {
 }
 
 /**
- * Handles one batch. Resolving acknowledges every record of the batch; throwing acknowledges
- * none and the batch is delivered again. Records may be delivered more than once (after a crash,
- * a takeover or a failed handler), so handlers must be idempotent.
+ * Handles one batch: its votes and the close markers among them (each list in log order per
+ * partition). Resolving acknowledges every record of the batch; throwing acknowledges none and
+ * the batch is delivered again. Records may be delivered more than once (after a crash, a
+ * takeover or a failed handler), so handlers must be idempotent. Projections apply a batch's
+ * markers before its votes: a vote after a marker in the same batch is then already excluded.
  */
-export type BatchHandler = (records: readonly LoggedVote[]) => Promise<void>;
+export type BatchHandler = (records: readonly LoggedVote[], markers: readonly LoggedCloseMarker[]) => Promise<void>;
 
 export interface RunningConsumer {
   /** Finishes the batch in hand, acknowledges it, and stops reading. */
@@ -57,11 +59,15 @@ export interface GroupBacklog {
  *   and position; it rejects with a retriable LOG_UNAVAILABLE error otherwise (a vote may then
  *   still have been stored: the tally's dedupe makes the client's retry harmless);
  * - all votes of one user go to one partition, and positions within a partition sort in log order;
- * - a consumer group receives every record at least once, in log order within a partition.
+ * - a consumer group receives every record at least once, in log order within a partition;
+ * - `appendCloseMarker` puts one close marker of the election on every partition and resolves
+ *   once all are durable: every vote appended after it resolved sits after its partition's
+ *   marker. Calling it again appends more markers; the smallest position per partition rules.
  */
 export interface VoteLog {
   readonly partitions: number;
   append(votes: readonly Vote[]): Promise<LoggedVote[]>;
+  appendCloseMarker(electionId: string, closedAt?: number): Promise<LoggedCloseMarker[]>;
   consume(options: ConsumerOptions, handler: BatchHandler): Promise<RunningConsumer>;
   backlog(group: string): Promise<GroupBacklog>;
   close(): Promise<void>;

@@ -1,4 +1,4 @@
-import type { LoggedVote, Vote } from '@urna/domain';
+import type { LoggedCloseMarker, LogRecord, Vote } from '@urna/domain';
 import { LogErrors } from './errors.ts';
 
 /** Separates a vote's values in its one stream field: a control character, which no id may contain. */
@@ -13,14 +13,20 @@ export function voteFields(vote: Vote): string[] {
   return ['v', `${vote.voteId}${SEP}${vote.electionId}${SEP}${vote.userId}${SEP}${vote.optionId}${SEP}${vote.acceptedAt}`];
 }
 
+/** Stream entry fields of a close marker: one field `c` holding `electionId␟closedAt`. */
+export function closeMarkerFields(electionId: string, closedAt: number): string[] {
+  return ['c', `${electionId}${SEP}${closedAt}`];
+}
+
 /** "1732490000000-5" → "000001732490000000-0000000005": sorts as the log orders. */
 export function positionOfStreamId(id: string): string {
   const dash = id.indexOf('-');
   return `${id.slice(0, dash).padStart(18, '0')}-${id.slice(dash + 1).padStart(10, '0')}`;
 }
 
-export function parseEntry(partition: number, id: string, fields: unknown): LoggedVote {
+export function parseEntry(partition: number, id: string, fields: unknown): LogRecord {
   if (!Array.isArray(fields)) throw LogErrors.malformedEntry(`${partition}/${id}`);
+  if (fields.length === 2 && fields[0] === 'c' && typeof fields[1] === 'string') return parseMarker(partition, id, fields[1]);
   if (fields.length === 2 && fields[0] === 'v' && typeof fields[1] === 'string') {
     const [voteId, electionId, userId, optionId, at, extra] = fields[1].split(SEP);
     const acceptedAt = Number(at);
@@ -43,9 +49,16 @@ export function parseEntry(partition: number, id: string, fields: unknown): Logg
   return { vote: { voteId, electionId, userId, optionId, acceptedAt }, partition, position: positionOfStreamId(id) };
 }
 
+function parseMarker(partition: number, id: string, value: string): LoggedCloseMarker {
+  const [electionId, at, extra] = value.split(SEP);
+  const closedAt = Number(at);
+  if (electionId === undefined || extra !== undefined || !Number.isFinite(closedAt)) throw LogErrors.malformedEntry(`${partition}/${id}`);
+  return { marker: { electionId, closedAt }, partition, position: positionOfStreamId(id) };
+}
+
 /** Parses an XREADGROUP reply: [[key, [[id, fields], …]], …] or null. */
-export function parseReadReply(reply: unknown, partitionOfKey: ReadonlyMap<string, number>): Array<{ record: LoggedVote; id: string }> {
-  const out: Array<{ record: LoggedVote; id: string }> = [];
+export function parseReadReply(reply: unknown, partitionOfKey: ReadonlyMap<string, number>): Array<{ record: LogRecord; id: string }> {
+  const out: Array<{ record: LogRecord; id: string }> = [];
   if (!Array.isArray(reply)) return out;
   for (const stream of reply) {
     if (!Array.isArray(stream)) continue;

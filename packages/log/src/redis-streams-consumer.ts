@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { backoffDelay, delay, type LoggedVote } from '@urna/domain';
+import { backoffDelay, delay, splitRecords, type LogRecord } from '@urna/domain';
 import { CONSUMER_BACKOFF, CONSUMER_DEFAULTS, type BatchHandler, type ConsumerOptions } from './port.ts';
 import { parseEntry, parseReadReply } from './redis-fields.ts';
 
@@ -55,7 +55,7 @@ export class RedisStreamsConsumer {
    * which would hand out the batch in hand a second time.
    */
   private async run(): Promise<void> {
-    type Batch = Array<{ record: LoggedVote; id: string }>;
+    type Batch = Array<{ record: LogRecord; id: string }>;
     let batch: Batch = [];
     let prefetch: Promise<Batch> | undefined;
     while (!this.stopping) {
@@ -69,7 +69,7 @@ export class RedisStreamsConsumer {
           prefetch = this.nextBatch();
           prefetch.catch(() => undefined); // awaited (and its error handled) on the next turn
         }
-        await this.handler(batch.map((b) => b.record));
+        await this.deliver(batch);
         await this.ack(batch);
         batch = [];
         this.failures = 0;
@@ -86,14 +86,19 @@ export class RedisStreamsConsumer {
     const rest = [...batch, ...((await prefetch?.catch(() => undefined)) ?? [])];
     if (rest.length === 0) return;
     try {
-      await this.handler(rest.map((b) => b.record));
+      await this.deliver(rest);
       await this.ack(rest);
     } catch (error) {
       this.options.onError?.(error); // left pending: read again first on restart, or taken over
     }
   }
 
-  private async nextBatch(): Promise<Array<{ record: LoggedVote; id: string }>> {
+  private async deliver(batch: ReadonlyArray<{ record: LogRecord; id: string }>): Promise<void> {
+    const { votes, markers } = splitRecords(batch.map((b) => b.record));
+    await this.handler(votes, markers);
+  }
+
+  private async nextBatch(): Promise<Array<{ record: LogRecord; id: string }>> {
     if (this.readPending) {
       const own = await this.read('0', false);
       if (own.length > 0) return own;
@@ -107,7 +112,7 @@ export class RedisStreamsConsumer {
     return this.read('>', true);
   }
 
-  private async read(id: '0' | '>', block: boolean): Promise<Array<{ record: LoggedVote; id: string }>> {
+  private async read(id: '0' | '>', block: boolean): Promise<Array<{ record: LogRecord; id: string }>> {
     const args: Array<string | number> = ['GROUP', this.options.group, this.options.consumer, 'COUNT', this.batchSize];
     if (block) args.push('BLOCK', this.blockMs);
     args.push('STREAMS', ...this.keys, ...this.keys.map(() => id));
@@ -115,8 +120,8 @@ export class RedisStreamsConsumer {
     return parseReadReply(reply, this.partitionOfKey);
   }
 
-  private async claimIdle(): Promise<Array<{ record: LoggedVote; id: string }>> {
-    const out: Array<{ record: LoggedVote; id: string }> = [];
+  private async claimIdle(): Promise<Array<{ record: LogRecord; id: string }>> {
+    const out: Array<{ record: LogRecord; id: string }> = [];
     for (const key of this.keys) {
       const partition = this.partitionOfKey.get(key) as number;
       const reply = await this.redis.call('XAUTOCLAIM', key, this.options.group, this.options.consumer, this.claimIdleMs, '0-0', 'COUNT', this.batchSize);
@@ -130,7 +135,7 @@ export class RedisStreamsConsumer {
     return out;
   }
 
-  private async ack(batch: ReadonlyArray<{ record: LoggedVote; id: string }>): Promise<void> {
+  private async ack(batch: ReadonlyArray<{ record: LogRecord; id: string }>): Promise<void> {
     const byKey = new Map<string, string[]>();
     for (const { record, id } of batch) {
       const key = this.keyOfPartition.get(record.partition) as string;

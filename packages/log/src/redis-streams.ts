@@ -1,8 +1,8 @@
-import { partitionOf, type LoggedVote, type Vote } from '@urna/domain';
+import { partitionOf, type LoggedCloseMarker, type LoggedVote, type Vote } from '@urna/domain';
 import type { Redis } from 'ioredis';
 import { LogErrors } from './errors.ts';
 import type { BatchHandler, ConsumerOptions, GroupBacklog, RunningConsumer, VoteLog } from './port.ts';
-import { positionOfStreamId, voteFields } from './redis-fields.ts';
+import { closeMarkerFields, positionOfStreamId, voteFields } from './redis-fields.ts';
 import { RedisStreamsConsumer } from './redis-streams-consumer.ts';
 
 export interface RedisStreamsLogOptions {
@@ -57,6 +57,23 @@ export class RedisStreamsLog implements VoteLog {
       const [error, id] = results[i] as [Error | null, unknown];
       if (error !== null || typeof id !== 'string') throw LogErrors.unavailable(error ?? new Error('XADD returned no id'));
       return { vote, partition: partitions[i] as number, position: positionOfStreamId(id) };
+    });
+  }
+
+  /** One XADD per partition in one pipeline (one fsync); rejects unless every partition took it. */
+  async appendCloseMarker(electionId: string, closedAt = Date.now()): Promise<LoggedCloseMarker[]> {
+    const pipeline = this.options.redis.pipeline();
+    for (let p = 0; p < this.partitions; p++) pipeline.xadd(this.streamKey(p), '*', ...closeMarkerFields(electionId, closedAt));
+    let results: Array<[Error | null, unknown]> | null;
+    try {
+      results = await pipeline.exec();
+    } catch (error) {
+      throw LogErrors.unavailable(error);
+    }
+    if (results === null || results.length !== this.partitions) throw LogErrors.unavailable(new Error('pipeline aborted'));
+    return results.map(([error, id], partition) => {
+      if (error !== null || typeof id !== 'string') throw LogErrors.unavailable(error ?? new Error('XADD returned no id'));
+      return { marker: { electionId, closedAt }, partition, position: positionOfStreamId(id) };
     });
   }
 

@@ -1,7 +1,7 @@
-import { partitionOf, type LoggedVote, type Vote } from '@urna/domain';
+import { partitionOf, type LoggedCloseMarker, type LoggedVote, type Vote } from '@urna/domain';
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RunningConsumer, VoteLog } from '../src/index.ts';
+import type { BatchHandler, RunningConsumer, VoteLog } from '../src/index.ts';
 import { eventually, randomName } from '../../../test/helpers.ts';
 
 export interface LogUnderTest {
@@ -33,7 +33,7 @@ export function describeVoteLogContract(adapter: string, open: (partitions: numb
       cleanups.push(under.cleanup);
       return under;
     };
-    const consume = async (log: VoteLog, group: string, consumer: string, handler: (r: readonly LoggedVote[]) => Promise<void>, claimIdleMs = 60_000) => {
+    const consume = async (log: VoteLog, group: string, consumer: string, handler: BatchHandler, claimIdleMs = 60_000) => {
       const running: RunningConsumer = await log.consume({ group, consumer, blockMs: 100, claimIdleMs, batchSize: 50 }, handler);
       cleanups.push(() => running.stop());
       return running;
@@ -114,6 +114,28 @@ export function describeVoteLogContract(adapter: string, open: (partitions: numb
       await eventually('redelivery', async () => (seen.length >= appended.length ? true : undefined));
       expect(new Set(seen.map((r) => r.vote.voteId))).toEqual(new Set(appended.map((r) => r.vote.voteId)));
       await eventually('acked', async () => ((await log.backlog(group)).pending === 0 ? true : undefined));
+    });
+
+    it('a close marker lands on every partition, after every vote appended before it and before every vote appended after it', async () => {
+      const { log } = await setup(4);
+      const users = Array.from({ length: 40 }, (_, i) => `user-${i}`);
+      const before = await log.append(users.map((u) => vote(u, 'a', 'closing')));
+      const markers = await log.appendCloseMarker('closing', 1234);
+      expect(markers.map((m) => m.partition).sort()).toEqual([0, 1, 2, 3]);
+      expect(markers.every((m) => m.marker.electionId === 'closing' && m.marker.closedAt === 1234)).toBe(true);
+      const after = await log.append(users.map((u) => vote(u, 'b', 'closing')));
+      const at = new Map(markers.map((m) => [m.partition, m.position]));
+      for (const r of before) expect(r.position < (at.get(r.partition) as string)).toBe(true);
+      for (const r of after) expect(r.position > (at.get(r.partition) as string)).toBe(true);
+      const seenVotes: LoggedVote[] = [];
+      const seenMarkers: LoggedCloseMarker[] = [];
+      await consume(log, randomName('g'), 'c1', async (records, delivered) => {
+        seenVotes.push(...records);
+        seenMarkers.push(...delivered);
+      });
+      await eventually('votes and markers delivered', async () => (seenVotes.length >= 80 && seenMarkers.length >= 4 ? true : undefined));
+      expect(new Set(seenMarkers.map((m) => `${m.partition}/${m.position}`))).toEqual(new Set(markers.map((m) => `${m.partition}/${m.position}`)));
+      expect(seenVotes.map((r) => r.vote.voteId).sort()).toEqual([...before, ...after].map((r) => r.vote.voteId).sort());
     });
 
     it('records held by a member that died unacknowledged are redelivered to another member', async () => {

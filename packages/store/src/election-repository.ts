@@ -51,6 +51,71 @@ export class ElectionRepository {
     return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }
 
+  /**
+   * Marks the start of a close (kept if already set, so a retried close keeps the first time).
+   * Only an open election can begin closing; a closed one is returned as it is.
+   */
+  async beginClose(id: string, at: Date = new Date()): Promise<Election> {
+    return this.update(id, 'SET closingAt = if_not_exists(closingAt, :at)', 'attribute_exists(id) AND #status = :open', { ':at': { S: at.toISOString() }, ':open': { S: 'open' } }, 'closed');
+  }
+
+  /** Changes opensAt/closesAt (null removes) while the election is draft or open. */
+  async schedule(id: string, change: { opensAt?: string | null; closesAt?: string | null }): Promise<Election> {
+    const set: string[] = [];
+    const remove: string[] = [];
+    const values: Record<string, AttributeValue> = { ':draft': { S: 'draft' }, ':open': { S: 'open' } };
+    for (const key of ['opensAt', 'closesAt'] as const) {
+      const value = change[key];
+      if (value === null) remove.push(key);
+      else if (value !== undefined) {
+        set.push(`${key} = :${key}`);
+        values[`:${key}`] = { S: value };
+      }
+    }
+    const expression = [set.length > 0 ? `SET ${set.join(', ')}` : '', remove.length > 0 ? `REMOVE ${remove.join(', ')}` : ''].join(' ').trim();
+    return this.update(id, expression, 'attribute_exists(id) AND (#status = :draft OR #status = :open) AND attribute_not_exists(closingAt)', values, 'open');
+  }
+
+  /** Stores the official result document (the recount's output, written once per identical bytes). */
+  async setOfficialResult(id: string, document: string): Promise<void> {
+    try {
+      await this.client.send(new UpdateItemCommand({
+        TableName: this.table, Key: { id: { S: id } }, UpdateExpression: 'SET officialResult = :doc',
+        ConditionExpression: 'attribute_exists(id)', ExpressionAttributeValues: { ':doc': { S: document } },
+      }));
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw DomainErrors.electionNotFound(id);
+      throw StoreErrors.unavailable(error);
+    }
+  }
+
+  async officialResult(id: string): Promise<string | undefined> {
+    try {
+      const result = await this.client.send(new GetItemCommand({ TableName: this.table, Key: { id: { S: id } }, ConsistentRead: true, ProjectionExpression: 'officialResult' }));
+      return result.Item?.officialResult?.S;
+    } catch (error) {
+      throw StoreErrors.unavailable(error);
+    }
+  }
+
+  private async update(id: string, expression: string, condition: string, values: Record<string, AttributeValue>, refusedTo: ElectionStatus): Promise<Election> {
+    try {
+      const result = await this.client.send(new UpdateItemCommand({
+        TableName: this.table, Key: { id: { S: id } }, UpdateExpression: expression, ConditionExpression: condition,
+        ExpressionAttributeNames: { '#status': 'status' }, ExpressionAttributeValues: values, ReturnValues: 'ALL_NEW',
+      }));
+      if (result.Attributes === undefined) throw StoreErrors.corruptItem(id);
+      return fromItem(result.Attributes);
+    } catch (error) {
+      if (isUrnaError(error)) throw error;
+      if (!(error instanceof ConditionalCheckFailedException)) throw StoreErrors.unavailable(error);
+      const current = await this.get(id);
+      if (current === undefined) throw DomainErrors.electionNotFound(id);
+      if (refusedTo === 'closed' && current.status === 'closed') return current;
+      throw DomainErrors.invalidTransition(id, current.status, refusedTo);
+    }
+  }
+
   /** draft → open → closed, enforced by a conditional write (safe against concurrent admins). */
   async transition(id: string, action: 'open' | 'close', at: Date = new Date()): Promise<Election> {
     const { from, to } = NEXT_STATUS[action];
@@ -76,13 +141,17 @@ export class ElectionRepository {
   }
 }
 
+const OPTIONAL = ['openedAt', 'closedAt', 'opensAt', 'closesAt', 'resultsVisibility', 'closingAt'] as const;
+
 function toItem(e: Election): Record<string, AttributeValue> {
   const item: Record<string, AttributeValue> = {
     id: { S: e.id }, title: { S: e.title }, options: { S: JSON.stringify(e.options) },
     status: { S: e.status }, createdAt: { S: e.createdAt },
   };
-  if (e.openedAt !== undefined) item.openedAt = { S: e.openedAt };
-  if (e.closedAt !== undefined) item.closedAt = { S: e.closedAt };
+  for (const key of OPTIONAL) {
+    const value = e[key];
+    if (value !== undefined) item[key] = { S: value };
+  }
   if (e.challenge !== undefined) item.challenge = { S: e.challenge };
   if (e.challengeCost !== undefined) item.challengeCost = { N: String(e.challengeCost) };
   if (e.maxVotesPerSecond !== undefined) item.maxVotesPerSecond = { N: String(e.maxVotesPerSecond) };
@@ -98,10 +167,13 @@ function fromItem(item: Record<string, AttributeValue>): Election {
     throw StoreErrors.corruptItem(String(id));
   }
   const options = JSON.parse(item.options?.S ?? '[]') as Array<{ id: string; label: string }>;
+  const optional: Record<string, string> = {};
+  for (const key of OPTIONAL) {
+    const value = item[key]?.S;
+    if (value !== undefined) optional[key] = value;
+  }
   return {
-    id, title, options, status: status satisfies ElectionStatus, createdAt,
-    ...(item.openedAt?.S === undefined ? {} : { openedAt: item.openedAt.S }),
-    ...(item.closedAt?.S === undefined ? {} : { closedAt: item.closedAt.S }),
+    id, title, options, status: status satisfies ElectionStatus, createdAt, ...(optional as Partial<Election>),
     ...(item.challenge?.S === 'pow' || item.challenge?.S === 'off' ? { challenge: item.challenge.S } : {}),
     ...(item.challengeCost?.N === undefined ? {} : { challengeCost: Number(item.challengeCost.N) }),
     ...(item.maxVotesPerSecond?.N === undefined ? {} : { maxVotesPerSecond: Number(item.maxVotesPerSecond.N) }),

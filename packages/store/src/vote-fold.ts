@@ -1,11 +1,22 @@
+import { isAfterClose } from '@urna/domain';
 import type { StoredVote } from './vote-page.ts';
 
 export interface ElectionTally {
   readonly counts: Record<string, number>;
   readonly total: number;
-  /** Every accepted vote in the history, counted or not. */
+  /** Every accepted vote in the history, counted or not: total + duplicates + afterClose. */
   readonly accepted: number;
   readonly duplicates: number;
+  /** Votes after their partition's close marker. */
+  readonly afterClose: number;
+}
+
+/** A vote that counts, as a rebuild of the live read model needs it. */
+export interface CountedVote {
+  readonly userId: string;
+  readonly optionId: string;
+  readonly voteId: string;
+  readonly position: string;
 }
 
 /**
@@ -40,30 +51,37 @@ export class PositionDedupe {
 }
 
 /**
- * The one-vote rule over one log partition: per user the smallest position counts (a user's
- * votes are all in one partition, so partitions fold independently). Each vote must be added
- * once (see PositionDedupe); order does not matter.
- *
- * Extension point for the after-close rule: a partition's close-marker position is known
- * before its pages are read, so `add` can reject votes past it (before the per-user rule) and
- * count them separately.
+ * The one-vote rule over one log partition: votes after the partition's close marker are
+ * `afterClose`; of the others, per user the smallest position counts (a user's votes are all
+ * in one partition, so partitions fold independently). Each vote must be added once (see
+ * PositionDedupe); order does not matter.
  */
 export class PartitionFold {
-  private readonly first = new Map<string, { position: string; optionId: string }>();
+  private readonly first = new Map<string, { position: string; optionId: string; voteId: string }>();
   private accepted = 0;
+  private afterClose = 0;
 
-  add(vote: Pick<StoredVote, 'userId' | 'optionId' | 'position'>): void {
+  /** `closeAt`: the smallest close-marker position stored for this partition, if any. */
+  constructor(private readonly closeAt?: string) {}
+
+  add(vote: Pick<StoredVote, 'userId' | 'optionId' | 'position'> & { readonly voteId?: string }): void {
     this.accepted++;
+    if (isAfterClose(vote.position, this.closeAt)) {
+      this.afterClose++;
+      return;
+    }
     const current = this.first.get(vote.userId);
-    if (current === undefined || vote.position < current.position) this.first.set(vote.userId, { position: vote.position, optionId: vote.optionId });
+    if (current === undefined || vote.position < current.position) this.first.set(vote.userId, { position: vote.position, optionId: vote.optionId, voteId: vote.voteId ?? '' });
   }
 
-  /** Adds this partition's result into an election-wide tally. */
-  into(tally: { counts: Record<string, number>; total: number; accepted: number }): void {
+  /** Adds this partition's result into an election-wide tally, and hands each counted vote to `onCounted`. */
+  into(tally: { counts: Record<string, number>; total: number; accepted: number; afterClose: number }, onCounted?: (vote: CountedVote) => void): void {
     tally.accepted += this.accepted;
-    for (const { optionId } of this.first.values()) {
+    tally.afterClose += this.afterClose;
+    for (const [userId, { optionId, position, voteId }] of this.first) {
       tally.counts[optionId] = (tally.counts[optionId] ?? 0) + 1;
       tally.total++;
+      onCounted?.({ userId, optionId, voteId, position });
     }
   }
 }

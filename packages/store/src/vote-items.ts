@@ -24,7 +24,7 @@ export function toItem({ vote, partition, position }: LoggedVote, shards: number
   };
 }
 
-export function fromItem(item: Record<string, AttributeValue>): StoredVote & { partition: number } {
+export function fromItem(item: Record<string, AttributeValue>): StoredVote {
   const voteId = item.voteId?.S;
   const userId = item.userId?.S;
   const optionId = item.optionId?.S;

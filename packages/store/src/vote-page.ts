@@ -31,6 +31,8 @@ export interface StoredVote {
   readonly voteId: string;
   readonly userId: string;
   readonly optionId: string;
+  /** The log partition (all of a user's votes are in one). */
+  readonly partition: number;
   readonly position: string;
   readonly acceptedAt: number;
 }
@@ -75,8 +77,8 @@ export function encodePage(electionId: string, partition: number, votes: readonl
   return { item, votes: votes.length, bytes };
 }
 
-/** The votes of a page item, in position order. */
-export function decodePage(item: Record<string, AttributeValue>): StoredVote[] {
+/** The votes of a page item of log partition `partition`, in position order. */
+export function decodePage(item: Record<string, AttributeValue>, partition: number): StoredVote[] {
   const payload = item.d?.B;
   const n = Number(item.n?.N);
   if (payload === undefined || !Number.isInteger(n)) throw StoreErrors.corruptItem(String(item.sk?.S));
@@ -87,7 +89,7 @@ export function decodePage(item: Record<string, AttributeValue>): StoredVote[] {
   let at = 0;
   for (let i = 0; i < n; i++) {
     at += Number(times[i]);
-    out[i] = { voteId: ids[i] as string, userId: users[i] as string, optionId: options[i] as string, position: positions[i] as string, acceptedAt: at };
+    out[i] = { voteId: ids[i] as string, userId: users[i] as string, optionId: options[i] as string, partition, position: positions[i] as string, acceptedAt: at };
   }
   return out;
 }

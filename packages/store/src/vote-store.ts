@@ -2,15 +2,15 @@ import {
   BatchWriteItemCommand, QueryCommand, TransactWriteItemsCommand,
   type AttributeValue, type ConsumedCapacity, type DynamoDBClient, type QueryCommandInput, type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
-import { backoffDelay, delay, partitionOf, type LoggedVote, type VoteReceipt } from '@urna/domain';
+import { backoffDelay, delay, isAfterClose, partitionOf, type LoggedCloseMarker, type LoggedVote, type VoteReceipt } from '@urna/domain';
 import { StoreErrors } from './errors.ts';
 import { tableNames } from './client.ts';
 import { cutPages, decodePage, encodePage, firstPositionOf, lastPositionOf, pagePartitionKey, type StoredVote } from './vote-page.ts';
 import { fromItem, itemPartitionKey, toItem } from './vote-items.ts';
-import { PartitionFold, PositionDedupe, type ElectionTally } from './vote-fold.ts';
+import { PartitionFold, PositionDedupe, type CountedVote, type ElectionTally } from './vote-fold.ts';
 
 export type { StoredVote } from './vote-page.ts';
-export type { ElectionTally } from './vote-fold.ts';
+export type { CountedVote, ElectionTally } from './vote-fold.ts';
 export type WriteMode = 'transact' | 'batch';
 /** `pages` (format 2, the default) or `items` (format 1: one item per vote; benchmarks and compatibility tests). */
 export type ItemFormat = 'pages' | 'items';
@@ -89,10 +89,20 @@ export class VoteStore {
     this.concurrency = options.concurrency ?? 4;
   }
 
-  /** Writes a batch; resolves when every vote is stored, rejects with a retriable error otherwise. */
-  async write(records: readonly LoggedVote[]): Promise<void> {
-    const items = this.format === 'pages' ? this.pagesOf(records) : this.itemsOf(records);
-    const size = this.format === 'items' && this.mode === 'transact' ? 100 : 25;
+  /**
+   * Writes a batch; resolves when every vote is stored, rejects with a retriable error otherwise.
+   * Close markers are written after the votes: a stored marker means every vote before it in its
+   * partition is stored too (what the recount waits for). Which votes it excludes is decided at
+   * read time, so the order of writes never changes a result.
+   */
+  async write(records: readonly LoggedVote[], markers: readonly LoggedCloseMarker[] = []): Promise<void> {
+    await this.writeItems(this.format === 'pages' ? this.pagesOf(records) : this.itemsOf(records), this.format === 'items' && this.mode === 'transact');
+    if (markers.length > 0) await this.writeItems(markers.map(markerItem), false);
+    this.usage.votesWritten += records.length;
+  }
+
+  private async writeItems(items: ReadonlyArray<Record<string, AttributeValue>>, transact: boolean): Promise<void> {
+    const size = transact ? 100 : 25;
     const chunks: Array<Array<Record<string, AttributeValue>>> = [];
     for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
     let next = 0;
@@ -100,7 +110,7 @@ export class VoteStore {
       while (next < chunks.length) {
         const chunk = chunks[next++] as Array<Record<string, AttributeValue>>;
         try {
-          await (this.format === 'items' && this.mode === 'transact' ? this.transact(chunk) : this.batch(chunk));
+          await (transact ? this.transact(chunk) : this.batch(chunk));
         } catch (error) {
           // the SDK has already retried what is worth retrying (createDynamoClient's maxAttempts);
           // the log redelivers the batch after its back-off
@@ -109,7 +119,6 @@ export class VoteStore {
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.concurrency, chunks.length) }, worker));
-    this.usage.votesWritten += records.length;
   }
 
   /** Groups by (election, partition), dedupes by position, sorts, cuts to size, encodes. */
@@ -191,7 +200,7 @@ export class VoteStore {
       KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: pagePartitionKey(electionId, partitionOf(userId, this.partitions)) } },
       ProjectionExpression: 'sk, n, d',
     })) {
-      for (const vote of decodePage(item)) if (vote.userId === userId) byPosition.set(vote.position, vote);
+      for (const vote of decodePage(item, partitionOf(userId, this.partitions))) if (vote.userId === userId) byPosition.set(vote.position, vote);
     }
     return [...byPosition.values()].sort((a, b) => (a.position < b.position ? -1 : 1));
   }
@@ -227,7 +236,7 @@ export class VoteStore {
         const item = page.Items?.[0];
         if (item === undefined) return;
         if (lastPositionOf(item) >= position) {
-          const vote = decodePage(item).find((v) => v.position === position && v.userId === userId);
+          const vote = decodePage(item, partitionOf(userId, this.partitions)).find((v) => v.position === position && v.userId === userId);
           if (vote !== undefined) return void byPosition.set(position, vote);
         }
         start = page.LastEvaluatedKey;
@@ -249,28 +258,49 @@ export class VoteStore {
     } while (start !== undefined);
   }
 
-  /** Receipts as the store sees them: first in log order counted, the rest duplicates. */
+  /** Close markers stored for an election: partition → the smallest marker position there. */
+  async closeMarkers(electionId: string): Promise<Map<number, string>> {
+    const at = new Map<number, string>();
+    for await (const item of this.query({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: markerPartitionKey(electionId) } } })) {
+      const partition = Number(item.partition?.N);
+      const position = item.position?.S ?? '';
+      const current = at.get(partition);
+      if (current === undefined || position < current) at.set(partition, position);
+    }
+    return at;
+  }
+
+  /** Receipts as the store sees them: after-close, then first in log order counted, the rest duplicates. */
   async receiptsOf(electionId: string, userId: string): Promise<VoteReceipt[]> {
-    return (await this.votesOf(electionId, userId)).map((v, i) =>
-      i === 0 ? { voteId: v.voteId, optionId: v.optionId, status: 'counted' } : { voteId: v.voteId, optionId: v.optionId, status: 'rejected', reason: 'duplicate' });
+    const [votes, closeAt] = await Promise.all([this.votesOf(electionId, userId), this.closeMarkers(electionId)]);
+    let counted = false;
+    return votes.map((v): VoteReceipt => {
+      if (isAfterClose(v.position, closeAt.get(v.partition))) return { voteId: v.voteId, optionId: v.optionId, status: 'rejected', reason: 'after-close' };
+      if (counted) return { voteId: v.voteId, optionId: v.optionId, status: 'rejected', reason: 'duplicate' };
+      counted = true;
+      return { voteId: v.voteId, optionId: v.optionId, status: 'counted' };
+    });
   }
 
   /**
    * Folds one election's whole history without a scan: format-1 items (one Query per shard),
    * then each log partition's pages (one Query per partition, `concurrency` partitions at once).
+   * Per partition, votes after its close marker are `afterClose`; `onCounted` receives every
+   * counted vote (a rebuild of the live read model).
    */
-  async tally(electionId: string): Promise<ElectionTally> {
-    const folds = Array.from({ length: this.partitions }, () => ({ fold: new PartitionFold(), seen: new PositionDedupe() }));
+  async tally(electionId: string, onCounted?: (vote: CountedVote) => void): Promise<ElectionTally> {
+    const closeAt = await this.closeMarkers(electionId);
+    const folds = Array.from({ length: this.partitions }, (_, partition) => ({ fold: new PartitionFold(closeAt.get(partition)), seen: new PositionDedupe() }));
     await Promise.all(Array.from({ length: this.shards }, async (_, shard) => {
       for await (const item of this.query({
         KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: `${electionId}#${shard}` } },
-        ProjectionExpression: 'userId, optionId, #p, #pos', ExpressionAttributeNames: { '#p': 'partition', '#pos': 'position' },
+        ProjectionExpression: 'userId, optionId, voteId, #p, #pos', ExpressionAttributeNames: { '#p': 'partition', '#pos': 'position' },
       })) {
         const partition = Number(item.partition?.N);
         const position = item.position?.S;
         const target = folds[partition];
         if (target === undefined || position === undefined) throw StoreErrors.corruptItem(String(item.sk?.S));
-        if (target.seen.pin(position)) target.fold.add({ userId: item.userId?.S ?? '', optionId: item.optionId?.S ?? '', position });
+        if (target.seen.pin(position)) target.fold.add({ userId: item.userId?.S ?? '', optionId: item.optionId?.S ?? '', voteId: item.voteId?.S ?? '', position });
       }
     }));
     let next = 0;
@@ -283,12 +313,26 @@ export class VoteStore {
           ProjectionExpression: 'sk, n, d',
         })) {
           seen.startPage(firstPositionOf(item));
-          for (const vote of decodePage(item)) if (seen.fresh(vote.position)) fold.add(vote);
+          for (const vote of decodePage(item, partition)) if (seen.fresh(vote.position)) fold.add(vote);
         }
       }
     }));
-    const tally = { counts: {} as Record<string, number>, total: 0, accepted: 0 };
-    for (const { fold } of folds) fold.into(tally);
-    return { ...tally, duplicates: tally.accepted - tally.total };
+    const tally = { counts: {} as Record<string, number>, total: 0, accepted: 0, afterClose: 0 };
+    for (const { fold } of folds) fold.into(tally, onCounted);
+    return { ...tally, duplicates: tally.accepted - tally.total - tally.afterClose };
   }
+}
+
+/** Close markers of an election share one item collection (vote pages use `#p<n>`, format-1 items `#<shard>`: no clash). */
+const markerPartitionKey = (electionId: string) => `${electionId}#close`;
+
+function markerItem({ marker, partition, position }: LoggedCloseMarker): Record<string, AttributeValue> {
+  return {
+    pk: { S: markerPartitionKey(marker.electionId) },
+    sk: { S: `${partition}#${position}` },
+    electionId: { S: marker.electionId },
+    partition: { N: String(partition) },
+    position: { S: position },
+    closedAt: { N: String(marker.closedAt) },
+  };
 }

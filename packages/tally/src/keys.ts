@@ -20,6 +20,35 @@ export class TallyKeys {
     return `${this.prefix}:tally:{${electionId}}:meta`;
   }
 
+  /** Hash partition → position of the election's close marker there (absent while open). */
+  close(electionId: string): string {
+    return `${this.prefix}:tally:{${electionId}}:close`;
+  }
+
+  /**
+   * Hash partition → position of a close marker there, written after the batch holding it was
+   * applied: every vote before the marker there is in the counts (what the recount waits for).
+   * Which marker rules is in `close`.
+   */
+  closePassed(electionId: string): string {
+    return `${this.prefix}:tally:{${electionId}}:close-passed`;
+  }
+
+  /** The official result (JSON, the recount's bytes); once set, results serve it with `final: true`. */
+  official(electionId: string): string {
+    return `${this.prefix}:tally:{${electionId}}:official`;
+  }
+
+  /** The reconciliation document (JSON) published with the official result. */
+  reconciliation(electionId: string): string {
+    return `${this.prefix}:tally:{${electionId}}:reconciliation`;
+  }
+
+  /** The live counts as the recount first saw them (JSON, set once): what the official result is compared with. */
+  liveAtClose(electionId: string): string {
+    return `${this.prefix}:tally:{${electionId}}:live-at-close`;
+  }
+
   marker(electionId: string, userId: string): string {
     return `${this.prefix}:tally:{${electionId}}:m:${bucketOf(userId, this.buckets)}`;
   }

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { ElectionStatus, LoggedVote, VoteReceipt } from '@urna/domain';
+import { isAfterClose, type ElectionStatus, type LoggedCloseMarker, type LoggedVote, type ResultsVisibility, type VoteReceipt } from '@urna/domain';
 import { TallyErrors } from './errors.ts';
 import { KeyIndex, TallyKeys } from './keys.ts';
 import { LuaScript } from './lua-script.ts';
@@ -9,8 +9,25 @@ export interface ResultsSnapshot {
   readonly counts: Record<string, number>;
   readonly total: number;
   readonly version: number;
-  /** The election's status as ingest last published it, so watchers learn of a close at once. */
+  /** The election's status as the lifecycle service last published it, so watchers learn of a close at once. */
   readonly status?: ElectionStatus;
+  /** True once the official result (the recount) has replaced the live counts. */
+  readonly final: boolean;
+  /** Present when results are hidden: `counts` is then empty until final. */
+  readonly visibility?: ResultsVisibility;
+}
+
+export interface LiveModelDigest {
+  readonly counts: Record<string, number>;
+  readonly total: number;
+  readonly closeMarkers: Record<string, string>;
+}
+
+/** The official result as the recount writes it: counts in the election's option order. */
+export interface OfficialResult {
+  readonly electionId: string;
+  readonly counts: Record<string, number>;
+  readonly total: number;
 }
 
 export interface ApplySummary {
@@ -18,6 +35,8 @@ export interface ApplySummary {
   duplicates: number;
   replaced: number;
   redelivered: number;
+  /** Votes after their partition's close marker: kept out of the counts. */
+  afterClose: number;
 }
 
 export interface LiveTallyOptions {
@@ -32,6 +51,7 @@ export interface LiveTallyOptions {
 }
 
 const applyVotes = new LuaScript('applyVotes-N');
+const recordCloseMarkers = new LuaScript('recordCloseMarkers-1');
 const appendReceipts = new LuaScript('appendReceipts-N');
 
 /**
@@ -52,26 +72,114 @@ export class LiveTally {
   }
 
   async loadScripts(): Promise<void> {
-    await Promise.all([applyVotes.load(this.redis), appendReceipts.load(this.redis)]);
+    await Promise.all([applyVotes.load(this.redis), appendReceipts.load(this.redis), recordCloseMarkers.load(this.redis)]);
   }
 
   /** Makes an election's results visible (all options at 0) before its first vote. Idempotent. */
-  async initElection(electionId: string, optionIds: readonly string[]): Promise<void> {
+  async initElection(electionId: string, optionIds: readonly string[], visibility: ResultsVisibility = 'live'): Promise<void> {
     const pipeline = this.redis.pipeline();
     for (const option of optionIds) pipeline.hsetnx(this.keys.counts(electionId), option, 0);
     pipeline.hsetnx(this.keys.meta(electionId), 'total', 0);
     pipeline.hsetnx(this.keys.meta(electionId), 'version', 0);
+    if (visibility === 'hidden') pipeline.hset(this.keys.meta(electionId), 'visibility', 'hidden');
     await this.exec(pipeline);
   }
 
-  /** Applies a batch (any mix of elections): one script call per election in the batch. */
-  async apply(records: readonly LoggedVote[]): Promise<ApplySummary> {
-    const summary: ApplySummary = { counted: 0, duplicates: 0, replaced: 0, redelivered: 0 };
-    for (const [electionId, votes] of groupByElection(records)) {
-      const keys = new KeyIndex([this.keys.counts(electionId), this.keys.meta(electionId)]);
+  /**
+   * Publishes the official result and its reconciliation: one more version, so SSE watchers get
+   * `event: final`. Publishing the same bytes again changes nothing (not even the version).
+   */
+  async publishOfficial(electionId: string, official: string, reconciliation: string): Promise<boolean> {
+    const [current] = await this.exec(this.redis.pipeline().get(this.keys.official(electionId)));
+    if (current === official) {
+      await this.exec(this.redis.pipeline().set(this.keys.reconciliation(electionId), reconciliation));
+      return false;
+    }
+    const multi = this.redis.multi();
+    multi.set(this.keys.official(electionId), official);
+    multi.set(this.keys.reconciliation(electionId), reconciliation);
+    multi.hincrby(this.keys.meta(electionId), 'version', 1);
+    const results = await this.exec(multi);
+    await this.exec(this.redis.pipeline().publish(this.keys.channel(electionId), String(results[2])));
+    return true;
+  }
+
+  /**
+   * Rebuilds an election's live model from the history (reprocess): counts, total, close
+   * markers and each counted vote's user marker; one more version is published. Returns the
+   * counts/total/markers it replaced and the rebuilt ones, for the caller to compare.
+   */
+  async rebuild(electionId: string, optionIds: readonly string[], counted: ReadonlyArray<{ userId: string; optionId: string; voteId: string; position: string }>, closeAt: ReadonlyMap<number, string>): Promise<{ before: LiveModelDigest; after: LiveModelDigest }> {
+    const before = await this.digest(electionId);
+    for (let i = 0; i < counted.length; i += 1_000) {
+      const pipeline = this.redis.pipeline();
+      for (const v of counted.slice(i, i + 1_000)) pipeline.hset(this.keys.marker(electionId, v.userId), v.userId, `${v.position}|${v.voteId}|${v.optionId}`);
+      await this.exec(pipeline);
+    }
+    const counts = Object.fromEntries(optionIds.map((o) => [o, 0]));
+    for (const v of counted) counts[v.optionId] = (counts[v.optionId] ?? 0) + 1;
+    const multi = this.redis.multi();
+    multi.del(this.keys.counts(electionId), this.keys.close(electionId), this.keys.closePassed(electionId));
+    multi.hset(this.keys.counts(electionId), counts);
+    if (closeAt.size > 0) {
+      const close = Object.fromEntries([...closeAt].map(([p, position]) => [String(p), position]));
+      multi.hset(this.keys.close(electionId), close);
+      multi.hset(this.keys.closePassed(electionId), close);
+    }
+    multi.hset(this.keys.meta(electionId), 'total', counted.length);
+    multi.hincrby(this.keys.meta(electionId), 'version', 1);
+    const results = await this.exec(multi);
+    await this.exec(this.redis.pipeline().publish(this.keys.channel(electionId), String(results.at(-1))));
+    return { before, after: await this.digest(electionId) };
+  }
+
+  /** Counts, total and close markers of the live model, in a stable key order. */
+  async digest(electionId: string): Promise<LiveModelDigest> {
+    const pipeline = this.redis.pipeline();
+    pipeline.hgetall(this.keys.counts(electionId));
+    pipeline.hget(this.keys.meta(electionId), 'total');
+    pipeline.hgetall(this.keys.close(electionId));
+    const [counts, total, close] = (await this.exec(pipeline)) as [Record<string, string>, string | null, Record<string, string>];
+    const sorted = (record: Record<string, string>) => Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : 1)));
+    return { counts: Object.fromEntries(Object.entries(sorted(counts)).map(([k, v]) => [k, Number(v)])), total: Number(total ?? 0), closeMarkers: sorted(close) };
+  }
+
+  /** The reconciliation published with the official result, as its JSON text; undefined before. */
+  async reconciliation(electionId: string): Promise<string | undefined> {
+    const [raw] = await this.exec(this.redis.pipeline().get(this.keys.reconciliation(electionId)));
+    return typeof raw === 'string' ? raw : undefined;
+  }
+
+  /** Saves the live counts once (the first call wins) and returns what was saved. */
+  async saveLiveAtClose(electionId: string): Promise<Record<string, number>> {
+    const live = await this.results(electionId, { raw: true });
+    const pipeline = this.redis.pipeline();
+    pipeline.set(this.keys.liveAtClose(electionId), JSON.stringify(live?.counts ?? {}), 'NX');
+    pipeline.get(this.keys.liveAtClose(electionId));
+    const [, saved] = await this.exec(pipeline);
+    return JSON.parse(String(saved)) as Record<string, number>;
+  }
+
+  /**
+   * Applies a batch (any mix of elections): its close markers first (so a vote after a marker
+   * in the same batch is already excluded), then one script call per election, then marks the
+   * markers as passed (every vote before them is now counted).
+   */
+  async apply(records: readonly LoggedVote[], markers: readonly LoggedCloseMarker[] = []): Promise<ApplySummary> {
+    const summary: ApplySummary = { counted: 0, duplicates: 0, replaced: 0, redelivered: 0, afterClose: 0 };
+    const markersByElection = groupBy(markers, (m) => m.marker.electionId);
+    for (const [electionId, list] of markersByElection) {
+      try {
+        await recordCloseMarkers.run(this.redis, [this.keys.close(electionId)], list.flatMap((m) => [m.partition, m.position]));
+      } catch (error) {
+        throw TallyErrors.unavailable(error);
+      }
+    }
+    for (const [electionId, votes] of groupBy(records, (r) => r.vote.electionId)) {
+      const keys = new KeyIndex([this.keys.counts(electionId), this.keys.meta(electionId), this.keys.close(electionId)]);
       const args: Array<string | number> = [this.keys.channel(electionId)];
-      for (const { vote, position } of votes) {
-        args.push(keys.indexOf(this.keys.marker(electionId, vote.userId)), vote.userId, position, vote.voteId, vote.optionId);
+      for (const { vote, position, partition } of votes) {
+        args.push(keys.indexOf(this.keys.marker(electionId, vote.userId)), vote.userId, position, vote.voteId, vote.optionId, partition);
       }
       let reply: unknown;
       try {
@@ -79,13 +187,25 @@ export class LiveTally {
       } catch (error) {
         throw TallyErrors.unavailable(error);
       }
-      if (!Array.isArray(reply) || reply.length !== 5) throw TallyErrors.unexpectedReply(applyVotes.name);
+      if (!Array.isArray(reply) || reply.length !== 6) throw TallyErrors.unexpectedReply(applyVotes.name);
       summary.counted += Number(reply[0]);
       summary.duplicates += Number(reply[1]);
       summary.replaced += Number(reply[2]);
       summary.redelivered += Number(reply[3]);
+      summary.afterClose += Number(reply[5]);
+    }
+    if (markersByElection.size > 0) {
+      const pipeline = this.redis.pipeline();
+      for (const [electionId, list] of markersByElection) for (const m of list) pipeline.hset(this.keys.closePassed(electionId), m.partition, m.position);
+      await this.exec(pipeline);
     }
     return summary;
+  }
+
+  /** Partitions whose close marker the live tally has passed, with the marker's position. */
+  async closeMarkersPassed(electionId: string): Promise<Map<number, string>> {
+    const [raw] = await this.exec(this.redis.pipeline().hgetall(this.keys.closePassed(electionId)));
+    return new Map(Object.entries(raw as Record<string, string>).map(([p, position]) => [Number(p), position]));
   }
 
   /**
@@ -101,26 +221,39 @@ export class LiveTally {
     await this.exec(this.redis.pipeline().publish(this.keys.channel(electionId), String(results[1])));
   }
 
-  async results(electionId: string): Promise<ResultsSnapshot | undefined> {
+  /**
+   * The results as the public sees them: the official result once published (`final: true`),
+   * otherwise the live counts, stripped of per-option counts while results are hidden.
+   * `raw` gives admins the live counts whatever the visibility.
+   */
+  async results(electionId: string, options: { raw?: boolean } = {}): Promise<ResultsSnapshot | undefined> {
     const pipeline = this.redis.pipeline();
     pipeline.hgetall(this.keys.counts(electionId));
-    pipeline.hmget(this.keys.meta(electionId), 'total', 'version', 'status');
-    const [countsRaw, metaRaw] = await this.exec(pipeline);
+    pipeline.hmget(this.keys.meta(electionId), 'total', 'version', 'status', 'visibility');
+    pipeline.get(this.keys.official(electionId));
+    const [countsRaw, metaRaw, officialRaw] = await this.exec(pipeline);
     const meta = metaRaw as Array<string | null>;
     if (meta[1] === null || meta[1] === undefined) return undefined;
+    const status = meta[2];
+    const head = { electionId, version: Number(meta[1]), ...(isStatus(status) ? { status } : {}) };
+    if (typeof officialRaw === 'string' && options.raw !== true) {
+      const official = JSON.parse(officialRaw) as OfficialResult;
+      return { ...head, counts: official.counts, total: official.total, final: true };
+    }
+    const total = Number(meta[0] ?? 0);
+    if (meta[3] === 'hidden' && options.raw !== true) return { ...head, counts: {}, total, final: false, visibility: 'hidden' };
     const counts: Record<string, number> = {};
     for (const [option, n] of Object.entries(countsRaw as Record<string, string>)) counts[option] = Number(n);
-    const status = meta[2];
-    return { electionId, counts, total: Number(meta[0] ?? 0), version: Number(meta[1]), ...(isStatus(status) ? { status } : {}) };
+    return { electionId, counts, total, version: head.version, ...(isStatus(status) ? { status } : {}), final: typeof officialRaw === 'string' };
   }
 
   /** Records receipts of accepted votes (after the log acknowledged them): one call per election. */
   async recordReceipts(records: readonly LoggedVote[]): Promise<void> {
-    for (const [electionId, votes] of groupByElection(records)) {
+    for (const [electionId, votes] of groupBy(records, (r) => r.vote.electionId)) {
       const keys = new KeyIndex();
       const args: Array<string | number> = [this.receiptTtl, this.maxReceipts];
-      for (const { vote, position } of votes) {
-        args.push(keys.indexOf(this.keys.receipts(electionId, vote.userId)), vote.userId, `${vote.voteId}|${vote.optionId}|${position}`);
+      for (const { vote, position, partition } of votes) {
+        args.push(keys.indexOf(this.keys.receipts(electionId, vote.userId)), vote.userId, `${vote.voteId}|${vote.optionId}|${position}|${partition}`);
       }
       try {
         await appendReceipts.run(this.redis, keys.keys, args);
@@ -131,19 +264,22 @@ export class LiveTally {
   }
 
   /**
-   * A voter's accepted votes with their live status: the one whose marker the tally holds is
-   * counted; one after it in log order is a rejected duplicate; anything else is still pending.
-   * The counted vote comes first.
+   * A voter's accepted votes with their live status: one after its partition's close marker
+   * (once the tally applied that marker) is rejected `after-close`; the one whose marker the
+   * tally holds is counted; one after it in log order is a rejected duplicate; anything else is
+   * still pending. The counted vote comes first.
    */
   async receiptsOf(electionId: string, userId: string): Promise<VoteReceipt[]> {
     const pipeline = this.redis.pipeline();
     pipeline.hget(this.keys.receipts(electionId, userId), userId);
     pipeline.hget(this.keys.marker(electionId, userId), userId);
-    const [receiptsRaw, markerRaw] = (await this.exec(pipeline)) as Array<string | null>;
+    pipeline.hgetall(this.keys.close(electionId));
+    const [receiptsRaw, markerRaw, closeRaw] = (await this.exec(pipeline)) as [string | null, string | null, Record<string, string>];
     const marker = markerRaw == null ? undefined : parseEntry(markerRaw, 'marker');
     const entries = receiptsRaw == null ? [] : receiptsRaw.split(';').map((e) => parseEntry(e, 'receipt'));
     if (marker !== undefined && !entries.some((e) => e.voteId === marker.voteId)) entries.push(marker);
     const receipts = entries.map((e): VoteReceipt => {
+      if (e.partition !== undefined && isAfterClose(e.position, closeRaw[e.partition])) return { voteId: e.voteId, optionId: e.optionId, status: 'rejected', reason: 'after-close' };
       if (marker === undefined) return { voteId: e.voteId, optionId: e.optionId, status: 'pending' };
       if (e.voteId === marker.voteId) return { voteId: e.voteId, optionId: e.optionId, status: 'counted' };
       if (e.position > marker.position) return { voteId: e.voteId, optionId: e.optionId, status: 'rejected', reason: 'duplicate' };
@@ -168,19 +304,22 @@ export class LiveTally {
   }
 }
 
-function groupByElection(records: readonly LoggedVote[]): Map<string, LoggedVote[]> {
-  const groups = new Map<string, LoggedVote[]>();
-  for (const record of records) {
-    const list = groups.get(record.vote.electionId) ?? [];
-    list.push(record);
-    groups.set(record.vote.electionId, list);
+function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const list = groups.get(key) ?? [];
+    list.push(item);
+    groups.set(key, list);
   }
   return groups;
 }
 
-function parseEntry(text: string, kind: 'marker' | 'receipt'): { voteId: string; optionId: string; position: string } {
-  const [a = '', b = '', c = ''] = text.split('|');
-  return kind === 'marker' ? { position: a, voteId: b, optionId: c } : { voteId: a, optionId: b, position: c };
+/** Receipts are `voteId|optionId|position|partition` (older ones lack the partition); markers `position|voteId|optionId`. */
+function parseEntry(text: string, kind: 'marker' | 'receipt'): { voteId: string; optionId: string; position: string; partition?: string } {
+  const [a = '', b = '', c = '', d] = text.split('|');
+  if (kind === 'marker') return { position: a, voteId: b, optionId: c };
+  return { voteId: a, optionId: b, position: c, ...(d === undefined ? {} : { partition: d }) };
 }
 
 const isStatus = (value: string | null | undefined): value is ElectionStatus => value === 'draft' || value === 'open' || value === 'closed';

@@ -29,8 +29,8 @@ export async function drainWith(log: RedisStreamsLog, votes: number, projection:
   const counting: Projection = {
     ...projection,
     group: `${projection.group}-bench-${randomUUID().slice(0, 6)}`,
-    apply: async (records) => {
-      await projection.apply(records);
+    apply: async (records, markers) => {
+      await projection.apply(records, markers);
       applied += records.length;
       if (applied >= votes) done();
     },

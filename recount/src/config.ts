@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { authConfigShape } from '@urna/auth';
+import { checkLogConfig, logConfigShape } from '@urna/log';
+import { loadConfig, sharedConfigShape } from '@urna/service-kit';
+
+export const RecountConfig = z.object({
+  ...sharedConfigShape,
+  ...authConfigShape,
+  ...logConfigShape,
+  /** BullMQ key prefix (tests isolate stacks sharing one Redis with it). */
+  URNA_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default('urna-bull'),
+  URNA_RECOUNT_PORT: z.coerce.number().int().min(0).max(65_535).default(8085),
+  /** Vote-store shards (must equal the store worker's URNA_STORE_SHARDS): the recount folds them in parallel. */
+  URNA_STORE_SHARDS: z.coerce.number().int().min(1).max(1024).default(16),
+  /** A job whose process died is retried after its lock expires (BullMQ's stalled check). */
+  URNA_RECOUNT_LOCK_MS: z.coerce.number().int().min(1_000).default(30_000),
+  /** How long one recount attempt waits for both projections to pass the close markers before BullMQ retries it. */
+  URNA_RECOUNT_WAIT_MS: z.coerce.number().int().min(0).default(20_000),
+  /** Fault injection for crash tests only: the first recount attempt of each election SIGKILLs its process after the fold, before any write. */
+  URNA_FAULT_RECOUNT_CRASH_ONCE: z.enum(['0', '1']).default('0'),
+});
+export type RecountConfig = z.infer<typeof RecountConfig>;
+
+export function readRecountConfig(env: NodeJS.ProcessEnv = process.env): RecountConfig {
+  const config = loadConfig(RecountConfig, env);
+  checkLogConfig(config);
+  return config;
+}

@@ -1,0 +1,95 @@
+import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import type { Election } from '@urna/domain';
+import type { ElectionRepository } from '@urna/store';
+import type { Lifecycle, LifecycleJobs } from './lifecycle.ts';
+
+export const LIFECYCLE_QUEUE = 'urna-lifecycle';
+
+export interface JobData {
+  readonly electionId: string;
+  /** The scheduled time the job was made for (open/close): a rescheduled election ignores stale jobs. */
+  readonly at?: string;
+}
+
+/** Outcome of a job, as `GET /v1/admin/jobs/:id` shows it. */
+export type JobResult = Record<string, unknown>;
+
+/**
+ * Adds lifecycle jobs with deterministic ids (no ':' — BullMQ refuses it): adding an id that
+ * exists in any state, completed and failed included, is ignored by BullMQ, so a repeated
+ * schedule or close adds nothing. A delayed job whose time passed while no worker ran fires
+ * when a worker next polls (on that worker's clock).
+ */
+export class BullLifecycleJobs implements LifecycleJobs {
+  constructor(readonly queue: Queue<JobData, JobResult>) {}
+
+  async schedule(election: Election): Promise<void> {
+    if (election.status === 'draft' && election.opensAt !== undefined) await this.at('open', election.id, election.opensAt);
+    if (election.status !== 'closed' && election.closingAt === undefined && election.closesAt !== undefined) await this.at('close', election.id, election.closesAt);
+  }
+
+  async recount(electionId: string): Promise<void> {
+    await this.queue.add('recount', { electionId }, { jobId: `recount-${electionId}`, attempts: 20, backoff: { type: 'fixed', delay: 1_000 } });
+  }
+
+  async reprocess(electionId: string): Promise<string> {
+    const job = await this.queue.add('reprocess', { electionId }, { jobId: `reprocess-${electionId}-${Date.now().toString(36)}`, attempts: 5, backoff: { type: 'fixed', delay: 1_000 } });
+    return job.id as string;
+  }
+
+  private async at(name: 'open' | 'close', electionId: string, at: string): Promise<void> {
+    const when = Date.parse(at);
+    await this.queue.add(name, { electionId, at }, { jobId: `${name}-${electionId}-${when}`, delay: Math.max(0, when - Date.now()), attempts: 10, backoff: { type: 'exponential', delay: 500 } });
+  }
+}
+
+export interface WorkerDeps {
+  readonly connection: ConnectionOptions;
+  readonly prefix?: string;
+  readonly lifecycle: Lifecycle;
+  readonly elections: Pick<ElectionRepository, 'get'>;
+  readonly recount: (electionId: string, job: Job<JobData, JobResult>) => Promise<JobResult>;
+  readonly reprocess: (electionId: string) => Promise<JobResult>;
+  /** A SIGKILLed job is retried once its lock expires (BullMQ's stalled-job check). */
+  readonly lockDurationMs?: number;
+  readonly concurrency?: number;
+}
+
+/** Every handler runs at least once and may run again: each checks state before acting. */
+export function startLifecycleWorker(deps: WorkerDeps): Worker<JobData, JobResult> {
+  const lockDuration = deps.lockDurationMs ?? 30_000;
+  return new Worker<JobData, JobResult>(LIFECYCLE_QUEUE, async (job) => {
+    const { electionId, at } = job.data;
+    switch (job.name) {
+      case 'open':
+      case 'close': {
+        const election = await deps.elections.get(electionId);
+        if (election === undefined) return { skipped: 'no such election' };
+        if ((job.name === 'open' ? election.opensAt : election.closesAt) !== at) return { skipped: 'rescheduled' };
+        if (job.name === 'open' && election.status !== 'draft') return { skipped: `already ${election.status}` };
+        if (job.name === 'close' && election.status !== 'open') return { skipped: `already ${election.status}` };
+        const done = job.name === 'open' ? await deps.lifecycle.open(electionId, 'scheduler') : await deps.lifecycle.close(electionId, 'scheduler');
+        return { status: done.status };
+      }
+      case 'recount':
+        return deps.recount(electionId, job);
+      case 'reprocess':
+        return deps.reprocess(electionId);
+      default:
+        throw new Error(`unknown job ${job.name}`);
+    }
+  }, { connection: deps.connection, ...(deps.prefix === undefined ? {} : { prefix: deps.prefix }), concurrency: deps.concurrency ?? 4, lockDuration, stalledInterval: Math.max(1_000, Math.floor(lockDuration / 2)), maxStalledCount: 5 });
+}
+
+/**
+ * On start: (re)adds every election's schedule (ids make it idempotent) in case a crash came
+ * between a write and its job, finishes a close that a crash interrupted, and queues missing
+ * recounts.
+ */
+export async function resumeLifecycle(elections: readonly Election[], jobs: BullLifecycleJobs, lifecycle: Lifecycle, hasOfficialResult: (id: string) => Promise<boolean>): Promise<void> {
+  for (const election of elections) {
+    await jobs.schedule(election);
+    if (election.status === 'open' && election.closingAt !== undefined) await lifecycle.close(election.id, 'scheduler');
+    else if (election.status === 'closed' && !(await hasOfficialResult(election.id))) await jobs.recount(election.id);
+  }
+}

@@ -1,0 +1,108 @@
+import { randomBytes } from 'node:crypto';
+import { DomainErrors, isUrnaError, type CreateElectionBody, type Election, type ScheduleBody } from '@urna/domain';
+import type { VoteLog } from '@urna/log';
+import type { AuditLog, ElectionRepository } from '@urna/store';
+import type { ElectionConfigs, LiveTally } from '@urna/tally';
+
+/** What the lifecycle asks of the job queue: deterministic ids, so a repeated request adds nothing. */
+export interface LifecycleJobs {
+  schedule(election: Election): Promise<void>;
+  recount(electionId: string): Promise<void>;
+}
+
+export interface LifecycleDeps {
+  readonly elections: ElectionRepository;
+  readonly log: Pick<VoteLog, 'appendCloseMarker'>;
+  readonly tally: Pick<LiveTally, 'initElection' | 'setStatus'>;
+  readonly configs: Pick<ElectionConfigs, 'put'>;
+  /** Tells every ingest process that an election changed (cache invalidation). */
+  readonly announce: (electionId: string) => Promise<void>;
+  readonly jobs: LifecycleJobs;
+  readonly audit: Pick<AuditLog, 'record'>;
+}
+
+/**
+ * Elections' life: create, schedule, open, close. Every step is idempotent or refused by a
+ * conditional write, so a retried job or a double click does nothing twice. The close is
+ * decided by the log, not a clock: `closingAt` first (ingest refuses from then on), then a
+ * marker on every partition, then `closed`.
+ */
+export class Lifecycle {
+  constructor(private readonly deps: LifecycleDeps) {}
+
+  async create(body: CreateElectionBody, actor: string): Promise<Election> {
+    const election: Election = {
+      id: body.id ?? randomBytes(6).toString('base64url').replace(/[^A-Za-z0-9]/g, 'x'),
+      title: body.title, options: body.options, status: 'draft', createdAt: new Date().toISOString(),
+      ...(body.opensAt === undefined ? {} : { opensAt: body.opensAt }),
+      ...(body.closesAt === undefined ? {} : { closesAt: body.closesAt }),
+      ...(body.resultsVisibility === undefined ? {} : { resultsVisibility: body.resultsVisibility }),
+    };
+    await this.deps.elections.create(election);
+    await this.deps.tally.initElection(election.id, election.options.map((o) => o.id), election.resultsVisibility ?? 'live');
+    await this.deps.tally.setStatus(election.id, election.status);
+    await this.publish(election);
+    await this.deps.jobs.schedule(election);
+    await this.deps.audit.record(actor, 'create', election.id, scheduleOf(election));
+    return election;
+  }
+
+  async schedule(id: string, change: ScheduleBody, actor: string): Promise<Election> {
+    const election = await this.deps.elections.schedule(id, change);
+    await this.publish(election);
+    await this.deps.jobs.schedule(election);
+    await this.deps.audit.record(actor, 'schedule', id, scheduleOf(election));
+    return election;
+  }
+
+  async open(id: string, actor: string): Promise<Election> {
+    const election = await this.deps.elections.transition(id, 'open');
+    await this.deps.tally.setStatus(id, election.status);
+    await this.publish(election);
+    await this.deps.jobs.schedule(election);
+    await this.deps.audit.record(actor, 'open', id);
+    return election;
+  }
+
+  /**
+   * Resolves once every partition holds the close marker and the status is `closed`; the
+   * recount is then queued. Safe to repeat at any point (a crashed close is finished by the
+   * next call): markers appended twice are harmless, the smallest per partition rules.
+   */
+  async close(id: string, actor: string): Promise<Election> {
+    const current = await this.deps.elections.get(id);
+    if (current === undefined) throw DomainErrors.electionNotFound(id);
+    if (current.status === 'closed') {
+      await this.deps.jobs.recount(id);
+      return current;
+    }
+    const closing = await this.deps.elections.beginClose(id);
+    if (closing.status === 'closed') return closing;
+    await this.publish(closing); // ingest processes refuse votes from here on
+    await this.deps.log.appendCloseMarker(id, Date.parse(closing.closingAt ?? new Date().toISOString()));
+    let closed: Election;
+    try {
+      closed = await this.deps.elections.transition(id, 'close');
+    } catch (error) {
+      const now = await this.deps.elections.get(id);
+      if (!isUrnaError(error) || now?.status !== 'closed') throw error;
+      closed = now; // a concurrent close finished first
+    }
+    await this.deps.tally.setStatus(id, closed.status);
+    await this.publish(closed);
+    await this.deps.jobs.recount(id);
+    await this.deps.audit.record(actor, 'close', id);
+    return closed;
+  }
+
+  /** Writes the config ingest reads (Redis) and drops every ingest cache entry for it. */
+  async publish(election: Election): Promise<void> {
+    await this.deps.configs.put(election);
+    await this.deps.announce(election.id);
+  }
+}
+
+const scheduleOf = (e: Election) => ({
+  ...(e.opensAt === undefined ? {} : { opensAt: e.opensAt }),
+  ...(e.closesAt === undefined ? {} : { closesAt: e.closesAt }),
+});

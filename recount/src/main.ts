@@ -1,0 +1,73 @@
+import { Queue } from 'bullmq';
+import { AuditLog, createDynamoClient, ElectionRepository, tableNames, VoteStore } from '@urna/store';
+import { ElectionConfigs, LiveTally } from '@urna/tally';
+import { ELECTION_CHANGED_CHANNEL, UrnaError } from '@urna/domain';
+import { verifierFromConfig } from '@urna/auth';
+import { openVoteLog } from '@urna/log';
+import { createRegistry, failFastRedis, onShutdown, patientRedis } from '@urna/service-kit';
+import { buildRecountApp } from './app.ts';
+import { readRecountConfig } from './config.ts';
+import { BullLifecycleJobs, LIFECYCLE_QUEUE, resumeLifecycle, startLifecycleWorker, type JobData, type JobResult } from './jobs.ts';
+import { Lifecycle } from './lifecycle.ts';
+import { recountMetrics, runRecount } from './recount.ts';
+import { runReprocess } from './reprocess.ts';
+import { requireNoEviction } from './redis-policy.ts';
+
+const config = readRecountConfig();
+const redis = patientRedis(config.URNA_REDIS_URL);
+await requireNoEviction(redis);
+const dynamo = createDynamoClient({ endpoint: config.URNA_DYNAMODB_ENDPOINT, region: config.URNA_AWS_REGION });
+const tables = tableNames(config.URNA_TABLE_PREFIX);
+const elections = new ElectionRepository(dynamo, tables.elections);
+const store = new VoteStore({ client: dynamo, table: tables.votes, shards: config.URNA_STORE_SHARDS });
+const audit = new AuditLog(dynamo, tables.votes);
+const log = await openVoteLog(config, 'ingest', { redis: () => failFastRedis(config.URNA_REDIS_URL), connect: () => patientRedis(config.URNA_REDIS_URL) });
+const tally = new LiveTally({ redis, buckets: config.URNA_TALLY_BUCKETS });
+const registry = createRegistry('recount');
+const metrics = recountMetrics(registry);
+const queue = new Queue<JobData, JobResult>(LIFECYCLE_QUEUE, { connection: redis, prefix: config.URNA_QUEUE_PREFIX });
+const jobs = new BullLifecycleJobs(queue);
+const lifecycle = new Lifecycle({
+  elections, log, tally, configs: new ElectionConfigs(redis), audit, jobs,
+  announce: async (id) => void (await redis.publish(ELECTION_CHANGED_CHANNEL, id)),
+});
+const app = buildRecountApp({ lifecycle, elections, store, jobs, queue, audit, verifier: verifierFromConfig(config), registry, logger: { level: config.URNA_LOG_LEVEL } });
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const recountDeps = {
+  elections, store, tally, metrics, partitions: config.URNA_LOG_PARTITIONS,
+  onMismatch: (id: string, live: Record<string, number>, official: Record<string, number>) => app.log.warn({ election: id, live, official }, 'ALERT: live tally differs from the official recount; the recount wins'),
+};
+const worker = startLifecycleWorker({
+  connection: patientRedis(config.URNA_REDIS_URL), lifecycle, elections, lockDurationMs: config.URNA_RECOUNT_LOCK_MS,
+  prefix: config.URNA_QUEUE_PREFIX,
+  recount: async (electionId) => {
+    const deadline = Date.now() + config.URNA_RECOUNT_WAIT_MS;
+    for (;;) {
+      try {
+        if (config.URNA_FAULT_RECOUNT_CRASH_ONCE === '1' && (await redis.set(`${config.URNA_QUEUE_PREFIX}-fault-crashed-${electionId}`, '1', 'NX')) === 'OK') {
+          await store.tally(electionId); // the fold runs, then the process dies before writing anything
+          process.kill(process.pid, 'SIGKILL');
+        }
+        const outcome = await runRecount(electionId, recountDeps);
+        return { published: outcome.published, official: JSON.parse(outcome.official) as unknown };
+      } catch (error) {
+        if (!(error instanceof UrnaError) || error.code !== 'RECOUNT_NOT_READY' || Date.now() > deadline) throw error;
+        await sleep(250);
+      }
+    }
+  },
+  reprocess: (electionId) => runReprocess(electionId, { elections, store, tally }),
+});
+worker.on('failed', (job, error) => app.log.warn({ job: job?.id, err: error }, 'lifecycle job failed (BullMQ retries it)'));
+await resumeLifecycle(await elections.list(), jobs, lifecycle, async (id) => (await elections.officialResult(id)) !== undefined);
+
+await app.listen({ host: config.URNA_HOST, port: config.URNA_RECOUNT_PORT });
+onShutdown(async () => {
+  await app.close();
+  await worker.close();
+  await queue.close();
+  await log.close();
+  redis.disconnect();
+  dynamo.destroy();
+}, (m) => app.log.info(m));
