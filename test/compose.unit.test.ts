@@ -60,8 +60,8 @@ describe('docker-compose.redpanda.yml', () => {
 
   it('has every service of the design: 3 Redpanda brokers, console, Redis, DynamoDB, the admin jobs and every urna service', () => {
     expect(Object.keys(services).sort()).toEqual([
-      'console', 'create-tables', 'create-topics', 'dynamodb', 'edge', 'ingest', 'redis',
-      'recount', 'redpanda-0', 'redpanda-1', 'redpanda-2', 'results-sse', 'tally-live', 'tally-store',
+      'console', 'create-tables', 'create-topics', 'dynamodb', 'edge', 'ingest', 'recount',
+      'redis', 'redpanda-0', 'redpanda-1', 'redpanda-2', 'results-sse', 'tally-live', 'tally-store',
     ]);
   });
 

@@ -37,6 +37,10 @@ export class Lifecycle {
       ...(body.opensAt === undefined ? {} : { opensAt: body.opensAt }),
       ...(body.closesAt === undefined ? {} : { closesAt: body.closesAt }),
       ...(body.resultsVisibility === undefined ? {} : { resultsVisibility: body.resultsVisibility }),
+      // abuse settings for the vote path (ingest applies the deployment's defaults where absent)
+      ...(body.challenge === undefined ? {} : { challenge: body.challenge }),
+      ...(body.challengeCost === undefined ? {} : { challengeCost: body.challengeCost }),
+      ...(body.maxVotesPerSecond === undefined ? {} : { maxVotesPerSecond: body.maxVotesPerSecond }),
     };
     await this.deps.elections.create(election);
     await this.deps.tally.initElection(election.id, election.options.map((o) => o.id), election.resultsVisibility ?? 'live');
