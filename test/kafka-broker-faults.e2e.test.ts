@@ -224,7 +224,7 @@ describe.skipIf(external)('Kafka broker failures (own 3-node cluster)', () => {
     expect(stored.accepted).toBeGreaterThanOrEqual(20_000);
     expect(stored.accepted).toBeLessThanOrEqual(20_000 + unavailable + dropped);
     // no service crashed or was restarted by its supervisor while brokers died
-    for (const name of ['ingest', 'gateway', 'tally-live', 'tally-store']) expect(s.stack.services.get(name)?.restartCount, name).toBe(0);
+    for (const name of ['ingest', 'edge', 'tally-live', 'tally-store']) expect(s.stack.services.get(name)?.restartCount, name).toBe(0);
     expect(nonZero(live?.counts)).toEqual(stored.counts);
     console.log(`storm: killed nodes ${killed.join(', ')} (leaders of partition ${busiest}); ${unavailable} answers were 503 and retried, ${dropped} connections dropped and retried; ${stored.accepted} votes stored`);
   }, 420_000);
