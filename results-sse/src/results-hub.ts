@@ -161,7 +161,8 @@ export class ResultsHub {
     clearInterval(this.heartbeat);
     for (const room of this.rooms.values()) {
       clearTimeout(room.timer);
-      for (const client of room.clients) client.end();
+      // the connection closes too: a kept-alive socket would hold the server's close until its keep-alive timeout
+      for (const client of room.clients) client.end(() => client.destroy());
     }
     this.rooms.clear();
     this.roomOfChannel.clear();
