@@ -14,7 +14,8 @@ module.exports = {
   forbidden: [
     {
       name: 'domain-is-pure',
-      comment: 'packages/domain holds the rules of elections and votes: it imports no other workspace and no infrastructure client (zod only).',
+      comment:
+        'packages/domain holds the rules of elections and votes: it imports no other workspace and no infrastructure client (zod only).',
       severity: 'error',
       from: { path: '^packages/domain/' },
       to: { pathNot: ['^packages/domain/', '^node_modules/zod/'], dependencyTypesNot: ['core'] },
@@ -28,35 +29,40 @@ module.exports = {
     },
     {
       name: 'no-service-to-service',
-      comment: 'Services are deployables and never import each other: share code through packages/*, talk through the log, HTTP or the read models.',
+      comment:
+        'Services are deployables and never import each other: share code through packages/*, talk through the log, HTTP or the read models.',
       severity: 'error',
       from: { path: `^(${SERVICE})/` },
       to: { path: `^${SERVICE}/`, pathNot: '^$1/', couldNotResolve: false, dependencyTypesNot: ['core'] },
     },
     {
       name: 'no-package-to-service',
-      comment: 'Packages are shared by services and never import one (a package that needs a service’s code means the code belongs in a package).',
+      comment:
+        'Packages are shared by services and never import one (a package that needs a service’s code means the code belongs in a package).',
       severity: 'error',
       from: { path: '^packages/[^/]+/src/' },
       to: { path: `^${SERVICE}/`, couldNotResolve: false, dependencyTypesNot: ['core'] },
     },
     {
       name: 'read-path-reads-read-models-only',
-      comment: 'results-sse is the query side: it reads only the Redis read model, never the vote log or the vote store, not even through another package.',
+      comment:
+        'results-sse is the query side: it reads only the Redis read model, never the vote log or the vote store, not even through another package.',
       severity: 'error',
       from: { path: '^results-sse/src/' },
       to: { path: '^packages/(log|store)/', reachable: true },
     },
     {
       name: 'service-only-through-its-entry',
-      comment: 'Scripts, root tests and packages’ tests use a service only through its package entry (@urna/<service>, src/index.ts), never its internals by path.',
+      comment:
+        'Scripts, root tests and packages’ tests use a service only through its package entry (@urna/<service>, src/index.ts), never its internals by path.',
       severity: 'error',
       from: { path: '^(scripts|test|packages)/' },
       to: { path: `^${SERVICE}/`, pathNot: `^${SERVICE}/src/index\\.ts$`, couldNotResolve: false, dependencyTypesNot: ['core'] },
     },
     {
       name: 'web-pages-stand-alone',
-      comment: 'The web pages run in the browser: besides their own files they import only the dependency-free error codes and timing of the domain.',
+      comment:
+        'The web pages run in the browser: besides their own files they import only the dependency-free error codes and timing of the domain.',
       severity: 'error',
       from: { path: '^web/src/' },
       to: { pathNot: ['^web/', '^packages/domain/src/(error-codes|timing)\\.ts$'] },

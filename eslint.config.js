@@ -20,7 +20,10 @@ export default tseslint.config(
   // the pages run in the browser
   { files: ['web/src/**'], languageOptions: { globals: { ...globals.browser } } },
   // k6 scripts run in k6's runtime, which provides __ENV, __VU and friends
-  { files: ['scripts/load/k6/**'], languageOptions: { globals: { __ENV: 'readonly', __VU: 'readonly', __ITER: 'readonly', open: 'readonly' } } },
+  {
+    files: ['scripts/load/k6/**'],
+    languageOptions: { globals: { __ENV: 'readonly', __VU: 'readonly', __ITER: 'readonly', open: 'readonly' } },
+  },
   // CommonJS config files
   { files: ['**/*.cjs'], languageOptions: { sourceType: 'commonjs' } },
 );

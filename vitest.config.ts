@@ -18,8 +18,14 @@ export default defineConfig({
     maxWorkers: 2,
     projects: [
       { extends: true, test: { name: 'unit', include: ['**/test/**/*.unit.test.ts'], exclude: ['**/node_modules/**'] } },
-      { extends: true, test: { name: 'int', include: ['**/test/**/*.int.test.ts'], exclude: ['**/node_modules/**'], globalSetup: servers } },
-      { extends: true, test: { name: 'e2e', include: ['**/test/**/*.e2e.test.ts'], exclude: ['**/node_modules/**'], globalSetup: servers } },
+      {
+        extends: true,
+        test: { name: 'int', include: ['**/test/**/*.int.test.ts'], exclude: ['**/node_modules/**'], globalSetup: servers },
+      },
+      {
+        extends: true,
+        test: { name: 'e2e', include: ['**/test/**/*.e2e.test.ts'], exclude: ['**/node_modules/**'], globalSetup: servers },
+      },
     ],
   },
 });

@@ -67,7 +67,10 @@ const needsKafkaClient = mode === 'test' || process.env.URNA_LOG === 'kafka';
 function installScriptPackages() {
   const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8'));
   return Object.entries(lock.packages ?? {})
-    .filter(([path, entry]) => entry.hasInstallScript === true && path.startsWith('node_modules/') && !path.endsWith('@confluentinc/kafka-javascript'))
+    .filter(
+      ([path, entry]) =>
+        entry.hasInstallScript === true && path.startsWith('node_modules/') && !path.endsWith('@confluentinc/kafka-javascript'),
+    )
     .map(([path]) => path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length));
 }
 
@@ -131,7 +134,12 @@ function newest(path) {
 function ensureWebBuild() {
   const web = join(root, 'web');
   const built = newest(join(web, 'dist', 'index.html'));
-  const sources = Math.max(newest(join(web, 'src')), newest(join(web, 'index.html')), newest(join(web, 'admin.html')), newest(join(web, 'vite.config.ts')));
+  const sources = Math.max(
+    newest(join(web, 'src')),
+    newest(join(web, 'index.html')),
+    newest(join(web, 'admin.html')),
+    newest(join(web, 'vite.config.ts')),
+  );
   if (built >= sources) return;
   say('building the web pages (vite)');
   run(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], { cwd: web });
@@ -146,14 +154,29 @@ function runTests() {
   const checks = [
     // services and tests (Node), then the web pages (DOM)
     ['typecheck', () => tsc('tsconfig.json') || tsc('web/tsconfig.json')],
-    ['boundaries', () => node(join(root, 'node_modules/dependency-cruiser/bin/dependency-cruise.mjs'), '--config', '.dependency-cruiser.cjs', '--output-type', 'err-long', '.')],
+    [
+      'boundaries',
+      () =>
+        node(
+          join(root, 'node_modules/dependency-cruiser/bin/dependency-cruise.mjs'),
+          '--config',
+          '.dependency-cruiser.cjs',
+          '--output-type',
+          'err-long',
+          '.',
+        ),
+    ],
     ['lint', () => node(join(root, 'node_modules/eslint/bin/eslint.js'), '.')],
     ['format', () => node(join(root, 'node_modules/prettier/bin/prettier.cjs'), '--check', '--log-level', 'warn', '.')],
   ].map(([name, check]) => {
     say(`${name}`);
     return { name, status: check() };
   });
-  const vitest = spawnSync(process.execPath, [join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--reporter=default', '--reporter=json', `--outputFile=${report}`, ...rest], { stdio: 'inherit', cwd: root });
+  const vitest = spawnSync(
+    process.execPath,
+    [join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--reporter=default', '--reporter=json', `--outputFile=${report}`, ...rest],
+    { stdio: 'inherit', cwd: root },
+  );
   let passed = 0;
   let failed = 0;
   let skipped = 0;
@@ -162,7 +185,10 @@ function runTests() {
     passed = results.numPassedTests ?? 0;
     skipped = (results.numPendingTests ?? 0) + (results.numTodoTests ?? 0);
     // a suite that failed to load has no failed tests of its own: count it once
-    failed = (results.numFailedTests ?? 0) + (results.testResults ?? []).filter((f) => f.status === 'failed' && (f.assertionResults ?? []).every((a) => a.status !== 'failed')).length;
+    failed =
+      (results.numFailedTests ?? 0) +
+      (results.testResults ?? []).filter((f) => f.status === 'failed' && (f.assertionResults ?? []).every((a) => a.status !== 'failed'))
+        .length;
   } else if (vitest.status !== 0) failed++;
   for (const check of checks) {
     if (check.status === 0) passed++;
@@ -185,7 +211,10 @@ try {
 
 if (mode === 'test') process.exit(runTests());
 if (mode === 'start') {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'scripts/launcher/main.ts'), ...rest], { stdio: 'inherit', cwd: root });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'scripts/launcher/main.ts'), ...rest], {
+    stdio: 'inherit',
+    cwd: root,
+  });
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
   child.on('exit', (code) => process.exit(code ?? 0));
 } else {

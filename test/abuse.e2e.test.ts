@@ -27,18 +27,37 @@ afterAll(async () => {
 });
 
 /** Votes in the log (every partition's stream). */
-const logLength = async () => (await Promise.all(Array.from({ length: PARTITIONS }, (_, p) => redis.xlen(`${s.logPrefix}:${p}`)))).reduce((a, b) => a + b, 0);
+const logLength = async () =>
+  (await Promise.all(Array.from({ length: PARTITIONS }, (_, p) => redis.xlen(`${s.logPrefix}:${p}`)))).reduce((a, b) => a + b, 0);
 
-function post(path: string, token: string, body: unknown, localAddress: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; retryAfter?: string }> {
+function post(
+  path: string,
+  token: string,
+  body: unknown,
+  localAddress: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string; retryAfter?: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(`${s.gateway}${path}`, {
-      method: 'POST', localAddress, agent: false,
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...headers },
-    }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text, ...(res.headers['retry-after'] === undefined ? {} : { retryAfter: res.headers['retry-after'] }) }));
-    });
+    const req = request(
+      `${s.gateway}${path}`,
+      {
+        method: 'POST',
+        localAddress,
+        agent: false,
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...headers },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            body: text,
+            ...(res.headers['retry-after'] === undefined ? {} : { retryAfter: res.headers['retry-after'] }),
+          }),
+        );
+      },
+    );
     req.on('error', reject);
     req.end(JSON.stringify(body));
   });
@@ -47,7 +66,19 @@ function post(path: string, token: string, body: unknown, localAddress: string, 
 async function openElection(extra: Record<string, unknown> = {}): Promise<string> {
   const id = randomName('abuse');
   const admin = await s.adminToken();
-  expect((await api(s.gateway, 'POST', '/v1/elections', admin, { id, title: id, options: [{ id: 'a', label: 'A' }, { id: 'b', label: 'B' }], ...extra })).status).toBe(201);
+  expect(
+    (
+      await api(s.gateway, 'POST', '/v1/elections', admin, {
+        id,
+        title: id,
+        options: [
+          { id: 'a', label: 'A' },
+          { id: 'b', label: 'B' },
+        ],
+        ...extra,
+      })
+    ).status,
+  ).toBe(201);
   expect((await api(s.gateway, 'POST', `/v1/elections/${id}/open`, admin)).status).toBe(200);
   return id;
 }
@@ -61,12 +92,14 @@ describe('rate limits through the edge', () => {
     const statuses: number[] = [];
     let next = 0;
     const forged = `${s.voterToken('mallory').slice(0, -4)}AAAA`;
-    const flood = Promise.all(Array.from({ length: 30 }, async () => {
-      while (next < 3_000) {
-        next++;
-        statuses.push((await post(`/v1/elections/${id}/votes`, forged, { optionId: 'a' }, '127.0.0.2')).status);
-      }
-    }));
+    const flood = Promise.all(
+      Array.from({ length: 30 }, async () => {
+        while (next < 3_000) {
+          next++;
+          statuses.push((await post(`/v1/elections/${id}/votes`, forged, { optionId: 'a' }, '127.0.0.2')).status);
+        }
+      }),
+    );
     await eventually('the budget is spent', async () => (statuses.includes(429) ? true : undefined));
     // meanwhile: a valid voter behind the same address, and one elsewhere
     expect((await post(`/v1/elections/${id}/votes`, s.voterToken('same-nat'), { optionId: 'a' }, '127.0.0.2')).status).toBe(202);
@@ -87,7 +120,11 @@ describe('rate limits through the edge', () => {
     const id = await openElection();
     const before = await logLength();
     const token = s.voterToken(randomName('eager'));
-    const statuses = await Promise.all(Array.from({ length: 50 }, (_, i) => post(`/v1/elections/${id}/votes`, token, { optionId: i % 2 === 0 ? 'a' : 'b' }, '127.0.0.4').then((r) => r.status)));
+    const statuses = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        post(`/v1/elections/${id}/votes`, token, { optionId: i % 2 === 0 ? 'a' : 'b' }, '127.0.0.4').then((r) => r.status),
+      ),
+    );
     expect(statuses.filter((x) => x === 202)).toHaveLength(10);
     expect(statuses.filter((x) => x === 429)).toHaveLength(40);
     expect(await logLength()).toBe(before + 10);
@@ -108,8 +145,17 @@ describe('proof-of-work per vote (ALTCHA) through the edge', () => {
     const bob = s.voterToken(randomName('bob'));
     const before = await logLength();
     const vote = async (token: string, proof?: string, electionId = id) => {
-      const response = await post(`/v1/elections/${electionId}/votes`, token, { optionId: 'a' }, '127.0.0.5', proof === undefined ? {} : { 'x-altcha': proof });
-      return { status: response.status, code: response.status === 202 ? 'ACCEPTED' : (JSON.parse(response.body) as { error: { code: string } }).error.code };
+      const response = await post(
+        `/v1/elections/${electionId}/votes`,
+        token,
+        { optionId: 'a' },
+        '127.0.0.5',
+        proof === undefined ? {} : { 'x-altcha': proof },
+      );
+      return {
+        status: response.status,
+        code: response.status === 202 ? 'ACCEPTED' : (JSON.parse(response.body) as { error: { code: string } }).error.code,
+      };
     };
     expect(await vote(alice)).toEqual({ status: 403, code: 'CHALLENGE_REQUIRED' });
     expect(await vote(alice, 'not base64 json!')).toEqual({ status: 403, code: 'CHALLENGE_INVALID' });
@@ -118,8 +164,22 @@ describe('proof-of-work per vote (ALTCHA) through the edge', () => {
     expect((await vote(alice, tampered)).code).toBe('CHALLENGE_INVALID');
     expect(await vote(bob, proof)).toEqual({ status: 403, code: 'CHALLENGE_INVALID' }); // another user's
     expect(await vote(alice, proof, other)).toEqual({ status: 403, code: 'CHALLENGE_INVALID' }); // another election's
-    const expired = await createChallenge({ hmacKey: POW_KEY, maxNumber: 10, number: 3, expires: new Date(Date.now() - 1_000), params: { e: id, u: 'x' } });
-    const expiredProof = Buffer.from(JSON.stringify({ algorithm: expired.algorithm, challenge: expired.challenge, number: 3, salt: expired.salt, signature: expired.signature })).toString('base64');
+    const expired = await createChallenge({
+      hmacKey: POW_KEY,
+      maxNumber: 10,
+      number: 3,
+      expires: new Date(Date.now() - 1_000),
+      params: { e: id, u: 'x' },
+    });
+    const expiredProof = Buffer.from(
+      JSON.stringify({
+        algorithm: expired.algorithm,
+        challenge: expired.challenge,
+        number: 3,
+        salt: expired.salt,
+        signature: expired.signature,
+      }),
+    ).toString('base64');
     expect(await vote(alice, expiredProof)).toEqual({ status: 403, code: 'CHALLENGE_INVALID' });
     expect(await logLength()).toBe(before);
 
@@ -131,7 +191,7 @@ describe('proof-of-work per vote (ALTCHA) through the edge', () => {
     expect(metrics).toMatch(/urna_pow_verify_seconds_count\{[^}]*\} [1-9]/);
   });
 
-  it('the challenge is for voters only, names the election\'s mode, and is never cached', async () => {
+  it("the challenge is for voters only, names the election's mode, and is never cached", async () => {
     const off = await openElection({ challenge: 'off' });
     const token = s.voterToken(randomName('carol'));
     const response = await fetch(`${s.gateway}/v1/elections/${off}/challenge`, { headers: { authorization: `Bearer ${token}` } });

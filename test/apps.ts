@@ -72,14 +72,32 @@ export async function buildTestIngest(options: { redisUrl?: string; devMode?: bo
   const lifecycle = new Lifecycle({ elections: repo, log, tally, configs, jobs, audit, announce: async (id) => cache.invalidate(id) });
   const admin = buildRecountApp({ lifecycle, elections: repo, store, jobs, queue, audit, verifier, registry: new Registry() });
   const app = buildIngestApp({
-    log, cache, tally, verifier,
+    log,
+    cache,
+    tally,
+    verifier,
     registry: new Registry(),
     votingTokens: { secret: votingSecret, ttlSeconds: 300 },
     ...(options.devMode === false ? {} : { devIssuer: issuer }),
     ...(options.bodyLimit === undefined ? {} : { bodyLimit: options.bodyLimit }),
   });
   const result: TestIngest = {
-    app, admin, lifecycle, cache, repo, configs, verifier, queue, queuePrefix, log, tally, store, redis, keys, votingSecret, elections: [],
+    app,
+    admin,
+    lifecycle,
+    cache,
+    repo,
+    configs,
+    verifier,
+    queue,
+    queuePrefix,
+    log,
+    tally,
+    store,
+    redis,
+    keys,
+    votingSecret,
+    elections: [],
     voterToken: (userId) => mintVotingToken({ userId, role: 'voter' }, votingSecret, 300),
     adminToken: (userId = 'admin') => issuer.issue({ userId, role: 'admin' }),
     logLength: async () => {
@@ -116,7 +134,9 @@ export async function createElection(t: TestIngest, options: { open?: boolean; o
   const id = randomName('e');
   const admin = await t.adminToken();
   const created = await t.admin.inject({
-    method: 'POST', url: '/v1/elections', headers: { authorization: `Bearer ${admin}` },
+    method: 'POST',
+    url: '/v1/elections',
+    headers: { authorization: `Bearer ${admin}` },
     payload: { id, title: 'Test', options: (options.optionIds ?? ['a', 'b', 'c']).map((o) => ({ id: o, label: o.toUpperCase() })) },
   });
   if (created.statusCode !== 201) throw new Error(`create: ${created.statusCode} ${created.body}`);

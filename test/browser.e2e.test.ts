@@ -14,7 +14,15 @@ import { solvedProof } from './pow.ts';
  * Screenshots at 360 px and 1280 px go to .urna/artifacts/screenshots/.
  */
 const SHOTS = join(REPO_ROOT, '.urna', 'artifacts', 'screenshots');
-const LAUNCH_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const LAUNCH_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 let s: TestStack;
 let browser: Browser;
@@ -24,7 +32,10 @@ beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   // as `npm start` runs it: elections created without a setting require proof-of-work (at a
   // tenth of the default cost, so the journey stays quick on a busy shared machine)
-  [s, browser] = await Promise.all([startTestStack({ URNA_CHALLENGE_DEFAULT: 'pow', URNA_CHALLENGE_COST: '5000' }), chromium.launch({ executablePath: '/usr/bin/chromium', args: LAUNCH_ARGS })]);
+  [s, browser] = await Promise.all([
+    startTestStack({ URNA_CHALLENGE_DEFAULT: 'pow', URNA_CHALLENGE_COST: '5000' }),
+    chromium.launch({ executablePath: '/usr/bin/chromium', args: LAUNCH_ARGS }),
+  ]);
 }, 120_000);
 afterAll(async () => {
   await browser?.close();
@@ -119,15 +130,22 @@ describe('voter page and admin console, in Chromium', () => {
       const session = JSON.parse(storage.getItem('urna.session.voter') ?? '{}') as { votingToken?: string; idToken: string };
       return session.votingToken ?? session.idToken;
     });
-    const direct = (headers: Record<string, string>) => fetch(`${s.gateway}/v1/elections/${electionId}/votes`, {
-      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${voterToken}`, ...headers }, body: JSON.stringify({ optionId: 'cats' }),
-    });
+    const direct = (headers: Record<string, string>) =>
+      fetch(`${s.gateway}/v1/elections/${electionId}/votes`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${voterToken}`, ...headers },
+        body: JSON.stringify({ optionId: 'cats' }),
+      });
     const bot = await direct({});
     expect(bot.status).toBe(403);
     expect(((await bot.json()) as { error: { code: string } }).error.code).toBe('CHALLENGE_REQUIRED');
     expect((await direct({ 'x-altcha': await solvedProof(s.gateway, electionId, voterToken) })).status).toBe(202);
     await voter.reload();
-    await expect.poll(async () => (await voter.locator('.receipt').evaluateAll((els) => els.map((e) => e.getAttribute('data-status')))).join(','), { timeout: 10_000 }).toBe('counted,rejected');
+    await expect
+      .poll(async () => (await voter.locator('.receipt').evaluateAll((els) => els.map((e) => e.getAttribute('data-status')))).join(','), {
+        timeout: 10_000,
+      })
+      .toBe('counted,rejected');
     expect(await voter.locator('.receipt.rejected .chip').textContent()).toBe('Not counted — you had already voted');
     expect(await countOf(watcher, 'cats').textContent()).toBe('0 · 0.0%');
     expect(await countOf(watcher, 'dogs').textContent()).toBe('1 · 100.0%');
@@ -156,8 +174,16 @@ describe('voter page and admin console, in Chromium', () => {
     const electionId = randomName('e2e-err');
     const token = await s.adminToken();
     const create = await fetch(`${s.gateway}/v1/elections`, {
-      method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ id: electionId, title: 'Refusals', options: [{ id: 'a', label: 'Alpha' }, { id: 'b', label: 'Beta' }] }),
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        id: electionId,
+        title: 'Refusals',
+        options: [
+          { id: 'a', label: 'Alpha' },
+          { id: 'b', label: 'Beta' },
+        ],
+      }),
     });
     expect(create.status).toBe(201);
     await fetch(`${s.gateway}/v1/elections/${electionId}/open`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
@@ -168,14 +194,27 @@ describe('voter page and admin console, in Chromium', () => {
     await page.getByLabel('Alpha').check();
 
     // the ingest answers 503 (as when the log is down): plain words, the ballot stays, the button says "Try again"
-    await page.route('**/votes', (route) => route.fulfill({ status: 503, contentType: 'application/json', headers: { 'retry-after': '1' }, body: JSON.stringify({ error: { code: 'LOG_UNAVAILABLE', message: 'the vote log is unavailable; retry shortly' } }) }));
+    await page.route('**/votes', (route) =>
+      route.fulfill({
+        status: 503,
+        contentType: 'application/json',
+        headers: { 'retry-after': '1' },
+        body: JSON.stringify({ error: { code: 'LOG_UNAVAILABLE', message: 'the vote log is unavailable; retry shortly' } }),
+      }),
+    );
     await page.getByRole('button', { name: 'Cast my vote' }).click();
     await expect.poll(() => page.getByRole('alert').filter({ hasText: 'safe to try again' }).count()).toBe(1);
     expect(await page.getByRole('button', { name: 'Try again' }).isEnabled()).toBe(true);
 
     // 429 from a rate limiter in front
     await page.unroute('**/votes');
-    await page.route('**/votes', (route) => route.fulfill({ status: 429, contentType: 'application/json', body: JSON.stringify({ error: { code: 'RATE_LIMITED', message: 'slow down' } }) }));
+    await page.route('**/votes', (route) =>
+      route.fulfill({
+        status: 429,
+        contentType: 'application/json',
+        body: JSON.stringify({ error: { code: 'RATE_LIMITED', message: 'slow down' } }),
+      }),
+    );
     await page.getByRole('button', { name: 'Try again' }).click();
     await expect.poll(() => page.getByRole('alert').filter({ hasText: 'Too many attempts' }).count()).toBe(1);
 
@@ -193,7 +232,9 @@ describe('voter page and admin console, in Chromium', () => {
     await other.getByLabel('Beta').check();
     await fetch(`${s.gateway}/v1/elections/${electionId}/close`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
     await other.getByRole('button', { name: 'Cast my vote' }).click();
-    await expect.poll(() => other.getByRole('alert').filter({ hasText: 'Voting is not open for this election right now.' }).count()).toBe(1);
+    await expect
+      .poll(() => other.getByRole('alert').filter({ hasText: 'Voting is not open for this election right now.' }).count())
+      .toBe(1);
     expect(await other.getByTestId('status').textContent()).toBe('Closed');
     expect(await other.getByRole('radio').count()).toBe(0);
     await shot(page, 'voter-counted-after-retry', 360);
@@ -204,8 +245,17 @@ describe('voter page and admin console, in Chromium', () => {
     const electionId = randomName('e2e-drop');
     const token = await s.adminToken();
     await fetch(`${s.gateway}/v1/elections`, {
-      method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ id: electionId, title: 'Drop', options: [{ id: 'a', label: 'Alpha' }, { id: 'b', label: 'Beta' }], challenge: 'off' }),
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        id: electionId,
+        title: 'Drop',
+        options: [
+          { id: 'a', label: 'Alpha' },
+          { id: 'b', label: 'Beta' },
+        ],
+        challenge: 'off',
+      }),
     });
     await fetch(`${s.gateway}/v1/elections/${electionId}/open`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
     const page = await (await context(360)).newPage();
@@ -217,12 +267,18 @@ describe('voter page and admin console, in Chromium', () => {
     let refused = 0;
     await page.route('**/results/stream', (route) => {
       if (refused++ > 0) return route.continue();
-      return route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ error: { code: 'SERVICE_UNAVAILABLE', message: 'results is unavailable' } }) });
+      return route.fulfill({
+        status: 503,
+        contentType: 'application/json',
+        body: JSON.stringify({ error: { code: 'SERVICE_UNAVAILABLE', message: 'results is unavailable' } }),
+      });
     });
     await s.stack.services.get('results-sse')!.kill9();
     await expect.poll(() => page.locator('.live').textContent()).toBe('Reconnecting…');
     const vote = await fetch(`${s.gateway}/v1/elections/${electionId}/votes`, {
-      method: 'POST', headers: { authorization: `Bearer ${s.voterToken('voter-during-drop')}`, 'content-type': 'application/json' }, body: JSON.stringify({ optionId: 'b' }),
+      method: 'POST',
+      headers: { authorization: `Bearer ${s.voterToken('voter-during-drop')}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ optionId: 'b' }),
     });
     expect(vote.status).toBe(202);
     await expect.poll(() => countOf(page, 'b').textContent(), { timeout: 20_000 }).toBe('1 · 100.0%');

@@ -60,8 +60,20 @@ describe('docker-compose.redpanda.yml', () => {
 
   it('has every service of the design: 3 Redpanda brokers, console, Redis, DynamoDB, the admin jobs and every urna service', () => {
     expect(Object.keys(services).sort()).toEqual([
-      'console', 'create-tables', 'create-topics', 'dynamodb', 'edge', 'ingest', 'recount',
-      'redis', 'redpanda-0', 'redpanda-1', 'redpanda-2', 'results-sse', 'tally-live', 'tally-store',
+      'console',
+      'create-tables',
+      'create-topics',
+      'dynamodb',
+      'edge',
+      'ingest',
+      'recount',
+      'redis',
+      'redpanda-0',
+      'redpanda-1',
+      'redpanda-2',
+      'results-sse',
+      'tally-live',
+      'tally-store',
     ]);
   });
 
@@ -98,7 +110,7 @@ describe('docker-compose.redpanda.yml', () => {
     expect(Object.keys(envOf('create-tables')).every((key) => key in sharedConfigShape)).toBe(true);
   });
 
-  it('the edge is nginx with the repo\'s template, every placeholder set, values the launcher would accept too', () => {
+  it("the edge is nginx with the repo's template, every placeholder set, values the launcher would accept too", () => {
     const edge = envOf('edge');
     const template = readFileSync(join(REPO_ROOT, 'edge', 'urna.conf.template'), 'utf8');
     const placeholders = new Set([...template.matchAll(/\$\{(URNA_EDGE_[A-Z0-9_]+)\}/g)].map((m) => m[1] as string));
@@ -107,7 +119,11 @@ describe('docker-compose.redpanda.yml', () => {
     expect(dockerfile).toContain('COPY edge/urna.conf.template /etc/nginx/templates/urna.conf.template');
     expect(services.edge?.build).toMatchObject({ target: 'edge' });
     expect(edge.NGINX_ENVSUBST_FILTER).toBe('^URNA_EDGE_');
-    expect(Object.keys(edge).filter((k) => k.startsWith('URNA_EDGE_')).sort()).toEqual([...placeholders].sort());
+    expect(
+      Object.keys(edge)
+        .filter((k) => k.startsWith('URNA_EDGE_'))
+        .sort(),
+    ).toEqual([...placeholders].sort());
     loadConfig(EdgeConfig, edge);
     expect(() => renderTemplate(template, edge)).not.toThrow();
     expect(services.edge?.healthcheck?.test.join(' ')).toContain(`http://127.0.0.1:${edge.URNA_EDGE_LISTEN}/healthz`);

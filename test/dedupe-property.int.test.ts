@@ -20,7 +20,11 @@ describe('dedupe rule (property)', () => {
   it('both projections converge on the reference rule', async () => {
     const entry = fc.record({ userId: fc.constantFrom('u1', 'u2', 'u3', 'u4', 'u5'), optionId: fc.constantFrom('a', 'b', 'c') });
     await fc.assert(
-      fc.asyncProperty(fc.array(entry, { minLength: 1, maxLength: 25 }), fc.array(fc.nat(), { maxLength: 40 }), fc.nat(), fc.integer({ min: 1, max: 7 }),
+      fc.asyncProperty(
+        fc.array(entry, { minLength: 1, maxLength: 25 }),
+        fc.array(fc.nat(), { maxLength: 40 }),
+        fc.nat(),
+        fc.integer({ min: 1, max: 7 }),
         async (entries, extraPicks, seed, batchSize) => {
           const election = randomName('prop');
           const log = makeLog(election, entries);
@@ -43,7 +47,8 @@ describe('dedupe rule (property)', () => {
             const liveReceipts = await tally.receiptsOf(election, winner.vote.userId);
             expect(liveReceipts[0]).toMatchObject({ voteId: winner.vote.voteId, status: 'counted' });
           }
-        }),
+        },
+      ),
       { numRuns: 40 },
     );
   });

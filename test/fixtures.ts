@@ -13,5 +13,9 @@ export function makeLog(electionId: string, entries: ReadonlyArray<{ userId: str
 
 /** One close marker per partition, all at `position` (comparable with makeLog's positions). */
 export function closeMarkers(electionId: string, position: string, partitions = 4): LoggedCloseMarker[] {
-  return Array.from({ length: partitions }, (_, partition) => ({ marker: { electionId, closedAt: 1_700_000_100_000 }, partition, position }));
+  return Array.from({ length: partitions }, (_, partition) => ({
+    marker: { electionId, closedAt: 1_700_000_100_000 },
+    partition,
+    position,
+  }));
 }

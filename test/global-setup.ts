@@ -38,12 +38,18 @@ interface Servers {
 
 async function startServers(): Promise<Servers> {
   const dir = mkdtempSync(join(tmpdir(), 'urna-test-'));
-  const [redis, dynamo, kafka] = await Promise.all([RedisServer.start({ dataDir: join(dir, 'redis') }), DynamoDbLocal.start({}), startKafka(dir)]);
+  const [redis, dynamo, kafka] = await Promise.all([
+    RedisServer.start({ dataDir: join(dir, 'redis') }),
+    DynamoDbLocal.start({}),
+    startKafka(dir),
+  ]);
   const client = createDynamoClient({ endpoint: dynamo.endpoint });
   await ensureTables(client);
   client.destroy();
   return {
-    redisUrl: redis.url, dynamoEndpoint: dynamo.endpoint, kafkaBrokers: kafka.brokers,
+    redisUrl: redis.url,
+    dynamoEndpoint: dynamo.endpoint,
+    kafkaBrokers: kafka.brokers,
     stop: async () => {
       await Promise.all([redis.stop(), dynamo.stop(), kafka.stop()]);
       rmSync(dir, { recursive: true, force: true });

@@ -32,11 +32,15 @@ export const nonZero = (counts: Record<string, number> | undefined): Record<stri
 
 /** Waits until both projections' consumer groups have acknowledged everything in the log. */
 export async function waitDrained(log: VoteLog, timeoutMs = 120_000): Promise<void> {
-  await eventually('log drained by both projections', async () => {
-    for (const group of Object.values(GROUPS)) {
-      const b = await log.backlog(group);
-      if (b.undelivered + b.pending > 0) return undefined;
-    }
-    return true;
-  }, timeoutMs);
+  await eventually(
+    'log drained by both projections',
+    async () => {
+      for (const group of Object.values(GROUPS)) {
+        const b = await log.backlog(group);
+        if (b.undelivered + b.pending > 0) return undefined;
+      }
+      return true;
+    },
+    timeoutMs,
+  );
 }

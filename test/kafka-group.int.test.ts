@@ -36,7 +36,13 @@ it('a two-member group splits the partitions; killing one member moves them to t
 
   const appended: Vote[] = [];
   const append = async (n: number) => {
-    const votes = Array.from({ length: n }, (): Vote => ({ voteId: randomUUID(), electionId, userId: randomName('u'), optionId: 'a', acceptedAt: Date.now() }));
+    const votes = Array.from({ length: n }, (): Vote => ({
+      voteId: randomUUID(),
+      electionId,
+      userId: randomName('u'),
+      optionId: 'a',
+      acceptedAt: Date.now(),
+    }));
     await log.append(votes);
     appended.push(...votes);
   };
@@ -73,18 +79,29 @@ it('a two-member group splits the partitions; killing one member moves them to t
   // a steady stream of votes until A has died, then some more for B to take over
   let aDead = false;
   void aDied.then(() => (aDead = true));
-  await eventually('member A applies 8 batches and dies', async () => {
-    await append(20);
-    return aDead ? true : undefined;
-  }, 60_000);
+  await eventually(
+    'member A applies 8 batches and dies',
+    async () => {
+      await append(20);
+      return aDead ? true : undefined;
+    },
+    60_000,
+  );
   expect(await aDied).toBe('SIGKILL');
   const diedAt = Date.now();
   await append(200);
 
-  await eventually('B has every vote A did not commit, and the group is drained', async () => {
-    const b = await log.backlog(group);
-    return b.undelivered + b.pending === 0 && appended.every((v) => bSeen.has(v.voteId) || aBatches.slice(0, -1).some((x) => x.voteIds.includes(v.voteId))) ? true : undefined;
-  }, 60_000);
+  await eventually(
+    'B has every vote A did not commit, and the group is drained',
+    async () => {
+      const b = await log.backlog(group);
+      return b.undelivered + b.pending === 0 &&
+        appended.every((v) => bSeen.has(v.voteId) || aBatches.slice(0, -1).some((x) => x.voteIds.includes(v.voteId)))
+        ? true
+        : undefined;
+    },
+    60_000,
+  );
 
   const aPartitions = new Set(aBatches.flatMap((x) => x.partitions));
   const bWhileAAlive = new Set(bPartitions.filter((x) => x.at > aFirstAt + 1_000 && x.at < diedAt - 500).map((x) => x.partition));

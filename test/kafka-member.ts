@@ -16,14 +16,20 @@ const redis = new Redis(env('REDIS_URL'));
 const tally = new LiveTally({ redis });
 await tally.loadScripts();
 const log = await KafkaLog.connect({
-  brokers: env('BROKERS').split(','), clientId: 'urna-test-member', topic: env('TOPIC'), partitions: 4,
-  sessionTimeoutMs: Number(process.env.SESSION_MS ?? 6_000), staticMembership: process.env.STATIC !== '0',
+  brokers: env('BROKERS').split(','),
+  clientId: 'urna-test-member',
+  topic: env('TOPIC'),
+  partitions: 4,
+  sessionTimeoutMs: Number(process.env.SESSION_MS ?? 6_000),
+  staticMembership: process.env.STATIC !== '0',
 });
 const crashAfter = Number(env('CRASH_AFTER'));
 let batches = 0;
 await log.consume({ group: env('GROUP'), consumer: process.env.MEMBER ?? 'member-a', batchSize: 20, blockMs: 100 }, async (records) => {
   await tally.apply(records);
-  process.stdout.write(`${JSON.stringify({ partitions: [...new Set(records.map((r) => r.partition))], voteIds: records.map((r) => r.vote.voteId) })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ partitions: [...new Set(records.map((r) => r.partition))], voteIds: records.map((r) => r.vote.voteId) })}\n`,
+  );
   if (++batches === crashAfter) process.kill(process.pid, 'SIGKILL');
 });
 process.stdout.write('{"ready":true}\n');

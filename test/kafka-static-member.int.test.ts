@@ -46,17 +46,27 @@ async function takeover(staticMembership: boolean): Promise<number> {
   const electionId = randomName('e');
   await createKafkaTopic(brokers, topic, 4);
   const log = await KafkaLog.connect({ brokers: brokers.split(','), clientId: 'urna-test', topic, partitions: 4 });
-  const votes = Array.from({ length: 400 }, (): Vote => ({ voteId: randomUUID(), electionId, userId: randomName('u'), optionId: 'a', acceptedAt: Date.now() }));
+  const votes = Array.from({ length: 400 }, (): Vote => ({
+    voteId: randomUUID(),
+    electionId,
+    userId: randomName('u'),
+    optionId: 'a',
+    acceptedAt: Date.now(),
+  }));
   await log.append(votes);
   const env = { TOPIC: topic, GROUP: group, MEMBER: 'worker-1', STATIC: staticMembership ? '1' : '0' };
   expect(await member({ ...env, CRASH_AFTER: '3' }).exited).toBe('SIGKILL');
   const restartedAt = Date.now();
   const restarted = member({ ...env, CRASH_AFTER: '0' });
   const resumedAfter = (await restarted.firstBatch) - restartedAt;
-  await eventually('the group drained', async () => {
-    const b = await log.backlog(group);
-    return b.undelivered === 0 ? true : undefined;
-  }, 60_000);
+  await eventually(
+    'the group drained',
+    async () => {
+      const b = await log.backlog(group);
+      return b.undelivered === 0 ? true : undefined;
+    },
+    60_000,
+  );
   // the batch applied before the crash came again; every vote still counts once
   const tally = new LiveTally({ redis });
   expect((await tally.results(electionId))?.total).toBe(votes.length);
@@ -67,7 +77,9 @@ async function takeover(staticMembership: boolean): Promise<number> {
 it(`a restarted worker with static membership resumes its partitions well within the session timeout (${SESSION_MS / 1000} s); without it, only after`, async () => {
   const withStatic = await takeover(true);
   const withoutStatic = await takeover(false);
-  console.log(`takeover after a restart: static membership ${withStatic} ms, dynamic ${withoutStatic} ms (session timeout ${SESSION_MS} ms)`);
+  console.log(
+    `takeover after a restart: static membership ${withStatic} ms, dynamic ${withoutStatic} ms (session timeout ${SESSION_MS} ms)`,
+  );
   // the restart includes starting Node and tsx and joining the group (a few seconds on a busy machine)
   expect(withStatic).toBeLessThan(SESSION_MS / 2);
   expect(withoutStatic).toBeGreaterThan(withStatic);

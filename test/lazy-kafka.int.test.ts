@@ -10,19 +10,29 @@ const children: ChildProcess[] = [];
 /** Runs a service's main as `npm start` does, but where the Kafka addon cannot load; collects its output. */
 function run(entry: string, env: Record<string, string>): { child: ChildProcess; output: () => string } {
   let output = '';
-  const child = spawn(process.execPath, [...BLOCK_KAFKA, entry], { env: { ...process.env, URNA_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...BLOCK_KAFKA, entry], {
+    env: { ...process.env, URNA_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   for (const stream of [child.stdout, child.stderr]) stream.on('data', (chunk: Buffer) => (output += chunk.toString()));
   children.push(child);
   return { child, output: () => output };
 }
 
-const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
+const exited = (child: ChildProcess) =>
+  new Promise<number | null>((resolve) =>
+    child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code)),
+  );
 
 async function healthy(port: number, what: () => string): Promise<unknown> {
-  return eventually(`healthz on :${port}`, async () => {
-    const response = await fetch(`http://127.0.0.1:${port}/healthz`);
-    return response.ok ? response.json() : undefined;
-  }, 30_000).catch((error: Error) => {
+  return eventually(
+    `healthz on :${port}`,
+    async () => {
+      const response = await fetch(`http://127.0.0.1:${port}/healthz`);
+      return response.ok ? response.json() : undefined;
+    },
+    30_000,
+  ).catch((error: Error) => {
     throw new Error(`${error.message}\n${what()}`);
   });
 }
@@ -33,7 +43,9 @@ afterAll(async () => {
 
 describe('only a process on the Kafka log loads the Kafka client', () => {
   it('the hook really makes the addon unloadable (control)', async () => {
-    const probe = spawn(process.execPath, [...BLOCK_KAFKA, '--input-type=module', '-e', "await import('@confluentinc/kafka-javascript')"], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const probe = spawn(process.execPath, [...BLOCK_KAFKA, '--input-type=module', '-e', "await import('@confluentinc/kafka-javascript')"], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     probe.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     expect(await exited(probe)).not.toBe(0);
@@ -44,7 +56,9 @@ describe('only a process on the Kafka log loads the Kafka client', () => {
     const keys = await generateDevKeys();
     const resultsPort = await freePort();
     const results = run('results-sse/src/main.ts', {
-      URNA_REDIS_URL: inject('redisUrl'), URNA_RESULTS_PORT: String(resultsPort), URNA_AUTH_JWKS: JSON.stringify(keys.jwks),
+      URNA_REDIS_URL: inject('redisUrl'),
+      URNA_RESULTS_PORT: String(resultsPort),
+      URNA_AUTH_JWKS: JSON.stringify(keys.jwks),
     });
     expect(await healthy(resultsPort, results.output)).toMatchObject({ status: 'ok', service: 'results-sse' });
     // results-sse reads its Redis read model
@@ -57,8 +71,11 @@ describe('only a process on the Kafka log loads the Kafka client', () => {
 
   it('a process on the Kafka log does load it, when it opens the log', async () => {
     const ingest = run('ingest/src/main.ts', {
-      URNA_REDIS_URL: inject('redisUrl'), URNA_DYNAMODB_ENDPOINT: inject('dynamoEndpoint'), URNA_INGEST_PORT: String(await freePort()),
-      URNA_LOG: 'kafka', URNA_KAFKA_BROKERS: inject('kafkaBrokers'),
+      URNA_REDIS_URL: inject('redisUrl'),
+      URNA_DYNAMODB_ENDPOINT: inject('dynamoEndpoint'),
+      URNA_INGEST_PORT: String(await freePort()),
+      URNA_LOG: 'kafka',
+      URNA_KAFKA_BROKERS: inject('kafkaBrokers'),
     });
     expect(await exited(ingest.child)).not.toBe(0);
     expect(ingest.output()).toContain('no-kafka-addon');

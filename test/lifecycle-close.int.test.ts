@@ -11,8 +11,20 @@ let workers: RunningWorker[] = [];
 beforeAll(async () => {
   t = await buildTestIngest();
   workers = [
-    await startWorker({ log: t.log, projection: liveTallyProjection(t.tally), consumer: 'live-1', registry: new Registry(), batchSize: 50 }),
-    await startWorker({ log: t.log, projection: voteStoreProjection(t.store), consumer: 'store-1', registry: new Registry(), batchSize: 50 }),
+    await startWorker({
+      log: t.log,
+      projection: liveTallyProjection(t.tally),
+      consumer: 'live-1',
+      registry: new Registry(),
+      batchSize: 50,
+    }),
+    await startWorker({
+      log: t.log,
+      projection: voteStoreProjection(t.store),
+      consumer: 'store-1',
+      registry: new Registry(),
+      batchSize: 50,
+    }),
   ];
 });
 afterAll(async () => {
@@ -21,10 +33,26 @@ afterAll(async () => {
 });
 
 const vote = (app: TestIngest['app'], electionId: string, userId: string, optionId: string) =>
-  app.inject({ method: 'POST', url: `/v1/elections/${electionId}/votes`, headers: { authorization: `Bearer ${t.voterToken(userId)}`, 'content-type': 'application/json' }, payload: { optionId } });
+  app.inject({
+    method: 'POST',
+    url: `/v1/elections/${electionId}/votes`,
+    headers: { authorization: `Bearer ${t.voterToken(userId)}`, 'content-type': 'application/json' },
+    payload: { optionId },
+  });
 const asAdmin = async (method: 'GET' | 'POST', url: string, payload?: Record<string, unknown>) =>
-  t.admin.inject({ method, url, headers: { authorization: `Bearer ${await t.adminToken()}` }, ...(payload === undefined ? {} : { payload }) });
-const recountDeps = () => ({ elections: t.repo, store: t.store, tally: t.tally, partitions: t.log.partitions, metrics: recountMetrics(new Registry()) });
+  t.admin.inject({
+    method,
+    url,
+    headers: { authorization: `Bearer ${await t.adminToken()}` },
+    ...(payload === undefined ? {} : { payload }),
+  });
+const recountDeps = () => ({
+  elections: t.repo,
+  store: t.store,
+  tally: t.tally,
+  partitions: t.log.partitions,
+  metrics: recountMetrics(new Registry()),
+});
 
 describe('deterministic close', () => {
   it('a vote through a stale ingest cache after the close is accepted (202), then rejected after-close and never counted', async () => {
@@ -48,10 +76,19 @@ describe('deterministic close', () => {
       const receipts = await t.tally.receiptsOf(id, 'late-voter');
       return receipts[0]?.reason === 'after-close' ? receipts : undefined;
     });
-    expect(await t.tally.receiptsOf(id, 'late-voter')).toEqual([{ voteId: late.json().voteId, optionId: 'b', status: 'rejected', reason: 'after-close' }]);
+    expect(await t.tally.receiptsOf(id, 'late-voter')).toEqual([
+      { voteId: late.json().voteId, optionId: 'b', status: 'rejected', reason: 'after-close' },
+    ]);
     const outcome = await eventually('recount ready', async () => runRecount(id, recountDeps()).catch(() => undefined));
     const reconciliation = JSON.parse(outcome.reconciliation);
-    expect(reconciliation).toMatchObject({ electionId: id, accepted: 23, counted: 21, rejected: { duplicate: 0, 'after-close': 2 }, counts: { a: 11, b: 10 }, liveMatched: true });
+    expect(reconciliation).toMatchObject({
+      electionId: id,
+      accepted: 23,
+      counted: 21,
+      rejected: { duplicate: 0, 'after-close': 2 },
+      counts: { a: 11, b: 10 },
+      liveMatched: true,
+    });
     expect(Object.keys(reconciliation.markers)).toHaveLength(t.log.partitions);
     expect(nonZero((await t.tally.results(id, { raw: true }))?.counts)).toEqual({ a: 11, b: 10 });
     expect((await t.store.receiptsOf(id, 'early-3')).map((r) => r.reason ?? r.status)).toEqual(['counted', 'after-close']);
@@ -74,7 +111,11 @@ describe('deterministic close', () => {
     await eventually('recount ready', async () => runRecount(id, recountDeps()).catch(() => undefined));
     const before = await t.tally.digest(id);
     const keys = await t.redis.keys(`urna:tally:{${id}}:*`);
-    await t.redis.del(...keys.filter((k) => !k.endsWith(':meta') && !k.endsWith(':official') && !k.endsWith(':reconciliation') && !k.endsWith(':live-at-close')));
+    await t.redis.del(
+      ...keys.filter(
+        (k) => !k.endsWith(':meta') && !k.endsWith(':official') && !k.endsWith(':reconciliation') && !k.endsWith(':live-at-close'),
+      ),
+    );
     expect((await t.tally.digest(id)).total).toBe(25); // meta kept; counts, markers and close gone
     expect((await t.tally.digest(id)).counts).toEqual({});
     const result = await runReprocess(id, { elections: t.repo, store: t.store, tally: t.tally });
@@ -88,7 +129,19 @@ describe('deterministic close', () => {
 
   it('hidden results: no per-option count leaks before the official result; admins see live counts', async () => {
     const token = await t.adminToken();
-    const created = await t.admin.inject({ method: 'POST', url: '/v1/elections', headers: { authorization: `Bearer ${token}` }, payload: { title: 'Secret', options: [{ id: 'a', label: 'A' }, { id: 'b', label: 'B' }], resultsVisibility: 'hidden' } });
+    const created = await t.admin.inject({
+      method: 'POST',
+      url: '/v1/elections',
+      headers: { authorization: `Bearer ${token}` },
+      payload: {
+        title: 'Secret',
+        options: [
+          { id: 'a', label: 'A' },
+          { id: 'b', label: 'B' },
+        ],
+        resultsVisibility: 'hidden',
+      },
+    });
     expect(created.json()).toMatchObject({ resultsVisibility: 'hidden' });
     const id = created.json().id as string;
     await asAdmin('POST', `/v1/elections/${id}/open`);

@@ -23,7 +23,12 @@ afterAll(() => {
 });
 
 interface Reconciliation {
-  accepted: number; counted: number; rejected: Record<string, number>; counts: Record<string, number>; liveMatched: boolean; markers: Record<string, string>;
+  accepted: number;
+  counted: number;
+  rejected: Record<string, number>;
+  counts: Record<string, number>;
+  liveMatched: boolean;
+  markers: Record<string, string>;
 }
 
 const LOGS = {
@@ -32,7 +37,13 @@ const LOGS = {
     const brokers = inject('kafkaBrokers');
     const topic = randomName('test.votes');
     await createKafkaTopic(brokers, topic, 4);
-    return { URNA_LOG: 'kafka', URNA_KAFKA_BROKERS: brokers, URNA_KAFKA_TOPIC: topic, URNA_LOG_PARTITIONS: '4', URNA_KAFKA_SESSION_TIMEOUT_MS: '6000' };
+    return {
+      URNA_LOG: 'kafka',
+      URNA_KAFKA_BROKERS: brokers,
+      URNA_KAFKA_TOPIC: topic,
+      URNA_LOG_PARTITIONS: '4',
+      URNA_KAFKA_SESSION_TIMEOUT_MS: '6000',
+    };
   },
 } as const;
 
@@ -50,7 +61,16 @@ describe.each(Object.keys(LOGS) as Array<keyof typeof LOGS>)('closing an electio
   const newElection = async (extra: Record<string, unknown> = {}, open = true) => {
     const id = randomName('e');
     const admin = await s.adminToken();
-    expect((await api(s.gateway, 'POST', '/v1/elections', admin, { id, title: id, options: ['a', 'b', 'c'].map((o) => ({ id: o, label: o })), ...extra })).status).toBe(201);
+    expect(
+      (
+        await api(s.gateway, 'POST', '/v1/elections', admin, {
+          id,
+          title: id,
+          options: ['a', 'b', 'c'].map((o) => ({ id: o, label: o })),
+          ...extra,
+        })
+      ).status,
+    ).toBe(201);
     if (open) expect((await api(s.gateway, 'POST', `/v1/elections/${id}/open`, admin)).status).toBe(200);
     return id;
   };
@@ -66,21 +86,25 @@ describe.each(Object.keys(LOGS) as Array<keyof typeof LOGS>)('closing an electio
     let next = 0;
     let closing: Promise<{ status: number; json: unknown }> | undefined;
     const admin = await s.adminToken();
-    await Promise.all(Array.from({ length: 64 }, async () => {
-      while (next < votes.length) {
-        const v = votes[next++]!;
-        if (next === 5_000) closing = api(s.gateway, 'POST', `/v1/elections/${id}/close`, admin);
-        try {
-          const response = await fetch(`${s.gateway}/v1/elections/${id}/votes`, {
-            method: 'POST', headers: { authorization: `Bearer ${s.voterToken(v.userId)}`, 'content-type': 'application/json' }, body: JSON.stringify({ optionId: v.optionId }),
-          });
-          await response.arrayBuffer();
-          statuses.push(response.status);
-        } catch {
-          lost++;
+    await Promise.all(
+      Array.from({ length: 64 }, async () => {
+        while (next < votes.length) {
+          const v = votes[next++]!;
+          if (next === 5_000) closing = api(s.gateway, 'POST', `/v1/elections/${id}/close`, admin);
+          try {
+            const response = await fetch(`${s.gateway}/v1/elections/${id}/votes`, {
+              method: 'POST',
+              headers: { authorization: `Bearer ${s.voterToken(v.userId)}`, 'content-type': 'application/json' },
+              body: JSON.stringify({ optionId: v.optionId }),
+            });
+            await response.arrayBuffer();
+            statuses.push(response.status);
+          } catch {
+            lost++;
+          }
         }
-      }
-    }));
+      }),
+    );
     const closed = await closing;
     expect(closed?.status).toBe(200);
     expect(closed?.json).toMatchObject({ status: 'closed' });
@@ -89,10 +113,14 @@ describe.each(Object.keys(LOGS) as Array<keyof typeof LOGS>)('closing an electio
     expect(accepted202).toBeGreaterThan(4_000);
     expect(statuses.filter((st) => st === 409).length).toBeGreaterThan(1_000);
 
-    const final = await eventually('official result', async () => {
-      const r = await api<ResultsSnapshot>(s.gateway, 'GET', `/v1/elections/${id}/results`);
-      return r.json.final ? r.json : undefined;
-    }, 180_000);
+    const final = await eventually(
+      'official result',
+      async () => {
+        const r = await api<ResultsSnapshot>(s.gateway, 'GET', `/v1/elections/${id}/results`);
+        return r.json.final ? r.json : undefined;
+      },
+      180_000,
+    );
     expect(s.stack.services.get('recount')?.restartCount).toBeGreaterThanOrEqual(1); // the fault fired: the job was retried
     const reconciliation = await api<Reconciliation>(s.gateway, 'GET', `/v1/elections/${id}/reconciliation`);
     expect(reconciliation.status).toBe(200);
@@ -149,7 +177,12 @@ describe.each(Object.keys(LOGS) as Array<keyof typeof LOGS>)('closing an electio
       } finally {
         await queue.close();
       }
-      const audit = await api<{ actions: Array<{ actor: string; action: string; electionId?: string }> }>(s.gateway, 'GET', '/v1/admin/audit', await s.adminToken());
+      const audit = await api<{ actions: Array<{ actor: string; action: string; electionId?: string }> }>(
+        s.gateway,
+        'GET',
+        '/v1/admin/audit',
+        await s.adminToken(),
+      );
       const closes = audit.json.actions.filter((a) => a.action === 'close' && (a.electionId === scheduled || a.electionId === missed));
       expect(closes).toHaveLength(2);
       expect(closes.every((a) => a.actor === 'scheduler')).toBe(true);

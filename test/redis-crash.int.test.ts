@@ -26,10 +26,13 @@ describe('Redis killed with SIGKILL after votes were acknowledged', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const cast = (electionId: string, userId: string) => t.app.inject({
-    method: 'POST', url: `/v1/elections/${electionId}/votes`,
-    headers: { authorization: `Bearer ${t.voterToken(userId)}`, 'content-type': 'application/json' }, payload: { optionId: userId.endsWith('7') ? 'b' : 'a' },
-  });
+  const cast = (electionId: string, userId: string) =>
+    t.app.inject({
+      method: 'POST',
+      url: `/v1/elections/${electionId}/votes`,
+      headers: { authorization: `Bearer ${t.voterToken(userId)}`, 'content-type': 'application/json' },
+      payload: { optionId: userId.endsWith('7') ? 'b' : 'a' },
+    });
 
   it('keeps every acknowledged vote, refuses votes while down, and counts them all after restart', async () => {
     const election = await createElection(t);

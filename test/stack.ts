@@ -24,12 +24,22 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
   const dataDir = mkdtempSync(join(tmpdir(), 'urna-stack-'));
   const logPrefix = randomName('test:votes');
   const stack = await startStack({
-    dataDir, ports: 'free', logs: 'files', redisUrl: inject('redisUrl'), dynamoEndpoint: inject('dynamoEndpoint'),
+    dataDir,
+    ports: 'free',
+    logs: 'files',
+    redisUrl: inject('redisUrl'),
+    dynamoEndpoint: inject('dynamoEndpoint'),
     env: {
-      URNA_LOG_PREFIX: logPrefix, URNA_QUEUE_PREFIX: randomName('test-bull'), URNA_LOG_PARTITIONS: '8', URNA_WORKER_CLAIM_IDLE_MS: '2000',
+      URNA_LOG_PREFIX: logPrefix,
+      URNA_QUEUE_PREFIX: randomName('test-bull'),
+      URNA_LOG_PARTITIONS: '8',
+      URNA_WORKER_CLAIM_IDLE_MS: '2000',
       // every test client comes from 127.0.0.1: the edge's per-address limits are raised here
       // and tested on their own (edge/test, test/abuse.e2e.test.ts)
-      URNA_EDGE_REQ_PER_SEC: '100000', URNA_EDGE_REQ_BURST: '100000', URNA_EDGE_CONN_PER_IP: '20000', URNA_EDGE_SSE_PER_IP: '20000',
+      URNA_EDGE_REQ_PER_SEC: '100000',
+      URNA_EDGE_REQ_BURST: '100000',
+      URNA_EDGE_CONN_PER_IP: '20000',
+      URNA_EDGE_SSE_PER_IP: '20000',
       // elections without a `challenge` are created without proof-of-work here; tests that want
       // it ask for it per election (the browser journey, test/abuse.e2e.test.ts)
       URNA_CHALLENGE_DEFAULT: 'off',
@@ -40,11 +50,15 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
   });
   const secret = Buffer.from(stack.env.URNA_VOTING_TOKEN_SECRET as string, 'base64url');
   return {
-    stack, gateway: stack.urls.gateway, logPrefix,
+    stack,
+    gateway: stack.urls.gateway,
+    logPrefix,
     voterToken: (userId) => mintVotingToken({ userId, role: 'voter' }, secret, 600),
     adminToken: async () => {
       const response = await fetch(`${stack.urls.gateway}/v1/dev/token`, {
-        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userId: 'admin', role: 'admin' }),
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ userId: 'admin', role: 'admin' }),
       });
       return ((await response.json()) as { token: string }).token;
     },
@@ -55,12 +69,21 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
   };
 }
 
-export async function api<T = unknown>(base: string, method: string, path: string, token?: string, body?: unknown): Promise<{ status: number; json: T }> {
+export async function api<T = unknown>(
+  base: string,
+  method: string,
+  path: string,
+  token?: string,
+  body?: unknown,
+): Promise<{ status: number; json: T }> {
   const response = await fetch(`${base}${path}`, {
     method,
-    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(token === undefined ? {} : { authorization: `Bearer ${token}` }) },
+    headers: {
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+    },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await response.text();
-  return { status: response.status, json: (text === "" ? undefined : JSON.parse(text)) as T };
+  return { status: response.status, json: (text === '' ? undefined : JSON.parse(text)) as T };
 }

@@ -13,7 +13,8 @@ const duration = token(/^\d+(ms|s|m)?$/, 'a duration such as 10s');
 const count = z.coerce.number().int().min(1).max(1_000_000);
 /** nginx's limit_conn takes at most 65535. */
 const connections = z.coerce.number().int().min(1).max(65_535);
-const list = (item: RegExp, hint: string) => z.string().refine((v) => v === '' || v.split(',').every((p) => item.test(p.trim())), `a comma list of ${hint}`);
+const list = (item: RegExp, hint: string) =>
+  z.string().refine((v) => v === '' || v.split(',').every((p) => item.test(p.trim())), `a comma list of ${hint}`);
 
 /**
  * The edge's limits (env keys, zod names the bad key). Defaults are the ones a televote could
@@ -41,7 +42,13 @@ export type EdgeConfig = z.infer<typeof EdgeConfig>;
 export const readEdgeConfig = (env: NodeJS.ProcessEnv = process.env): EdgeConfig => loadConfig(EdgeConfig, env);
 
 /** Placeholders whose value is a comma list: the line is repeated per item, dropped when empty. */
-const LIST_KEYS = new Set(['URNA_EDGE_TRUSTED_PROXIES', 'URNA_EDGE_CORS_ORIGINS', 'URNA_EDGE_INGEST', 'URNA_EDGE_RESULTS', 'URNA_EDGE_LIFECYCLE']);
+const LIST_KEYS = new Set([
+  'URNA_EDGE_TRUSTED_PROXIES',
+  'URNA_EDGE_CORS_ORIGINS',
+  'URNA_EDGE_INGEST',
+  'URNA_EDGE_RESULTS',
+  'URNA_EDGE_LIFECYCLE',
+]);
 
 /** Fills `${NAME}` placeholders; an unknown placeholder is an error, never left in the config. */
 export function renderTemplate(template: string, values: Readonly<Record<string, string>>): string {
@@ -50,9 +57,15 @@ export function renderTemplate(template: string, values: Readonly<Record<string,
     const names = [...line.matchAll(/\$\{([A-Z0-9_]+)\}/g)].map((m) => m[1] as string);
     for (const name of names) if (values[name] === undefined) throw new Error(`edge template: no value for \${${name}}`);
     const listed = names.find((name) => LIST_KEYS.has(name));
-    const fill = (item?: string) => line.replace(/\$\{([A-Z0-9_]+)\}/g, (_, name: string) => (name === listed && item !== undefined ? item : (values[name] as string)));
+    const fill = (item?: string) =>
+      line.replace(/\$\{([A-Z0-9_]+)\}/g, (_, name: string) => (name === listed && item !== undefined ? item : (values[name] as string)));
     if (listed === undefined) out.push(fill());
-    else for (const item of (values[listed] as string).split(',').map((p) => p.trim()).filter((p) => p !== '')) out.push(fill(item));
+    else
+      for (const item of (values[listed] as string)
+        .split(',')
+        .map((p) => p.trim())
+        .filter((p) => p !== ''))
+        out.push(fill(item));
   }
   return out.join('\n');
 }
@@ -75,11 +88,16 @@ export interface EdgeSetup {
  * value fails once with nginx's own message instead of a restart loop.
  */
 export function prepareEdge(setup: EdgeSetup, binary = existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx'): readonly string[] {
-  for (const dir of ['tmp/body', 'tmp/proxy', 'tmp/fastcgi', 'tmp/uwsgi', 'tmp/scgi']) mkdirSync(join(setup.prefix, dir), { recursive: true });
+  for (const dir of ['tmp/body', 'tmp/proxy', 'tmp/fastcgi', 'tmp/uwsgi', 'tmp/scgi'])
+    mkdirSync(join(setup.prefix, dir), { recursive: true });
   const values: Record<string, string> = {
     ...Object.fromEntries(Object.entries(setup.config).map(([k, v]) => [k, String(v)])),
-    URNA_EDGE_LISTEN: setup.listen, URNA_EDGE_INGEST: setup.ingest.join(','), URNA_EDGE_RESULTS: setup.results.join(','), URNA_EDGE_LIFECYCLE: (setup.lifecycle ?? setup.ingest).join(','),
-    URNA_EDGE_WEB_ROOT: setup.webRoot, URNA_EDGE_PREFIX: setup.prefix,
+    URNA_EDGE_LISTEN: setup.listen,
+    URNA_EDGE_INGEST: setup.ingest.join(','),
+    URNA_EDGE_RESULTS: setup.results.join(','),
+    URNA_EDGE_LIFECYCLE: (setup.lifecycle ?? setup.ingest).join(','),
+    URNA_EDGE_WEB_ROOT: setup.webRoot,
+    URNA_EDGE_PREFIX: setup.prefix,
     // as root (CI containers) the workers keep root's identity: the prefix and web root sit in
     // the caller's private directories, which `nobody` cannot read; nginx ignores `user` otherwise
     URNA_EDGE_USER: process.getuid?.() === 0 ? 'user root root;' : '',
@@ -88,7 +106,9 @@ export function prepareEdge(setup: EdgeSetup, binary = existsSync('/usr/sbin/ngi
   writeFileSync(join(setup.prefix, 'nginx.conf'), renderTemplate(readFileSync(join(EDGE_DIR, 'nginx.conf.template'), 'utf8'), values));
   const args = ['-p', setup.prefix, '-c', join(setup.prefix, 'nginx.conf'), '-e', 'stderr'];
   const check = spawnSync(binary, [...args, '-t', '-q'], { encoding: 'utf8' });
-  if (check.error !== undefined) throw new Error(`edge: cannot run ${binary} (${check.error.message}); install Debian's nginx (npm start does)`);
-  if (check.status !== 0) throw new Error(`edge: nginx rejects the rendered config ${join(setup.prefix, 'nginx.conf')}:\n${check.stderr.trim()}`);
+  if (check.error !== undefined)
+    throw new Error(`edge: cannot run ${binary} (${check.error.message}); install Debian's nginx (npm start does)`);
+  if (check.status !== 0)
+    throw new Error(`edge: nginx rejects the rendered config ${join(setup.prefix, 'nginx.conf')}:\n${check.stderr.trim()}`);
   return [binary, ...args, '-g', 'daemon off;'];
 }

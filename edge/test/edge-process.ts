@@ -13,11 +13,19 @@ export interface RunningEdge {
 }
 
 /** Real nginx rendered from the repo's template, in front of the given upstreams. */
-export async function startEdge(upstreams: { ingest: string; results: string }, env: Record<string, string> = {}, webRoot = tmpdir()): Promise<RunningEdge> {
+export async function startEdge(
+  upstreams: { ingest: string; results: string },
+  env: Record<string, string> = {},
+  webRoot = tmpdir(),
+): Promise<RunningEdge> {
   const prefix = mkdtempSync(join(tmpdir(), 'urna-edge-'));
   const port = await freePort();
   const [binary, ...args] = prepareEdge({
-    prefix, listen: `127.0.0.1:${port}`, ingest: [upstreams.ingest], results: [upstreams.results], webRoot,
+    prefix,
+    listen: `127.0.0.1:${port}`,
+    ingest: [upstreams.ingest],
+    results: [upstreams.results],
+    webRoot,
     config: readEdgeConfig({ URNA_EDGE_WORKERS: '1', ...env }),
   });
   const child = spawn(binary as string, args, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -35,7 +43,8 @@ export async function startEdge(upstreams: { ingest: string; results: string }, 
     }
   }
   return {
-    base, port,
+    base,
+    port,
     stop: async () => {
       const gone = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
@@ -45,17 +54,29 @@ export async function startEdge(upstreams: { ingest: string; results: string }, 
   };
 }
 
-export interface RawResponse { readonly status: number; readonly headers: IncomingHttpHeaders; readonly body: string }
+export interface RawResponse {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+}
 
 /** One request from a chosen local address (another loopback address is another client). */
-export function requestFrom(base: string, path: string, options: { localAddress?: string; method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<RawResponse> {
+export function requestFrom(
+  base: string,
+  path: string,
+  options: { localAddress?: string; method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const req = request(`${base}${path}`, { method: options.method ?? 'GET', headers: options.headers, localAddress: options.localAddress, agent: false }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-      res.on('error', reject);
-    });
+    const req = request(
+      `${base}${path}`,
+      { method: options.method ?? 'GET', headers: options.headers, localAddress: options.localAddress, agent: false },
+      (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(options.body);
   });

@@ -13,7 +13,13 @@ import { requestFrom, startEdge, type RunningEdge } from './edge-process.ts';
  * stands in for ingest and results-sse: it echoes what it received, streams SSE without end on
  * …/results/stream, and counts the connections the edge holds open to it.
  */
-interface Upstream { readonly server: Server; readonly url: string; requests: number; open: number; readonly sockets: Set<Socket> }
+interface Upstream {
+  readonly server: Server;
+  readonly url: string;
+  requests: number;
+  open: number;
+  readonly sockets: Set<Socket>;
+}
 
 async function startUpstream(): Promise<Upstream> {
   const state = { requests: 0, open: 0, sockets: new Set<Socket>() } as Upstream;
@@ -26,8 +32,13 @@ async function startUpstream(): Promise<Upstream> {
     }
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => res.writeHead(req.method === 'GET' ? 200 : 202, { 'content-type': 'application/json' })
-      .end(JSON.stringify({ method: req.method, path: req.url, body, auth: req.headers.authorization, xff: req.headers['x-forwarded-for'] })));
+    req.on('end', () =>
+      res
+        .writeHead(req.method === 'GET' ? 200 : 202, { 'content-type': 'application/json' })
+        .end(
+          JSON.stringify({ method: req.method, path: req.url, body, auth: req.headers.authorization, xff: req.headers['x-forwarded-for'] }),
+        ),
+    );
   });
   server.on('connection', (socket) => {
     state.open++;
@@ -53,8 +64,9 @@ const until = async (what: string, check: () => boolean, timeoutMs = 5_000) => {
 describe('edge template rendering', () => {
   it('repeats a list placeholder per item, drops it when empty, refuses an unknown placeholder', () => {
     expect(renderTemplate('a ${URNA_EDGE_CORS_ORIGINS};\nb ${X};', { URNA_EDGE_CORS_ORIGINS: '', X: '1' })).toBe('b 1;');
-    expect(renderTemplate('set_real_ip_from ${URNA_EDGE_TRUSTED_PROXIES};', { URNA_EDGE_TRUSTED_PROXIES: '10.0.0.0/8, ::1' }))
-      .toBe('set_real_ip_from 10.0.0.0/8;\nset_real_ip_from ::1;');
+    expect(renderTemplate('set_real_ip_from ${URNA_EDGE_TRUSTED_PROXIES};', { URNA_EDGE_TRUSTED_PROXIES: '10.0.0.0/8, ::1' })).toBe(
+      'set_real_ip_from 10.0.0.0/8;\nset_real_ip_from ::1;',
+    );
     expect(() => renderTemplate('x ${NOPE};', {})).toThrow(/NOPE/);
   });
 });
@@ -71,7 +83,11 @@ describe('edge (nginx) in front of the services', () => {
     writeFileSync(join(webRoot, 'admin.html'), '<!doctype html><title>admin</title>');
     writeFileSync(join(webRoot, 'assets', 'voter-abc123.js'), 'console.log(1)');
     writeFileSync(join(webRoot, 'package.json'), '{"secret":true}');
-    edge = await startEdge({ ingest: upstream.url, results: upstream.url }, { URNA_EDGE_REQ_PER_SEC: '1000', URNA_EDGE_REQ_BURST: '1000', URNA_EDGE_SSE_PER_IP: '1000' }, webRoot);
+    edge = await startEdge(
+      { ingest: upstream.url, results: upstream.url },
+      { URNA_EDGE_REQ_PER_SEC: '1000', URNA_EDGE_REQ_BURST: '1000', URNA_EDGE_SSE_PER_IP: '1000' },
+      webRoot,
+    );
   });
   afterAll(async () => {
     await edge?.stop();
@@ -79,9 +95,11 @@ describe('edge (nginx) in front of the services', () => {
     upstream?.server.close();
   });
 
-  it('proxies method, path, headers and body; X-Forwarded-For is the connecting address, never the client\'s claim', async () => {
+  it("proxies method, path, headers and body; X-Forwarded-For is the connecting address, never the client's claim", async () => {
     const response = await fetch(`${edge.base}/v1/elections/x/votes?q=1`, {
-      method: 'POST', headers: { authorization: 'Bearer t', 'content-type': 'application/json', 'x-forwarded-for': '6.6.6.6' }, body: '{"optionId":"a"}',
+      method: 'POST',
+      headers: { authorization: 'Bearer t', 'content-type': 'application/json', 'x-forwarded-for': '6.6.6.6' },
+      body: '{"optionId":"a"}',
     });
     expect(response.status).toBe(202);
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
@@ -89,7 +107,13 @@ describe('edge (nginx) in front of the services', () => {
     expect(response.headers.get('access-control-allow-origin')).toBeNull();
     expect((await fetch(`${edge.base}/v1/elections/x/results`)).headers.get('cache-control')).toBe('public, max-age=1');
     expect((await fetch(`${edge.base}/v1/elections/x/votes/me`)).headers.get('cache-control')).toBe('no-store');
-    expect(await response.json()).toEqual({ method: 'POST', path: '/v1/elections/x/votes?q=1', body: '{"optionId":"a"}', auth: 'Bearer t', xff: '127.0.0.1' });
+    expect(await response.json()).toEqual({
+      method: 'POST',
+      path: '/v1/elections/x/votes?q=1',
+      body: '{"optionId":"a"}',
+      auth: 'Bearer t',
+      xff: '127.0.0.1',
+    });
   });
 
   it('serves the pages with a same-origin CSP, hashed assets cached forever, nothing else of the web root', async () => {
@@ -114,7 +138,11 @@ describe('edge (nginx) in front of the services', () => {
   it('a 1 MB body is 413 PAYLOAD_TOO_LARGE every time, never 503', async () => {
     const big = 'a'.repeat(1 << 20);
     for (let i = 0; i < 10; i++) {
-      const response = await requestFrom(edge.base, '/v1/elections/x/votes', { method: 'POST', headers: { 'content-type': 'application/json' }, body: big }).catch(() => undefined);
+      const response = await requestFrom(edge.base, '/v1/elections/x/votes', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: big,
+      }).catch(() => undefined);
       // nginx may answer and close before the whole body is sent; an answer, if read, is 413
       if (response !== undefined) {
         expect(response.status).toBe(413);
@@ -162,9 +190,15 @@ describe('edge (nginx) in front of the services', () => {
       socket.write(`GET /v1/elections/e${i}/results/stream HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n`);
       sockets.push(socket);
     }
-    await until('streams reached the upstream', () => upstream.open >= baseline + 150).catch((e: Error) => { throw new Error(`${e.message} open ${upstream.open} baseline ${baseline}`); });
+    await until('streams reached the upstream', () => upstream.open >= baseline + 150).catch((e: Error) => {
+      throw new Error(`${e.message} open ${upstream.open} baseline ${baseline}`);
+    });
     for (const socket of sockets) socket.destroy();
-    await until(`upstream connections back to the pool (open ${upstream.open}, baseline ${baseline})`, () => upstream.open <= baseline + 2, 5_000);
+    await until(
+      `upstream connections back to the pool (open ${upstream.open}, baseline ${baseline})`,
+      () => upstream.open <= baseline + 2,
+      5_000,
+    );
   });
 
   it('cuts the client stream when the upstream dies mid-stream', async () => {
@@ -192,10 +226,16 @@ describe('edge: per-client limits (IPv4 /32, IPv6 /64), slow clients', () => {
   let edge: RunningEdge;
   beforeAll(async () => {
     upstream = await startUpstream();
-    edge = await startEdge({ ingest: upstream.url, results: upstream.url }, {
-      URNA_EDGE_REQ_PER_SEC: '1', URNA_EDGE_REQ_BURST: '20', URNA_EDGE_SSE_PER_IP: '5', URNA_EDGE_CLIENT_TIMEOUT: '2s',
-      URNA_EDGE_TRUSTED_PROXIES: '127.0.0.3',
-    });
+    edge = await startEdge(
+      { ingest: upstream.url, results: upstream.url },
+      {
+        URNA_EDGE_REQ_PER_SEC: '1',
+        URNA_EDGE_REQ_BURST: '20',
+        URNA_EDGE_SSE_PER_IP: '5',
+        URNA_EDGE_CLIENT_TIMEOUT: '2s',
+        URNA_EDGE_TRUSTED_PROXIES: '127.0.0.3',
+      },
+    );
   });
   afterAll(async () => {
     await edge?.stop();
@@ -204,7 +244,9 @@ describe('edge: per-client limits (IPv4 /32, IPv6 /64), slow clients', () => {
   });
 
   const burst = async (n: number, options: Parameters<typeof requestFrom>[2]) => {
-    const statuses = await Promise.all(Array.from({ length: n }, () => requestFrom(edge.base, '/v1/elections', options).then((r) => r.status)));
+    const statuses = await Promise.all(
+      Array.from({ length: n }, () => requestFrom(edge.base, '/v1/elections', options).then((r) => r.status)),
+    );
     return { ok: statuses.filter((s) => s === 200).length, limited: statuses.filter((s) => s === 429).length };
   };
 
@@ -223,7 +265,13 @@ describe('edge: per-client limits (IPv4 /32, IPv6 /64), slow clients', () => {
     const echoed = JSON.parse((await requestFrom(edge.base, '/v1/x', via('2001:db8:1:2::7'))).body) as { xff: string };
     expect(echoed.xff).toBe('2001:db8:1:2::7');
     // an untrusted sender's header is ignored
-    expect((JSON.parse((await requestFrom(edge.base, '/v1/x', { localAddress: '127.0.0.4', headers: { 'x-forwarded-for': '9.9.9.9' } })).body) as { xff: string }).xff).toBe('127.0.0.4');
+    expect(
+      (
+        JSON.parse(
+          (await requestFrom(edge.base, '/v1/x', { localAddress: '127.0.0.4', headers: { 'x-forwarded-for': '9.9.9.9' } })).body,
+        ) as { xff: string }
+      ).xff,
+    ).toBe('127.0.0.4');
     // two addresses of one /64 share one budget; the next /64 has its own
     const a = await burst(30, via('2001:db8:aa:1::1'));
     const b = await burst(30, via('2001:db8:aa:1:ffff::2'));
@@ -235,12 +283,13 @@ describe('edge: per-client limits (IPv4 /32, IPv6 /64), slow clients', () => {
 
   it('caps result streams per address (429); another address still gets a stream', async () => {
     await new Promise((r) => setTimeout(r, 1_100)); // let the request budget refill
-    const open = (localAddress: string) => new Promise<{ status: number; socket: Socket }>((resolve) => {
-      const socket = connect({ port: edge.port, host: '127.0.0.1', localAddress });
-      socket.on('error', () => undefined);
-      socket.write('GET /v1/elections/s/results/stream HTTP/1.1\r\nHost: x\r\n\r\n');
-      socket.once('data', (d) => resolve({ status: Number(/^HTTP\/1\.1 (\d+)/.exec(d.toString())?.[1]), socket }));
-    });
+    const open = (localAddress: string) =>
+      new Promise<{ status: number; socket: Socket }>((resolve) => {
+        const socket = connect({ port: edge.port, host: '127.0.0.1', localAddress });
+        socket.on('error', () => undefined);
+        socket.write('GET /v1/elections/s/results/stream HTTP/1.1\r\nHost: x\r\n\r\n');
+        socket.once('data', (d) => resolve({ status: Number(/^HTTP\/1\.1 (\d+)/.exec(d.toString())?.[1]), socket }));
+      });
     const streams = await Promise.all(Array.from({ length: 12 }, () => open('127.0.0.5')));
     try {
       expect(streams.filter((s) => s.status === 200).length).toBe(5);

@@ -12,7 +12,10 @@ import { challengeRoutes } from './routes/challenge.ts';
 /** The command side of urna: vote intake (elections are administered by the lifecycle service, recount/). */
 export function buildIngestApp(deps: IngestDeps): FastifyInstance {
   const app = createHttpApp({
-    service: 'ingest', registry: deps.registry, logger: deps.logger ?? false, bodyLimit: deps.bodyLimit ?? INGEST_DEFAULTS.bodyLimit,
+    service: 'ingest',
+    registry: deps.registry,
+    logger: deps.logger ?? false,
+    bodyLimit: deps.bodyLimit ?? INGEST_DEFAULTS.bodyLimit,
     ...(deps.trustProxy === undefined ? {} : { trustProxy: deps.trustProxy }),
   });
   const metrics = ingestMetrics(deps.registry);

@@ -14,10 +14,16 @@ export const IngestConfig = z.object({
   URNA_APPEND_MAX_BATCH: z.coerce.number().int().min(1).default(INGEST_DEFAULTS.maxAppendBatch),
   URNA_APPEND_LINGER_MS: z.coerce.number().int().min(0).max(50).default(INGEST_DEFAULTS.appendLingerMs),
   /** The edge's addresses: their X-Forwarded-For names the client (rate limits key on it). */
-  URNA_TRUST_PROXY: z.string().regex(/^[0-9a-fA-F.:/, ]+$/, 'addresses or CIDRs, comma-separated').default('127.0.0.1,::1'),
+  URNA_TRUST_PROXY: z
+    .string()
+    .regex(/^[0-9a-fA-F.:/, ]+$/, 'addresses or CIDRs, comma-separated')
+    .default('127.0.0.1,::1'),
   // rate limits (README "Rate limits"): defaults a televote could ship with
   /** Redis key prefix of the limits' counters (tests isolate runs with it). */
-  URNA_RL_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]+$/).default('urna:rl'),
+  URNA_RL_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_-]+$/)
+    .default('urna:rl'),
   URNA_RL_USER_VOTES: z.coerce.number().int().min(1).default(10),
   URNA_RL_USER_WINDOW_S: z.coerce.number().int().min(1).default(60),
   URNA_RL_IP_FAILURES: z.coerce.number().int().min(1).default(100),
@@ -29,7 +35,10 @@ export const IngestConfig = z.object({
   URNA_CHALLENGE_COST: z.coerce.number().int().min(1_000).max(10_000_000).default(50_000),
   URNA_CHALLENGE_TTL_S: z.coerce.number().int().min(10).max(3_600).default(300),
   /** base64url HMAC key of challenges (≥ 32 bytes); derived from URNA_VOTING_TOKEN_SECRET when unset. */
-  URNA_CHALLENGE_HMAC_KEY: z.string().regex(/^[A-Za-z0-9_-]{43,}$/, 'at least 32 bytes, base64url').optional(),
+  URNA_CHALLENGE_HMAC_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{43,}$/, 'at least 32 bytes, base64url')
+    .optional(),
 });
 export type IngestConfig = z.infer<typeof IngestConfig>;
 

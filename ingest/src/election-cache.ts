@@ -31,7 +31,10 @@ export class ElectionCache {
   private readonly maxMissing: number;
   private missingCount = 0;
 
-  constructor(private readonly source: ElectionSource, options: ElectionCacheOptions = {}) {
+  constructor(
+    private readonly source: ElectionSource,
+    options: ElectionCacheOptions = {},
+  ) {
     this.maxAgeMs = options.maxAgeMs ?? 5_000;
     this.missingMaxAgeMs = options.missingMaxAgeMs ?? 1_000;
     this.maxMissing = options.maxMissing ?? 10_000;

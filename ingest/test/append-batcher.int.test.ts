@@ -12,7 +12,12 @@ describe('AppendBatcher', () => {
     const redis = testRedis();
     const log = new RedisStreamsLog({ redis, connect: () => redis.duplicate(), partitions: 4, prefix: randomName('test:votes') });
     const calls: number[] = [];
-    const batcher = new AppendBatcher({ append: (votes) => { calls.push(votes.length); return log.append(votes); } });
+    const batcher = new AppendBatcher({
+      append: (votes) => {
+        calls.push(votes.length);
+        return log.append(votes);
+      },
+    });
     const votes = Array.from({ length: 200 }, (_, i) => vote(i));
     const logged = await Promise.all(votes.map((v) => batcher.append(v)));
     expect(calls).toEqual([200]);

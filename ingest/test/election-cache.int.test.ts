@@ -7,17 +7,27 @@ import { eventually, randomName, testRedis } from '../../test/helpers.ts';
 
 // the election config ingest reads: Redis, written by the lifecycle service
 const configs = new ElectionConfigs(testRedis());
-const draft = (id: string): Election => ({ id, title: 't', options: [{ id: 'a', label: 'A' }, { id: 'b', label: 'B' }], status: 'draft', createdAt: new Date().toISOString() });
+const draft = (id: string): Election => ({
+  id,
+  title: 't',
+  options: [
+    { id: 'a', label: 'A' },
+    { id: 'b', label: 'B' },
+  ],
+  status: 'draft',
+  createdAt: new Date().toISOString(),
+});
 const repo = {
   create: (e: Election) => configs.put(e),
   get: (id: string) => configs.get(id),
   transition: async (id: string, _action: 'open') => {
-    const opened: Election = { ...(await configs.get(id) as Election), status: 'open' };
+    const opened: Election = { ...((await configs.get(id)) as Election), status: 'open' };
     await configs.put(opened);
     return opened;
   },
 };
-const announceElectionChange = (publisher: ReturnType<typeof testRedis>) => async (id: string) => void (await publisher.publish(ELECTION_CHANGED_CHANNEL, id));
+const announceElectionChange = (publisher: ReturnType<typeof testRedis>) => async (id: string) =>
+  void (await publisher.publish(ELECTION_CHANGED_CHANNEL, id));
 
 describe('election cache across processes', () => {
   it('a change made through one process reaches another process’s cache through Redis', async () => {
@@ -52,7 +62,15 @@ describe('election cache across processes', () => {
 
   it('concurrent misses share one load; unknown ids are cached briefly', async () => {
     let loads = 0;
-    const cache = new ElectionCache({ get: async (id) => { loads++; return repo.get(id); } }, { missingMaxAgeMs: 10_000 });
+    const cache = new ElectionCache(
+      {
+        get: async (id) => {
+          loads++;
+          return repo.get(id);
+        },
+      },
+      { missingMaxAgeMs: 10_000 },
+    );
     const id = randomName('missing');
     await Promise.all(Array.from({ length: 50 }, () => cache.get(id)));
     await cache.get(id);

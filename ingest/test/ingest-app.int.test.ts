@@ -14,7 +14,8 @@ afterAll(async () => {
 
 const vote = (electionId: string, token: string | undefined, payload: unknown, headers: Record<string, string> = {}) =>
   t.app.inject({
-    method: 'POST', url: `/v1/elections/${electionId}/votes`,
+    method: 'POST',
+    url: `/v1/elections/${electionId}/votes`,
     headers: { ...(token === undefined ? {} : { authorization: `Bearer ${token}` }), 'content-type': 'application/json', ...headers },
     payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
   });
@@ -23,33 +24,86 @@ describe('elections API', () => {
   it('creates a draft election, opens and closes it; voters cannot administer', async () => {
     const admin = await t.adminToken();
     const created = await t.admin.inject({
-      method: 'POST', url: '/v1/elections', headers: { authorization: `Bearer ${admin}` },
-      payload: { title: 'Song of the night', options: [{ id: 'x', label: 'X' }, { id: 'y', label: 'Y' }] },
+      method: 'POST',
+      url: '/v1/elections',
+      headers: { authorization: `Bearer ${admin}` },
+      payload: {
+        title: 'Song of the night',
+        options: [
+          { id: 'x', label: 'X' },
+          { id: 'y', label: 'Y' },
+        ],
+      },
     });
     expect(created.statusCode).toBe(201);
     const election = created.json();
-    expect(election).toMatchObject({ title: 'Song of the night', status: 'draft', options: [{ id: 'x', label: 'X' }, { id: 'y', label: 'Y' }] });
+    expect(election).toMatchObject({
+      title: 'Song of the night',
+      status: 'draft',
+      options: [
+        { id: 'x', label: 'X' },
+        { id: 'y', label: 'Y' },
+      ],
+    });
     expect((await t.admin.inject({ url: `/v1/elections/${election.id}` })).json()).toMatchObject({ id: election.id, status: 'draft' });
     // the read model carries the status, one version per change, so SSE watchers see it at once
     expect(await t.tally.results(election.id)).toMatchObject({ counts: { x: 0, y: 0 }, total: 0, version: 1, status: 'draft' });
 
     const voter = t.voterToken('mallory');
-    const forbidden = await t.admin.inject({ method: 'POST', url: `/v1/elections/${election.id}/open`, headers: { authorization: `Bearer ${voter}` } });
+    const forbidden = await t.admin.inject({
+      method: 'POST',
+      url: `/v1/elections/${election.id}/open`,
+      headers: { authorization: `Bearer ${voter}` },
+    });
     expect(forbidden.statusCode).toBe(403);
     expect(forbidden.json().error.code).toBe('FORBIDDEN');
-    const open = await t.admin.inject({ method: 'POST', url: `/v1/elections/${election.id}/open`, headers: { authorization: `Bearer ${admin}` } });
+    const open = await t.admin.inject({
+      method: 'POST',
+      url: `/v1/elections/${election.id}/open`,
+      headers: { authorization: `Bearer ${admin}` },
+    });
     expect(open.json()).toMatchObject({ status: 'open' });
-    const close = await t.admin.inject({ method: 'POST', url: `/v1/elections/${election.id}/close`, headers: { authorization: `Bearer ${admin}` } });
+    const close = await t.admin.inject({
+      method: 'POST',
+      url: `/v1/elections/${election.id}/close`,
+      headers: { authorization: `Bearer ${admin}` },
+    });
     expect(close.json()).toMatchObject({ status: 'closed' });
     expect(await t.tally.results(election.id)).toMatchObject({ total: 0, version: 3, status: 'closed' });
-    const again = await t.admin.inject({ method: 'POST', url: `/v1/elections/${election.id}/open`, headers: { authorization: `Bearer ${admin}` } });
+    const again = await t.admin.inject({
+      method: 'POST',
+      url: `/v1/elections/${election.id}/open`,
+      headers: { authorization: `Bearer ${admin}` },
+    });
     expect(again.statusCode).toBe(409);
   });
 
   it('rejects invalid election bodies with 400 and names the field', async () => {
     const admin = await t.adminToken();
-    for (const payload of [{ title: 'x', options: [{ id: 'a', label: 'A' }] }, { title: 'x', options: [{ id: 'a', label: 'A' }, { id: 'a', label: 'B' }] }, { title: '', options: [] }, { title: 'x', options: [{ id: 'a b', label: 'A' }, { id: 'c', label: 'C' }] }]) {
-      const response = await t.admin.inject({ method: 'POST', url: '/v1/elections', headers: { authorization: `Bearer ${admin}` }, payload });
+    for (const payload of [
+      { title: 'x', options: [{ id: 'a', label: 'A' }] },
+      {
+        title: 'x',
+        options: [
+          { id: 'a', label: 'A' },
+          { id: 'a', label: 'B' },
+        ],
+      },
+      { title: '', options: [] },
+      {
+        title: 'x',
+        options: [
+          { id: 'a b', label: 'A' },
+          { id: 'c', label: 'C' },
+        ],
+      },
+    ]) {
+      const response = await t.admin.inject({
+        method: 'POST',
+        url: '/v1/elections',
+        headers: { authorization: `Bearer ${admin}` },
+        payload,
+      });
       expect(response.statusCode).toBe(400);
       expect(response.json().error).toMatchObject({ code: 'INVALID_BODY' });
     }
@@ -80,45 +134,157 @@ describe('casting a vote', () => {
     expect(exchanged.json()).toMatchObject({ tokenType: 'Bearer', expiresIn: 300 });
     expect((await vote(id, exchanged.json().token, { optionId: 'b' })).statusCode).toBe(202);
     // a voting token cannot be exchanged for a fresh one (it would never expire)
-    const again = await t.app.inject({ method: 'POST', url: '/v1/auth/voting-token', headers: { authorization: `Bearer ${exchanged.json().token}` } });
+    const again = await t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/voting-token',
+      headers: { authorization: `Bearer ${exchanged.json().token}` },
+    });
     expect(again.statusCode).toBe(401);
     expect(again.json().error.code).toBe('INVALID_TOKEN');
   });
 
   describe('bad input gets the documented 4xx and changes nothing', async () => {
     const otherKeys = await generateDevKeys();
-    const cases: Array<{ name: string; status: number; code: string; send: (id: string, closedId: string, draftId: string) => ReturnType<typeof vote> }> = [
+    const cases: Array<{
+      name: string;
+      status: number;
+      code: string;
+      send: (id: string, closedId: string, draftId: string) => ReturnType<typeof vote>;
+    }> = [
       { name: 'malformed JSON', status: 400, code: 'INVALID_JSON', send: (id) => vote(id, t.voterToken('v1'), '{"optionId": "a"') },
       { name: 'empty body', status: 400, code: 'INVALID_JSON', send: (id) => vote(id, t.voterToken('v1'), '') },
       { name: 'wrong type', status: 400, code: 'INVALID_BODY', send: (id) => vote(id, t.voterToken('v1'), { optionId: 5 }) },
       { name: 'array body', status: 400, code: 'INVALID_BODY', send: (id) => vote(id, t.voterToken('v1'), [{ optionId: 'a' }]) },
       { name: 'missing optionId', status: 400, code: 'INVALID_BODY', send: (id) => vote(id, t.voterToken('v1'), {}) },
       { name: 'unknown option', status: 400, code: 'UNKNOWN_OPTION', send: (id) => vote(id, t.voterToken('v1'), { optionId: 'zzz' }) },
-      { name: 'extra field (userId smuggling)', status: 400, code: 'INVALID_BODY', send: (id) => vote(id, t.voterToken('v1'), { optionId: 'a', userId: 'victim' }) },
+      {
+        name: 'extra field (userId smuggling)',
+        status: 400,
+        code: 'INVALID_BODY',
+        send: (id) => vote(id, t.voterToken('v1'), { optionId: 'a', userId: 'victim' }),
+      },
       { name: 'no token', status: 401, code: 'AUTH_REQUIRED', send: (id) => vote(id, undefined, { optionId: 'a' }) },
-      { name: 'not a bearer token', status: 401, code: 'INVALID_TOKEN', send: (id) => vote(id, undefined, { optionId: 'a' }, { authorization: 'Basic dXNlcjpwdw==' }) },
+      {
+        name: 'not a bearer token',
+        status: 401,
+        code: 'INVALID_TOKEN',
+        send: (id) => vote(id, undefined, { optionId: 'a' }, { authorization: 'Basic dXNlcjpwdw==' }),
+      },
       { name: 'garbage token', status: 401, code: 'INVALID_TOKEN', send: (id) => vote(id, 'not.a.jwt', { optionId: 'a' }) },
-      { name: 'voting token signed with another secret', status: 401, code: 'INVALID_TOKEN', send: (id) => vote(id, mintVotingToken({ userId: 'v1', role: 'voter' }, Buffer.alloc(32, 7), 300), { optionId: 'a' }) },
-      { name: 'expired voting token', status: 401, code: 'INVALID_TOKEN', send: (id) => vote(id, mintVotingToken({ userId: 'v1', role: 'voter' }, t.votingSecret, 60, Date.now() - 120_000), { optionId: 'a' }) },
-      { name: 'IdP token from an unknown key', status: 401, code: 'INVALID_TOKEN', send: async (id) => vote(id, await (await DevIssuer.fromJwk(otherKeys.privateJwk)).issue({ userId: 'v1', role: 'voter' }), { optionId: 'a' }) },
-      { name: 'IdP token expired', status: 401, code: 'INVALID_TOKEN', send: async (id) => vote(id, await (await DevIssuer.fromJwk(t.keys.privateJwk)).issue({ userId: 'v1', role: 'voter' }, -10), { optionId: 'a' }) },
-      { name: 'voting token with a second spelling of its signature (padding)', status: 401, code: 'INVALID_TOKEN', send: (id) => vote(id, `${t.voterToken('v1')}=`, { optionId: 'a' }) },
-      { name: 'IdP token without exp', status: 401, code: 'INVALID_TOKEN', send: async (id) => vote(id, await new SignJWT({ role: 'voter' }).setProtectedHeader({ alg: 'EdDSA', kid: t.keys.privateJwk.kid as string }).setSubject('v1').setIssuer(DEV_ISSUER).setAudience(DEV_AUDIENCE).setIssuedAt().sign(await importJWK(t.keys.privateJwk, 'EdDSA')), { optionId: 'a' }) },
-      { name: 'unsigned token (alg none)', status: 401, code: 'INVALID_TOKEN', send: (id) => vote(id, `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"sub":"v1","role":"voter"}').toString('base64url')}.`, { optionId: 'a' }) },
-      { name: 'admin token on the vote route', status: 403, code: 'FORBIDDEN', send: async (id) => vote(id, await t.adminToken(), { optionId: 'a' }) },
-      { name: 'no token and a 1 MB body (auth comes before parsing)', status: 401, code: 'AUTH_REQUIRED', send: (id) => vote(id, undefined, JSON.stringify({ optionId: 'a', pad: 'x'.repeat(1024 * 1024) })) },
+      {
+        name: 'voting token signed with another secret',
+        status: 401,
+        code: 'INVALID_TOKEN',
+        send: (id) => vote(id, mintVotingToken({ userId: 'v1', role: 'voter' }, Buffer.alloc(32, 7), 300), { optionId: 'a' }),
+      },
+      {
+        name: 'expired voting token',
+        status: 401,
+        code: 'INVALID_TOKEN',
+        send: (id) =>
+          vote(id, mintVotingToken({ userId: 'v1', role: 'voter' }, t.votingSecret, 60, Date.now() - 120_000), { optionId: 'a' }),
+      },
+      {
+        name: 'IdP token from an unknown key',
+        status: 401,
+        code: 'INVALID_TOKEN',
+        send: async (id) =>
+          vote(id, await (await DevIssuer.fromJwk(otherKeys.privateJwk)).issue({ userId: 'v1', role: 'voter' }), { optionId: 'a' }),
+      },
+      {
+        name: 'IdP token expired',
+        status: 401,
+        code: 'INVALID_TOKEN',
+        send: async (id) =>
+          vote(id, await (await DevIssuer.fromJwk(t.keys.privateJwk)).issue({ userId: 'v1', role: 'voter' }, -10), { optionId: 'a' }),
+      },
+      {
+        name: 'voting token with a second spelling of its signature (padding)',
+        status: 401,
+        code: 'INVALID_TOKEN',
+        send: (id) => vote(id, `${t.voterToken('v1')}=`, { optionId: 'a' }),
+      },
+      {
+        name: 'IdP token without exp',
+        status: 401,
+        code: 'INVALID_TOKEN',
+        send: async (id) =>
+          vote(
+            id,
+            await new SignJWT({ role: 'voter' })
+              .setProtectedHeader({ alg: 'EdDSA', kid: t.keys.privateJwk.kid as string })
+              .setSubject('v1')
+              .setIssuer(DEV_ISSUER)
+              .setAudience(DEV_AUDIENCE)
+              .setIssuedAt()
+              .sign(await importJWK(t.keys.privateJwk, 'EdDSA')),
+            { optionId: 'a' },
+          ),
+      },
+      {
+        name: 'unsigned token (alg none)',
+        status: 401,
+        code: 'INVALID_TOKEN',
+        send: (id) =>
+          vote(
+            id,
+            `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"sub":"v1","role":"voter"}').toString('base64url')}.`,
+            { optionId: 'a' },
+          ),
+      },
+      {
+        name: 'admin token on the vote route',
+        status: 403,
+        code: 'FORBIDDEN',
+        send: async (id) => vote(id, await t.adminToken(), { optionId: 'a' }),
+      },
+      {
+        name: 'no token and a 1 MB body (auth comes before parsing)',
+        status: 401,
+        code: 'AUTH_REQUIRED',
+        send: (id) => vote(id, undefined, JSON.stringify({ optionId: 'a', pad: 'x'.repeat(1024 * 1024) })),
+      },
       { name: 'no token and malformed JSON', status: 401, code: 'AUTH_REQUIRED', send: (id) => vote(id, undefined, '{oops') },
-      { name: '1 MB body', status: 413, code: 'PAYLOAD_TOO_LARGE', send: (id) => vote(id, t.voterToken('v1'), JSON.stringify({ optionId: 'a', pad: 'x'.repeat(1024 * 1024) })) },
-      { name: 'not JSON content type', status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', send: (id) => vote(id, t.voterToken('v1'), 'optionId=a', { 'content-type': 'application/x-www-form-urlencoded' }) },
-      { name: 'closed election', status: 409, code: 'ELECTION_NOT_OPEN', send: (_id, closedId) => vote(closedId, t.voterToken('v1'), { optionId: 'a' }) },
-      { name: 'draft election', status: 409, code: 'ELECTION_NOT_OPEN', send: (_id, _c, draftId) => vote(draftId, t.voterToken('v1'), { optionId: 'a' }) },
-      { name: 'unknown election', status: 404, code: 'ELECTION_NOT_FOUND', send: () => vote('no-such-election', t.voterToken('v1'), { optionId: 'a' }) },
+      {
+        name: '1 MB body',
+        status: 413,
+        code: 'PAYLOAD_TOO_LARGE',
+        send: (id) => vote(id, t.voterToken('v1'), JSON.stringify({ optionId: 'a', pad: 'x'.repeat(1024 * 1024) })),
+      },
+      {
+        name: 'not JSON content type',
+        status: 415,
+        code: 'UNSUPPORTED_MEDIA_TYPE',
+        send: (id) => vote(id, t.voterToken('v1'), 'optionId=a', { 'content-type': 'application/x-www-form-urlencoded' }),
+      },
+      {
+        name: 'closed election',
+        status: 409,
+        code: 'ELECTION_NOT_OPEN',
+        send: (_id, closedId) => vote(closedId, t.voterToken('v1'), { optionId: 'a' }),
+      },
+      {
+        name: 'draft election',
+        status: 409,
+        code: 'ELECTION_NOT_OPEN',
+        send: (_id, _c, draftId) => vote(draftId, t.voterToken('v1'), { optionId: 'a' }),
+      },
+      {
+        name: 'unknown election',
+        status: 404,
+        code: 'ELECTION_NOT_FOUND',
+        send: () => vote('no-such-election', t.voterToken('v1'), { optionId: 'a' }),
+      },
     ];
 
     it.each(cases)('$name → $status $code', async ({ status, code, send }) => {
       const id = await createElection(t);
       const closedId = await createElection(t);
-      await t.admin.inject({ method: 'POST', url: `/v1/elections/${closedId}/close`, headers: { authorization: `Bearer ${await t.adminToken()}` } });
+      await t.admin.inject({
+        method: 'POST',
+        url: `/v1/elections/${closedId}/close`,
+        headers: { authorization: `Bearer ${await t.adminToken()}` },
+      });
       const draftId = await createElection(t, { open: false });
       const logBefore = await t.logLength();
       const response = await send(id, closedId, draftId);
@@ -128,7 +294,9 @@ describe('casting a vote', () => {
       expect(await t.logLength()).toBe(logBefore);
       for (const e of [id, closedId]) expect((await t.tally.results(e))?.total).toBe(0);
       // the refusal is counted under its code, and the process is still serving
-      expect(await t.app.inject({ url: '/metrics' }).then((r) => r.body)).toMatch(new RegExp(`urna_votes_refused_total\\{code="${code}"\\} [1-9]`));
+      expect(await t.app.inject({ url: '/metrics' }).then((r) => r.body)).toMatch(
+        new RegExp(`urna_votes_refused_total\\{code="${code}"\\} [1-9]`),
+      );
       expect((await vote(id, t.voterToken('after'), { optionId: 'a' })).statusCode).toBe(202);
     });
   });
@@ -156,9 +324,11 @@ describe('dev issuer', () => {
 });
 
 describe('admin: log lag', () => {
-  it('reports each projection group\'s backlog to admins only', async () => {
+  it("reports each projection group's backlog to admins only", async () => {
     expect((await t.app.inject({ url: '/v1/admin/log' })).statusCode).toBe(401);
-    expect((await t.app.inject({ url: '/v1/admin/log', headers: { authorization: `Bearer ${t.voterToken('nosy')}` } })).statusCode).toBe(403);
+    expect((await t.app.inject({ url: '/v1/admin/log', headers: { authorization: `Bearer ${t.voterToken('nosy')}` } })).statusCode).toBe(
+      403,
+    );
     const id = await createElection(t, { optionIds: ['a', 'b'] });
     expect((await vote(id, t.voterToken('lagging'), { optionId: 'a' })).statusCode).toBe(202);
     const response = await t.app.inject({ url: '/v1/admin/log', headers: { authorization: `Bearer ${await t.adminToken()}` } });

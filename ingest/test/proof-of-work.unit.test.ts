@@ -5,7 +5,7 @@ import { decode, verifyAltcha } from '../src/abuse/proof-of-work.ts';
 
 const encode = (p: object) => Buffer.from(JSON.stringify(p)).toString('base64');
 
-describe('verifyAltcha (node:crypto) agrees with altcha-lib\'s verifySolution', () => {
+describe("verifyAltcha (node:crypto) agrees with altcha-lib's verifySolution", () => {
   it('on valid, tampered, foreign-key and expired payloads', async () => {
     const key = randomBytes(32).toString('base64url');
     const cases: Array<{ payload: string; key: string }> = [];
@@ -31,10 +31,15 @@ describe('verifyAltcha (node:crypto) agrees with altcha-lib\'s verifySolution', 
   });
 
   it('decode refuses anything but a strict ALTCHA payload', () => {
-    for (const header of ['', 'not base64!', encode([]), encode({ algorithm: 'SHA-1', challenge: 'a'.repeat(64), number: 1, salt: 's', signature: 'b'.repeat(64) }),
+    for (const header of [
+      '',
+      'not base64!',
+      encode([]),
+      encode({ algorithm: 'SHA-1', challenge: 'a'.repeat(64), number: 1, salt: 's', signature: 'b'.repeat(64) }),
       encode({ algorithm: 'SHA-256', challenge: 'a'.repeat(64), number: '1', salt: 's', signature: 'b'.repeat(64) }),
       encode({ algorithm: 'SHA-256', challenge: 'a'.repeat(64), number: -1, salt: 's', signature: 'b'.repeat(64) }),
-      encode({ algorithm: 'SHA-256', challenge: 'zz', number: 1, salt: 's', signature: 'b'.repeat(64) })]) {
+      encode({ algorithm: 'SHA-256', challenge: 'zz', number: 1, salt: 's', signature: 'b'.repeat(64) }),
+    ]) {
       expect(decode(header), header).toBeUndefined();
     }
   });

@@ -47,8 +47,12 @@ export function buildRecountApp(deps: RecountAppDeps): FastifyInstance {
     return deps.lifecycle.schedule(id, parseBody(ScheduleBody, request.body), principalOf(request).userId);
   });
 
-  app.post('/v1/elections/:id/open', admin, async (request) => deps.lifecycle.open(electionIdFromPath(request.params), principalOf(request).userId));
-  app.post('/v1/elections/:id/close', admin, async (request) => deps.lifecycle.close(electionIdFromPath(request.params), principalOf(request).userId));
+  app.post('/v1/elections/:id/open', admin, async (request) =>
+    deps.lifecycle.open(electionIdFromPath(request.params), principalOf(request).userId),
+  );
+  app.post('/v1/elections/:id/close', admin, async (request) =>
+    deps.lifecycle.close(electionIdFromPath(request.params), principalOf(request).userId),
+  );
 
   /** A voter's whole history from DynamoDB, each vote with the status the recount gives it. */
   app.get('/v1/admin/elections/:id/voters/:userId/votes', admin, async (request) => {
@@ -82,7 +86,11 @@ export function buildRecountApp(deps: RecountAppDeps): FastifyInstance {
     const job = /^[A-Za-z0-9_-]{1,200}$/.test(jobId) ? await deps.queue.getJob(jobId) : undefined;
     if (job === undefined || job === null) throw DomainErrors.jobNotFound(jobId);
     const state = await job.getState();
-    return { state, ...(job.returnvalue === null || job.returnvalue === undefined ? {} : { result: job.returnvalue }), ...(job.failedReason ? { failedReason: job.failedReason } : {}) };
+    return {
+      state,
+      ...(job.returnvalue === null || job.returnvalue === undefined ? {} : { result: job.returnvalue }),
+      ...(job.failedReason ? { failedReason: job.failedReason } : {}),
+    };
   });
 
   app.get('/v1/admin/audit', admin, async () => ({ actions: await deps.audit.newest() }));

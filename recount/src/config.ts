@@ -8,7 +8,10 @@ export const RecountConfig = z.object({
   ...authConfigShape,
   ...logConfigShape,
   /** BullMQ key prefix (tests isolate stacks sharing one Redis with it). */
-  URNA_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default('urna-bull'),
+  URNA_QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/)
+    .default('urna-bull'),
   URNA_RECOUNT_PORT: z.coerce.number().int().min(0).max(65_535).default(8085),
   /** Vote-store shards (must equal the store worker's URNA_STORE_SHARDS): the recount folds them in parallel. */
   URNA_STORE_SHARDS: z.coerce.number().int().min(1).max(1024).default(16),

@@ -25,21 +25,39 @@ export class BullLifecycleJobs implements LifecycleJobs {
 
   async schedule(election: Election): Promise<void> {
     if (election.status === 'draft' && election.opensAt !== undefined) await this.at('open', election.id, election.opensAt);
-    if (election.status !== 'closed' && election.closingAt === undefined && election.closesAt !== undefined) await this.at('close', election.id, election.closesAt);
+    if (election.status !== 'closed' && election.closingAt === undefined && election.closesAt !== undefined)
+      await this.at('close', election.id, election.closesAt);
   }
 
   async recount(electionId: string): Promise<void> {
-    await this.queue.add('recount', { electionId }, { jobId: `recount-${electionId}`, attempts: 20, backoff: { type: 'fixed', delay: 1_000 } });
+    await this.queue.add(
+      'recount',
+      { electionId },
+      { jobId: `recount-${electionId}`, attempts: 20, backoff: { type: 'fixed', delay: 1_000 } },
+    );
   }
 
   async reprocess(electionId: string): Promise<string> {
-    const job = await this.queue.add('reprocess', { electionId }, { jobId: `reprocess-${electionId}-${Date.now().toString(36)}`, attempts: 5, backoff: { type: 'fixed', delay: 1_000 } });
+    const job = await this.queue.add(
+      'reprocess',
+      { electionId },
+      { jobId: `reprocess-${electionId}-${Date.now().toString(36)}`, attempts: 5, backoff: { type: 'fixed', delay: 1_000 } },
+    );
     return job.id as string;
   }
 
   private async at(name: 'open' | 'close', electionId: string, at: string): Promise<void> {
     const when = Date.parse(at);
-    await this.queue.add(name, { electionId, at }, { jobId: `${name}-${electionId}-${when}`, delay: Math.max(0, when - Date.now()), attempts: 10, backoff: { type: 'exponential', delay: 500 } });
+    await this.queue.add(
+      name,
+      { electionId, at },
+      {
+        jobId: `${name}-${electionId}-${when}`,
+        delay: Math.max(0, when - Date.now()),
+        attempts: 10,
+        backoff: { type: 'exponential', delay: 500 },
+      },
+    );
   }
 }
 
@@ -58,27 +76,39 @@ export interface WorkerDeps {
 /** Every handler runs at least once and may run again: each checks state before acting. */
 export function startLifecycleWorker(deps: WorkerDeps): Worker<JobData, JobResult> {
   const lockDuration = deps.lockDurationMs ?? 30_000;
-  return new Worker<JobData, JobResult>(LIFECYCLE_QUEUE, async (job) => {
-    const { electionId, at } = job.data;
-    switch (job.name) {
-      case 'open':
-      case 'close': {
-        const election = await deps.elections.get(electionId);
-        if (election === undefined) return { skipped: 'no such election' };
-        if ((job.name === 'open' ? election.opensAt : election.closesAt) !== at) return { skipped: 'rescheduled' };
-        if (job.name === 'open' && election.status !== 'draft') return { skipped: `already ${election.status}` };
-        if (job.name === 'close' && election.status !== 'open') return { skipped: `already ${election.status}` };
-        const done = job.name === 'open' ? await deps.lifecycle.open(electionId, 'scheduler') : await deps.lifecycle.close(electionId, 'scheduler');
-        return { status: done.status };
+  return new Worker<JobData, JobResult>(
+    LIFECYCLE_QUEUE,
+    async (job) => {
+      const { electionId, at } = job.data;
+      switch (job.name) {
+        case 'open':
+        case 'close': {
+          const election = await deps.elections.get(electionId);
+          if (election === undefined) return { skipped: 'no such election' };
+          if ((job.name === 'open' ? election.opensAt : election.closesAt) !== at) return { skipped: 'rescheduled' };
+          if (job.name === 'open' && election.status !== 'draft') return { skipped: `already ${election.status}` };
+          if (job.name === 'close' && election.status !== 'open') return { skipped: `already ${election.status}` };
+          const done =
+            job.name === 'open' ? await deps.lifecycle.open(electionId, 'scheduler') : await deps.lifecycle.close(electionId, 'scheduler');
+          return { status: done.status };
+        }
+        case 'recount':
+          return deps.recount(electionId, job);
+        case 'reprocess':
+          return deps.reprocess(electionId);
+        default:
+          throw new Error(`unknown job ${job.name}`);
       }
-      case 'recount':
-        return deps.recount(electionId, job);
-      case 'reprocess':
-        return deps.reprocess(electionId);
-      default:
-        throw new Error(`unknown job ${job.name}`);
-    }
-  }, { connection: deps.connection, ...(deps.prefix === undefined ? {} : { prefix: deps.prefix }), concurrency: deps.concurrency ?? 4, lockDuration, stalledInterval: Math.max(1_000, Math.floor(lockDuration / 2)), maxStalledCount: 5 });
+    },
+    {
+      connection: deps.connection,
+      ...(deps.prefix === undefined ? {} : { prefix: deps.prefix }),
+      concurrency: deps.concurrency ?? 4,
+      lockDuration,
+      stalledInterval: Math.max(1_000, Math.floor(lockDuration / 2)),
+      maxStalledCount: 5,
+    },
+  );
 }
 
 /**
@@ -86,7 +116,12 @@ export function startLifecycleWorker(deps: WorkerDeps): Worker<JobData, JobResul
  * between a write and its job, finishes a close that a crash interrupted, and queues missing
  * recounts.
  */
-export async function resumeLifecycle(elections: readonly Election[], jobs: BullLifecycleJobs, lifecycle: Lifecycle, hasOfficialResult: (id: string) => Promise<boolean>): Promise<void> {
+export async function resumeLifecycle(
+  elections: readonly Election[],
+  jobs: BullLifecycleJobs,
+  lifecycle: Lifecycle,
+  hasOfficialResult: (id: string) => Promise<boolean>,
+): Promise<void> {
   for (const election of elections) {
     await jobs.schedule(election);
     if (election.status === 'open' && election.closingAt !== undefined) await lifecycle.close(election.id, 'scheduler');

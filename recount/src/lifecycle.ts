@@ -32,8 +32,15 @@ export class Lifecycle {
 
   async create(body: CreateElectionBody, actor: string): Promise<Election> {
     const election: Election = {
-      id: body.id ?? randomBytes(6).toString('base64url').replace(/[^A-Za-z0-9]/g, 'x'),
-      title: body.title, options: body.options, status: 'draft', createdAt: new Date().toISOString(),
+      id:
+        body.id ??
+        randomBytes(6)
+          .toString('base64url')
+          .replace(/[^A-Za-z0-9]/g, 'x'),
+      title: body.title,
+      options: body.options,
+      status: 'draft',
+      createdAt: new Date().toISOString(),
       ...(body.opensAt === undefined ? {} : { opensAt: body.opensAt }),
       ...(body.closesAt === undefined ? {} : { closesAt: body.closesAt }),
       ...(body.resultsVisibility === undefined ? {} : { resultsVisibility: body.resultsVisibility }),
@@ -43,7 +50,11 @@ export class Lifecycle {
       ...(body.maxVotesPerSecond === undefined ? {} : { maxVotesPerSecond: body.maxVotesPerSecond }),
     };
     await this.deps.elections.create(election);
-    await this.deps.tally.initElection(election.id, election.options.map((o) => o.id), election.resultsVisibility ?? 'live');
+    await this.deps.tally.initElection(
+      election.id,
+      election.options.map((o) => o.id),
+      election.resultsVisibility ?? 'live',
+    );
     await this.deps.tally.setStatus(election.id, election.status);
     await this.publish(election);
     await this.deps.jobs.schedule(election);

@@ -21,31 +21,60 @@ const tables = tableNames(config.URNA_TABLE_PREFIX);
 const elections = new ElectionRepository(dynamo, tables.elections);
 const store = new VoteStore({ client: dynamo, table: tables.votes, shards: config.URNA_STORE_SHARDS });
 const audit = new AuditLog(dynamo, tables.votes);
-const log = await openVoteLog(config, 'ingest', { redis: () => failFastRedis(config.URNA_REDIS_URL), connect: () => patientRedis(config.URNA_REDIS_URL) });
+const log = await openVoteLog(config, 'ingest', {
+  redis: () => failFastRedis(config.URNA_REDIS_URL),
+  connect: () => patientRedis(config.URNA_REDIS_URL),
+});
 const tally = new LiveTally({ redis, buckets: config.URNA_TALLY_BUCKETS });
 const registry = createRegistry('recount');
 const metrics = recountMetrics(registry);
 const queue = new Queue<JobData, JobResult>(LIFECYCLE_QUEUE, { connection: redis, prefix: config.URNA_QUEUE_PREFIX });
 const jobs = new BullLifecycleJobs(queue);
 const lifecycle = new Lifecycle({
-  elections, log, tally, configs: new ElectionConfigs(redis), audit, jobs,
+  elections,
+  log,
+  tally,
+  configs: new ElectionConfigs(redis),
+  audit,
+  jobs,
   announce: async (id) => void (await redis.publish(ELECTION_CHANGED_CHANNEL, id)),
 });
-const app = buildRecountApp({ lifecycle, elections, store, jobs, queue, audit, verifier: verifierFromConfig(config), registry, logger: { level: config.URNA_LOG_LEVEL } });
+const app = buildRecountApp({
+  lifecycle,
+  elections,
+  store,
+  jobs,
+  queue,
+  audit,
+  verifier: verifierFromConfig(config),
+  registry,
+  logger: { level: config.URNA_LOG_LEVEL },
+});
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const recountDeps = {
-  elections, store, tally, metrics, partitions: config.URNA_LOG_PARTITIONS,
-  onMismatch: (id: string, live: Record<string, number>, official: Record<string, number>) => app.log.warn({ election: id, live, official }, 'ALERT: live tally differs from the official recount; the recount wins'),
+  elections,
+  store,
+  tally,
+  metrics,
+  partitions: config.URNA_LOG_PARTITIONS,
+  onMismatch: (id: string, live: Record<string, number>, official: Record<string, number>) =>
+    app.log.warn({ election: id, live, official }, 'ALERT: live tally differs from the official recount; the recount wins'),
 };
 const worker = startLifecycleWorker({
-  connection: patientRedis(config.URNA_REDIS_URL), lifecycle, elections, lockDurationMs: config.URNA_RECOUNT_LOCK_MS,
+  connection: patientRedis(config.URNA_REDIS_URL),
+  lifecycle,
+  elections,
+  lockDurationMs: config.URNA_RECOUNT_LOCK_MS,
   prefix: config.URNA_QUEUE_PREFIX,
   recount: async (electionId) => {
     const deadline = Date.now() + config.URNA_RECOUNT_WAIT_MS;
     for (;;) {
       try {
-        if (config.URNA_FAULT_RECOUNT_CRASH_ONCE === '1' && (await redis.set(`${config.URNA_QUEUE_PREFIX}-fault-crashed-${electionId}`, '1', 'NX')) === 'OK') {
+        if (
+          config.URNA_FAULT_RECOUNT_CRASH_ONCE === '1' &&
+          (await redis.set(`${config.URNA_QUEUE_PREFIX}-fault-crashed-${electionId}`, '1', 'NX')) === 'OK'
+        ) {
           await store.tally(electionId); // the fold runs, then the process dies before writing anything
           process.kill(process.pid, 'SIGKILL');
         }
@@ -63,11 +92,14 @@ worker.on('failed', (job, error) => app.log.warn({ job: job?.id, err: error }, '
 await resumeLifecycle(await elections.list(), jobs, lifecycle, async (id) => (await elections.officialResult(id)) !== undefined);
 
 await app.listen({ host: config.URNA_HOST, port: config.URNA_RECOUNT_PORT });
-onShutdown(async () => {
-  await app.close();
-  await worker.close();
-  await queue.close();
-  await log.close();
-  redis.disconnect();
-  dynamo.destroy();
-}, (m) => app.log.info(m));
+onShutdown(
+  async () => {
+    await app.close();
+    await worker.close();
+    await queue.close();
+    await log.close();
+    redis.disconnect();
+    dynamo.destroy();
+  },
+  (m) => app.log.info(m),
+);

@@ -19,8 +19,17 @@ export interface RecountMetrics {
 
 export function recountMetrics(registry: Registry): RecountMetrics {
   return {
-    mismatches: new Counter({ name: 'urna_recount_live_mismatch_total', help: 'Official recounts whose counts differ from the live tally (alert on any)', labelNames: ['election'], registers: [registry] }),
-    recounts: new Counter({ name: 'urna_recount_published_total', help: 'Official results published (a rerun with identical bytes does not count)', registers: [registry] }),
+    mismatches: new Counter({
+      name: 'urna_recount_live_mismatch_total',
+      help: 'Official recounts whose counts differ from the live tally (alert on any)',
+      labelNames: ['election'],
+      registers: [registry],
+    }),
+    recounts: new Counter({
+      name: 'urna_recount_published_total',
+      help: 'Official results published (a rerun with identical bytes does not count)',
+      registers: [registry],
+    }),
   };
 }
 
@@ -47,7 +56,9 @@ export async function runRecount(electionId: string, deps: RecountDeps): Promise
   if (election.status !== 'closed' || election.closedAt === undefined) throw notReady(`election "${electionId}" is not closed`);
   const [livePassed, storeMarkers] = await Promise.all([deps.tally.closeMarkersPassed(electionId), deps.store.closeMarkers(electionId)]);
   if (livePassed.size < deps.partitions || storeMarkers.size < deps.partitions) {
-    throw notReady(`projections have passed the close marker on ${livePassed.size} (live) and ${storeMarkers.size} (store) of ${deps.partitions} partitions`);
+    throw notReady(
+      `projections have passed the close marker on ${livePassed.size} (live) and ${storeMarkers.size} (store) of ${deps.partitions} partitions`,
+    );
   }
   const fold = await deps.store.tally(electionId);
   const counts = Object.fromEntries(election.options.map((o) => [o.id, fold.counts[o.id] ?? 0]));
@@ -56,9 +67,14 @@ export async function runRecount(electionId: string, deps: RecountDeps): Promise
   const liveMatched = election.options.every((o) => (live[o.id] ?? 0) === counts[o.id]);
   const markers = Object.fromEntries([...storeMarkers].sort(([a], [b]) => a - b).map(([p, position]) => [String(p), position]));
   const reconciliation = JSON.stringify({
-    electionId, accepted: fold.accepted, counted: fold.total,
+    electionId,
+    accepted: fold.accepted,
+    counted: fold.total,
     rejected: { duplicate: fold.duplicates, 'after-close': fold.afterClose },
-    counts, liveMatched, closedAt: election.closedAt, markers,
+    counts,
+    liveMatched,
+    closedAt: election.closedAt,
+    markers,
   });
   await deps.elections.setOfficialResult(electionId, official);
   const published = await deps.tally.publishOfficial(electionId, official, reconciliation);

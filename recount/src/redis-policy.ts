@@ -8,6 +8,8 @@ export async function requireNoEviction(redis: Redis): Promise<void> {
   const reply = (await redis.call('CONFIG', 'GET', 'maxmemory-policy')) as string[];
   const policy = reply[1];
   if (policy !== 'noeviction') {
-    throw new Error(`invalid configuration:\n  URNA_REDIS_URL: Redis runs maxmemory-policy ${String(policy)}; BullMQ needs noeviction (jobs must never be evicted)`);
+    throw new Error(
+      `invalid configuration:\n  URNA_REDIS_URL: Redis runs maxmemory-policy ${String(policy)}; BullMQ needs noeviction (jobs must never be evicted)`,
+    );
   }
 }

@@ -17,6 +17,11 @@ export async function runReprocess(electionId: string, deps: ReprocessDeps): Pro
   if (election === undefined) return { skipped: 'no such election' };
   const counted: CountedVote[] = [];
   const [fold, closeAt] = await Promise.all([deps.store.tally(electionId, (v) => counted.push(v)), deps.store.closeMarkers(electionId)]);
-  const { before, after } = await deps.tally.rebuild(electionId, election.options.map((o) => o.id), counted, closeAt);
+  const { before, after } = await deps.tally.rebuild(
+    electionId,
+    election.options.map((o) => o.id),
+    counted,
+    closeAt,
+  );
   return { identical: isDeepStrictEqual(before, after), counted: fold.total, accepted: fold.accepted, before, after };
 }

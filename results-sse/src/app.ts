@@ -22,7 +22,14 @@ export function buildResultsApp(deps: ResultsDeps): FastifyInstance {
   const app = createHttpApp({ service: 'results-sse', registry: deps.registry, logger: deps.logger ?? false });
   // open SSE streams would hold the server's close until their clients leave: end them first
   app.addHook('preClose', async () => deps.hub.close());
-  new Gauge({ name: 'urna_sse_clients', help: 'Open SSE connections', registers: [deps.registry], collect() { this.set(deps.hub.clientCount); } });
+  new Gauge({
+    name: 'urna_sse_clients',
+    help: 'Open SSE connections',
+    registers: [deps.registry],
+    collect() {
+      this.set(deps.hub.clientCount);
+    },
+  });
 
   app.get('/v1/elections/:id/results', async (request) => {
     const id = electionIdFromPath(request.params);
@@ -34,7 +41,11 @@ export function buildResultsApp(deps: ResultsDeps): FastifyInstance {
   app.get('/v1/elections/:id/results/stream', async (request, reply) => {
     const id = electionIdFromPath(request.params);
     if (deps.hub.clientCount >= (deps.maxStreams ?? 15_000)) {
-      throw new UrnaError('SERVICE_UNAVAILABLE', 'this results process is at its stream limit; retry shortly', { status: 503, retriable: true, retryAfterSeconds: 2 });
+      throw new UrnaError('SERVICE_UNAVAILABLE', 'this results process is at its stream limit; retry shortly', {
+        status: 503,
+        retriable: true,
+        retryAfterSeconds: 2,
+      });
     }
     const snapshot = await deps.tally.results(id);
     if (snapshot === undefined) throw DomainErrors.electionNotFound(id);
@@ -43,8 +54,10 @@ export function buildResultsApp(deps: ResultsDeps): FastifyInstance {
     reply.hijack();
     const raw = reply.raw;
     raw.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive', 'x-accel-buffering': 'no',
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
     });
     raw.write('retry: 2000\n\n');
     await deps.hub.join(id, raw, lastEventId);

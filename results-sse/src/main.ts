@@ -9,11 +9,24 @@ const config = readResultsConfig();
 const redis = failFastRedis(config.URNA_REDIS_URL);
 const subscriber = patientRedis(config.URNA_REDIS_URL);
 const tally = new LiveTally({ redis, buckets: config.URNA_TALLY_BUCKETS });
-const hub = new ResultsHub(tally, subscriber, { minIntervalMs: config.URNA_SSE_MIN_INTERVAL_MS, heartbeatMs: config.URNA_SSE_HEARTBEAT_MS });
-const app = buildResultsApp({ tally, hub, verifier: verifierFromConfig(config), registry: createRegistry('results-sse'), logger: { level: config.URNA_LOG_LEVEL }, maxStreams: config.URNA_SSE_MAX_STREAMS });
+const hub = new ResultsHub(tally, subscriber, {
+  minIntervalMs: config.URNA_SSE_MIN_INTERVAL_MS,
+  heartbeatMs: config.URNA_SSE_HEARTBEAT_MS,
+});
+const app = buildResultsApp({
+  tally,
+  hub,
+  verifier: verifierFromConfig(config),
+  registry: createRegistry('results-sse'),
+  logger: { level: config.URNA_LOG_LEVEL },
+  maxStreams: config.URNA_SSE_MAX_STREAMS,
+});
 await app.listen({ host: config.URNA_HOST, port: config.URNA_RESULTS_PORT });
-onShutdown(async () => {
-  await app.close(); // its preClose hook ends the SSE streams
-  redis.disconnect();
-  subscriber.disconnect();
-}, (m) => app.log.info(m));
+onShutdown(
+  async () => {
+    await app.close(); // its preClose hook ends the SSE streams
+    redis.disconnect();
+    subscriber.disconnect();
+  },
+  (m) => app.log.info(m),
+);

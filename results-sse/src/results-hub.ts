@@ -61,7 +61,11 @@ export class ResultsHub {
   private readonly minIntervalMs: number;
   private readonly heartbeat: NodeJS.Timeout;
 
-  constructor(private readonly source: SnapshotSource, private readonly subscriber: Redis, private readonly options: HubOptions = {}) {
+  constructor(
+    private readonly source: SnapshotSource,
+    private readonly subscriber: Redis,
+    private readonly options: HubOptions = {},
+  ) {
     this.minIntervalMs = options.minIntervalMs ?? 200;
     subscriber.on('message', (channel: string) => this.onNotice(channel));
     this.heartbeat = setInterval(() => this.beat(), options.heartbeatMs ?? 15_000);

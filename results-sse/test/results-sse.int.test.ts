@@ -14,7 +14,12 @@ const subscriber = testRedis();
 const tally = new LiveTally({ redis, buckets: 64 });
 const secret = Buffer.alloc(32, 3);
 const hub = new ResultsHub(tally, subscriber, { minIntervalMs: 250, heartbeatMs: 200 });
-const app = buildResultsApp({ tally, hub, verifier: createTokenVerifier({ issuer: 'x', audience: 'y', votingSecret: secret }), registry: new Registry() });
+const app = buildResultsApp({
+  tally,
+  hub,
+  verifier: createTokenVerifier({ issuer: 'x', audience: 'y', votingSecret: secret }),
+  registry: new Registry(),
+});
 let base: string;
 
 beforeAll(async () => {
@@ -43,7 +48,12 @@ describe('results over SSE', () => {
 
     const started = Date.now();
     for (let batch = 0; batch < 40; batch++) {
-      await tally.apply(makeLog(id, Array.from({ length: 25 }, (_, i) => ({ userId: `u${batch}-${i}`, optionId: i % 2 ? 'a' : 'b' }))));
+      await tally.apply(
+        makeLog(
+          id,
+          Array.from({ length: 25 }, (_, i) => ({ userId: `u${batch}-${i}`, optionId: i % 2 ? 'a' : 'b' })),
+        ),
+      );
       await new Promise((r) => setTimeout(r, 10));
     }
     await eventually('final total', async () => (client.latest<ResultsSnapshot>()?.total === 1000 ? true : undefined));
@@ -130,7 +140,13 @@ describe('stream limits', () => {
     // its own hub: closing this app closes its hub (preClose)
     const ownSubscriber = testRedis();
     const ownHub = new ResultsHub(tally, ownSubscriber, { minIntervalMs: 250, heartbeatMs: 200 });
-    const capped = buildResultsApp({ tally, hub: ownHub, verifier: createTokenVerifier({ issuer: 'x', audience: 'y', votingSecret: secret }), registry: new Registry(), maxStreams: 2 });
+    const capped = buildResultsApp({
+      tally,
+      hub: ownHub,
+      verifier: createTokenVerifier({ issuer: 'x', audience: 'y', votingSecret: secret }),
+      registry: new Registry(),
+      maxStreams: 2,
+    });
     const url = await capped.listen({ port: 0, host: '127.0.0.1' });
     const id = await election();
     const clients = [new SseClient(`${url}/v1/elections/${id}/results/stream`), new SseClient(`${url}/v1/elections/${id}/results/stream`)];
@@ -145,14 +161,19 @@ describe('stream limits', () => {
       await capped.close();
       ownSubscriber.disconnect();
     }
-    });
   });
+});
 
 describe('shutdown', () => {
   it('closing the app ends open SSE streams (preClose) instead of waiting for their clients', async () => {
     const ownSubscriber = testRedis();
     const ownHub = new ResultsHub(tally, ownSubscriber, { minIntervalMs: 250, heartbeatMs: 200 });
-    const own = buildResultsApp({ tally, hub: ownHub, verifier: createTokenVerifier({ issuer: 'x', audience: 'y', votingSecret: secret }), registry: new Registry() });
+    const own = buildResultsApp({
+      tally,
+      hub: ownHub,
+      verifier: createTokenVerifier({ issuer: 'x', audience: 'y', votingSecret: secret }),
+      registry: new Registry(),
+    });
     const ownBase = await own.listen({ port: 0, host: '127.0.0.1' });
     const id = await election();
     const response = await fetch(`${ownBase}/v1/elections/${id}/results/stream`);

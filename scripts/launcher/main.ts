@@ -22,7 +22,11 @@ if (process.env.URNA_LOG === 'kafka' && process.env.URNA_KAFKA_BROKERS === undef
   Object.assign(env, { URNA_KAFKA_BROKERS: kafkaNode.bootstrapServers, URNA_KAFKA_TOPIC: topic });
   console.log(`urna: single-node Kafka up in ${((Date.now() - started) / 1000).toFixed(1)} s (data in ${join(dataDir, 'kafka')})`);
 }
-const portOverrides = Object.fromEntries(Object.entries(PORT_SETTINGS).filter(([, key]) => process.env[key] !== undefined).map(([name, key]) => [name, Number(process.env[key])]));
+const portOverrides = Object.fromEntries(
+  Object.entries(PORT_SETTINGS)
+    .filter(([, key]) => process.env[key] !== undefined)
+    .map(([name, key]) => [name, Number(process.env[key])]),
+);
 for (const [name, value] of Object.entries(portOverrides)) {
   if (!Number.isInteger(value) || value < 1 || value > 65_535) {
     console.error(`urna: ${PORT_SETTINGS[name as keyof typeof DEFAULT_PORTS]}: expected a port number`);
@@ -32,13 +36,16 @@ for (const [name, value] of Object.entries(portOverrides)) {
 const stack = await startStack({ dataDir, ports: 'default', logs: 'console', env, portOverrides }).catch(async (error: unknown) => {
   await kafkaNode?.stop();
   // a taken port (or a bad edge setting) is one line, not a restart loop and a stack trace
-  console.error(`urna: ${error instanceof Error && (error instanceof PortTakenError || error.message.startsWith('edge')) ? error.message : String(error)}`);
+  console.error(
+    `urna: ${error instanceof Error && (error instanceof PortTakenError || error.message.startsWith('edge')) ? error.message : String(error)}`,
+  );
   process.exit(1);
 });
 const kafka = { ...process.env, ...env };
-const logLine = kafka.URNA_LOG === 'kafka'
-  ? `Kafka ${kafka.URNA_KAFKA_BROKERS} topic ${kafka.URNA_KAFKA_TOPIC ?? 'urna.votes'}${kafkaNode ? ' (single local node)' : ''}`
-  : `Redis Streams on ${stack.urls.redis}`;
+const logLine =
+  kafka.URNA_LOG === 'kafka'
+    ? `Kafka ${kafka.URNA_KAFKA_BROKERS} topic ${kafka.URNA_KAFKA_TOPIC ?? 'urna.votes'}${kafkaNode ? ' (single local node)' : ''}`
+    : `Redis Streams on ${stack.urls.redis}`;
 // the demo election is created through the dev issuer, which production mode does not have
 if (process.env.URNA_MODE !== 'production') await ensureDemoElection(stack.urls.gateway);
 const g = stack.urls.gateway;
@@ -63,10 +70,16 @@ const shutdown = () => {
   if (stopping) return;
   stopping = true;
   console.log('\nurna: stopping…');
-  stack.stop().then(() => kafkaNode?.stop()).then(() => process.exit(0), (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  });
+  stack
+    .stop()
+    .then(() => kafkaNode?.stop())
+    .then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
 };
 process.on('SIGINT', shutdown);
 process.on('SIGTERM', shutdown);

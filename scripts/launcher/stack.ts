@@ -27,23 +27,48 @@ export interface StackOptions {
   readonly portOverrides?: Partial<Record<keyof typeof DEFAULT_PORTS, number>>;
 }
 
-export const DEFAULT_PORTS = { gateway: 8080, ingest: 8081, results: 8082, workerLive: 8083, workerStore: 8084, recount: 8085, redis: 6380, dynamo: 8000 } as const;
+export const DEFAULT_PORTS = {
+  gateway: 8080,
+  ingest: 8081,
+  results: 8082,
+  workerLive: 8083,
+  workerStore: 8084,
+  recount: 8085,
+  redis: 6380,
+  dynamo: 8000,
+} as const;
 /** The setting that moves each fixed port of `npm start`. */
 export const PORT_SETTINGS: Readonly<Record<keyof typeof DEFAULT_PORTS, string>> = {
-  gateway: 'URNA_EDGE_PORT', ingest: 'URNA_INGEST_PORT', results: 'URNA_RESULTS_PORT', workerLive: 'URNA_TALLY_LIVE_PORT',
-  workerStore: 'URNA_TALLY_STORE_PORT', recount: 'URNA_RECOUNT_PORT', redis: 'URNA_EMBEDDED_REDIS_PORT', dynamo: 'URNA_EMBEDDED_DYNAMODB_PORT',
+  gateway: 'URNA_EDGE_PORT',
+  ingest: 'URNA_INGEST_PORT',
+  results: 'URNA_RESULTS_PORT',
+  workerLive: 'URNA_TALLY_LIVE_PORT',
+  workerStore: 'URNA_TALLY_STORE_PORT',
+  recount: 'URNA_RECOUNT_PORT',
+  redis: 'URNA_EMBEDDED_REDIS_PORT',
+  dynamo: 'URNA_EMBEDDED_DYNAMODB_PORT',
 };
 
 /** A fixed port is taken: one line naming the port and the setting that moves it. */
 export class PortTakenError extends Error {
-  constructor(readonly port: number, readonly setting: string) {
+  constructor(
+    readonly port: number,
+    readonly setting: string,
+  ) {
     super(`port ${port} is already in use; stop what holds it or set ${setting} to another port`);
     this.name = 'PortTakenError';
   }
 }
 
 export interface Stack {
-  readonly urls: { readonly gateway: string; readonly ingest: string; readonly results: string; readonly recount: string; readonly redis: string; readonly dynamo: string };
+  readonly urls: {
+    readonly gateway: string;
+    readonly ingest: string;
+    readonly results: string;
+    readonly recount: string;
+    readonly redis: string;
+    readonly dynamo: string;
+  };
   readonly services: ReadonlyMap<string, SupervisedService>;
   readonly redis: RedisServer | undefined;
   readonly env: Readonly<Record<string, string>>;
@@ -63,55 +88,107 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const fixed = (name: keyof typeof DEFAULT_PORTS) => options.portOverrides?.[name] ?? DEFAULT_PORTS[name];
   if (options.ports === 'default') {
     // every fixed port is checked before anything starts, so a taken one stops nothing half-way
-    const needed = (Object.keys(DEFAULT_PORTS) as Array<keyof typeof DEFAULT_PORTS>)
-      .filter((name) => !(name === 'redis' && options.redisUrl !== undefined) && !(name === 'dynamo' && options.dynamoEndpoint !== undefined));
+    const needed = (Object.keys(DEFAULT_PORTS) as Array<keyof typeof DEFAULT_PORTS>).filter(
+      (name) => !(name === 'redis' && options.redisUrl !== undefined) && !(name === 'dynamo' && options.dynamoEndpoint !== undefined),
+    );
     for (const name of needed) if (!(await portIsFree(fixed(name)))) throw new PortTakenError(fixed(name), PORT_SETTINGS[name]);
   }
   const port = async (name: keyof typeof DEFAULT_PORTS) => (options.ports === 'free' ? freePort() : fixed(name));
   const secrets = await loadOrCreateSecrets(join(options.dataDir, 'secrets.json'));
 
-  const redis = options.redisUrl === undefined ? await RedisServer.start({ dataDir: join(options.dataDir, 'redis'), port: await port('redis') }) : undefined;
-  const dynamo = options.dynamoEndpoint === undefined
-    ? await DynamoDbLocal.start({ port: await port('dynamo'), ...(options.dynamoOnDisk === false ? {} : { dataDir: join(options.dataDir, 'dynamodb') }) })
-    : undefined;
+  const redis =
+    options.redisUrl === undefined
+      ? await RedisServer.start({ dataDir: join(options.dataDir, 'redis'), port: await port('redis') })
+      : undefined;
+  const dynamo =
+    options.dynamoEndpoint === undefined
+      ? await DynamoDbLocal.start({
+          port: await port('dynamo'),
+          ...(options.dynamoOnDisk === false ? {} : { dataDir: join(options.dataDir, 'dynamodb') }),
+        })
+      : undefined;
   const redisUrl = options.redisUrl ?? (redis as RedisServer).url;
   const dynamoEndpoint = options.dynamoEndpoint ?? (dynamo as DynamoDbLocal).endpoint;
   const client = createDynamoClient({ endpoint: dynamoEndpoint });
   await ensureTables(client, tableNames(options.env?.URNA_TABLE_PREFIX ?? 'urna_'));
   client.destroy();
 
-  const ports = { gateway: await port('gateway'), ingest: await port('ingest'), results: await port('results'), workerLive: await port('workerLive'), workerStore: await port('workerStore'), recount: await port('recount') };
+  const ports = {
+    gateway: await port('gateway'),
+    ingest: await port('ingest'),
+    results: await port('results'),
+    workerLive: await port('workerLive'),
+    workerStore: await port('workerStore'),
+    recount: await port('recount'),
+  };
   const local = (p: number) => `http://127.0.0.1:${p}`;
   const env: Record<string, string> = {
-    URNA_REDIS_URL: redisUrl, URNA_DYNAMODB_ENDPOINT: dynamoEndpoint,
+    URNA_REDIS_URL: redisUrl,
+    URNA_DYNAMODB_ENDPOINT: dynamoEndpoint,
     // URNA_MODE=production: no dev issuer; the identity provider comes from URNA_AUTH_* (checked by the services)
     ...((options.env?.URNA_MODE ?? process.env.URNA_MODE) === 'production'
       ? { URNA_MODE: 'production' }
-      : { URNA_DEV_MODE: '1', URNA_DEV_ISSUER_KEY: JSON.stringify(secrets.dev.privateJwk), URNA_AUTH_JWKS: JSON.stringify(secrets.dev.jwks) }),
-    URNA_VOTING_TOKEN_SECRET: secrets.votingSecret, URNA_LOG_LEVEL: 'warn',
+      : {
+          URNA_DEV_MODE: '1',
+          URNA_DEV_ISSUER_KEY: JSON.stringify(secrets.dev.privateJwk),
+          URNA_AUTH_JWKS: JSON.stringify(secrets.dev.jwks),
+        }),
+    URNA_VOTING_TOKEN_SECRET: secrets.votingSecret,
+    URNA_LOG_LEVEL: 'warn',
     ...options.env,
   };
   let edgeCommand: readonly string[];
   try {
     edgeCommand = prepareEdge({
-      prefix: join(options.dataDir, 'edge'), listen: `127.0.0.1:${ports.gateway}`, ingest: [`127.0.0.1:${ports.ingest}`], results: [`127.0.0.1:${ports.results}`], lifecycle: [`127.0.0.1:${ports.recount}`],
-      webRoot: options.env?.URNA_WEB_ROOT ?? process.env.URNA_WEB_ROOT ?? join(REPO_ROOT, 'web', 'dist'), config: readEdgeConfig({ ...process.env, ...options.env }),
+      prefix: join(options.dataDir, 'edge'),
+      listen: `127.0.0.1:${ports.gateway}`,
+      ingest: [`127.0.0.1:${ports.ingest}`],
+      results: [`127.0.0.1:${ports.results}`],
+      lifecycle: [`127.0.0.1:${ports.recount}`],
+      webRoot: options.env?.URNA_WEB_ROOT ?? process.env.URNA_WEB_ROOT ?? join(REPO_ROOT, 'web', 'dist'),
+      config: readEdgeConfig({ ...process.env, ...options.env }),
     });
   } catch (error) {
     await Promise.all([redis?.stop(), dynamo?.stop()]);
     throw error;
   }
   const specs = [
-    { name: 'ingest', entry: 'ingest/src/main.ts', env: { ...env, URNA_INGEST_PORT: String(ports.ingest) }, healthUrl: `${local(ports.ingest)}/healthz` },
-    { name: 'results-sse', entry: 'results-sse/src/main.ts', env: { ...env, URNA_RESULTS_PORT: String(ports.results) }, healthUrl: `${local(ports.results)}/healthz` },
-    { name: 'tally-live', entry: 'tally-worker/src/main.ts', env: { ...env, URNA_PROJECTION: 'live', URNA_WORKER_NAME: 'live-1', URNA_WORKER_PORT: String(ports.workerLive) }, healthUrl: `${local(ports.workerLive)}/healthz` },
-    { name: 'tally-store', entry: 'tally-worker/src/main.ts', env: { ...env, URNA_PROJECTION: 'store', URNA_WORKER_NAME: 'store-1', URNA_WORKER_PORT: String(ports.workerStore) }, healthUrl: `${local(ports.workerStore)}/healthz` },
-    { name: 'recount', entry: 'recount/src/main.ts', env: { ...env, URNA_RECOUNT_PORT: String(ports.recount) }, healthUrl: `${local(ports.recount)}/healthz` },
+    {
+      name: 'ingest',
+      entry: 'ingest/src/main.ts',
+      env: { ...env, URNA_INGEST_PORT: String(ports.ingest) },
+      healthUrl: `${local(ports.ingest)}/healthz`,
+    },
+    {
+      name: 'results-sse',
+      entry: 'results-sse/src/main.ts',
+      env: { ...env, URNA_RESULTS_PORT: String(ports.results) },
+      healthUrl: `${local(ports.results)}/healthz`,
+    },
+    {
+      name: 'tally-live',
+      entry: 'tally-worker/src/main.ts',
+      env: { ...env, URNA_PROJECTION: 'live', URNA_WORKER_NAME: 'live-1', URNA_WORKER_PORT: String(ports.workerLive) },
+      healthUrl: `${local(ports.workerLive)}/healthz`,
+    },
+    {
+      name: 'tally-store',
+      entry: 'tally-worker/src/main.ts',
+      env: { ...env, URNA_PROJECTION: 'store', URNA_WORKER_NAME: 'store-1', URNA_WORKER_PORT: String(ports.workerStore) },
+      healthUrl: `${local(ports.workerStore)}/healthz`,
+    },
+    {
+      name: 'recount',
+      entry: 'recount/src/main.ts',
+      env: { ...env, URNA_RECOUNT_PORT: String(ports.recount) },
+      healthUrl: `${local(ports.recount)}/healthz`,
+    },
     { name: 'edge', entry: 'edge/urna.conf.template', env: {}, healthUrl: `${local(ports.gateway)}/healthz`, command: edgeCommand },
   ];
   const services = new Map<string, SupervisedService>();
   for (const spec of specs) {
-    const sink: LogSink = options.logs === 'console' ? { kind: 'console' } : { kind: 'file', path: join(options.dataDir, 'logs', `${spec.name}.log`) };
+    const sink: LogSink =
+      options.logs === 'console' ? { kind: 'console' } : { kind: 'file', path: join(options.dataDir, 'logs', `${spec.name}.log`) };
     const nodeArgs = options.nodeArgs?.[spec.name];
     const service = new SupervisedService(nodeArgs === undefined ? spec : { ...spec, nodeArgs }, REPO_ROOT, sink);
     services.set(spec.name, service);
@@ -128,7 +205,17 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     throw error;
   }
   return {
-    urls: { gateway: local(ports.gateway), ingest: local(ports.ingest), results: local(ports.results), recount: local(ports.recount), redis: redisUrl, dynamo: dynamoEndpoint },
-    services, redis, env, stop,
+    urls: {
+      gateway: local(ports.gateway),
+      ingest: local(ports.ingest),
+      results: local(ports.results),
+      recount: local(ports.recount),
+      redis: redisUrl,
+      dynamo: dynamoEndpoint,
+    },
+    services,
+    redis,
+    env,
+    stop,
   };
 }

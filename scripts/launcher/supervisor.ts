@@ -29,7 +29,11 @@ export class SupervisedService {
   private startedAt = 0;
   private readonly file: WriteStream | undefined;
 
-  constructor(readonly spec: ServiceSpec, private readonly cwd: string, private readonly sink: LogSink) {
+  constructor(
+    readonly spec: ServiceSpec,
+    private readonly cwd: string,
+    private readonly sink: LogSink,
+  ) {
     this.file = sink.kind === 'file' ? createWriteStream(sink.path, { flags: 'a' }) : undefined;
   }
 
@@ -46,7 +50,9 @@ export class SupervisedService {
     this.startedAt = Date.now();
     const [file, ...args] = this.spec.command ?? [process.execPath, ...(this.spec.nodeArgs ?? []), '--import', 'tsx', this.spec.entry];
     const child = spawn(file as string, args, {
-      cwd: this.cwd, env: { ...process.env, ...this.spec.env }, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: this.cwd,
+      env: { ...process.env, ...this.spec.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
     for (const stream of [child.stdout, child.stderr]) {

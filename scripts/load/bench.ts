@@ -22,14 +22,22 @@ import { sseFanout, type FanoutResult } from './bench/sse-fanout.ts';
 import { endToEnd } from './bench/end-to-end.ts';
 import { formatHeadToHead, headToHead } from './bench/head-to-head-report.ts';
 
-const { values: args } = parseArgs({ options: {
-  rates: { type: 'string', default: '2000,4000,6000' }, seconds: { type: 'string', default: '5' },
-  e2e: { type: 'string', default: '2000' }, drain: { type: 'string', default: '50000' },
-  sse: { type: 'string', default: '2000,10000,15000' }, profile: { type: 'boolean', default: false },
-  peer: { type: 'string' }, connections: { type: 'string', default: '100' }, 'h2h-rate': { type: 'string', default: '3000' },
-  'h2h-seconds': { type: 'string', default: '10' }, 'h2h-voters': { type: 'string', default: '100000' },
-  only: { type: 'string', default: 'ceilings,ingest,e2e,drain,sse,h2h' },
-} });
+const { values: args } = parseArgs({
+  options: {
+    rates: { type: 'string', default: '2000,4000,6000' },
+    seconds: { type: 'string', default: '5' },
+    e2e: { type: 'string', default: '2000' },
+    drain: { type: 'string', default: '50000' },
+    sse: { type: 'string', default: '2000,10000,15000' },
+    profile: { type: 'boolean', default: false },
+    peer: { type: 'string' },
+    connections: { type: 'string', default: '100' },
+    'h2h-rate': { type: 'string', default: '3000' },
+    'h2h-seconds': { type: 'string', default: '10' },
+    'h2h-voters': { type: 'string', default: '100000' },
+    only: { type: 'string', default: 'ceilings,ingest,e2e,drain,sse,h2h' },
+  },
+});
 const SECTIONS = new Set(args.only.split(','));
 const wants = (section: string) => SECTIONS.has(section);
 const RATES = args.rates.split(',').map(Number);
@@ -41,16 +49,39 @@ const say = (m: string) => console.log(`bench: ${m}`);
 const dataDir = mkdtempSync(join(tmpdir(), 'urna-bench-'));
 const profileDir = join(REPO_ROOT, '.urna', 'bench', 'profiles');
 const stack = await startStack({
-  dataDir, ports: 'free', logs: 'files', dynamoOnDisk: true,
+  dataDir,
+  ports: 'free',
+  logs: 'files',
+  dynamoOnDisk: true,
   ...(args.profile ? { nodeArgs: { ingest: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] } } : {}),
 });
 const redis = new Redis(stack.urls.redis);
 const redisPid = stack.redis?.pid as number;
 const secret = Buffer.from(stack.env.URNA_VOTING_TOKEN_SECRET as string, 'base64url');
-const adminToken = ((await (await fetch(`${stack.urls.gateway}/v1/dev/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userId: 'bench-admin', role: 'admin' }) })).json()) as { token: string }).token;
+const adminToken = (
+  (await (
+    await fetch(`${stack.urls.gateway}/v1/dev/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ userId: 'bench-admin', role: 'admin' }),
+    })
+  ).json()) as { token: string }
+).token;
 async function openElection(id: string): Promise<void> {
   const headers = { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' };
-  await fetch(`${stack.urls.gateway}/v1/elections`, { method: 'POST', headers, body: JSON.stringify({ id, title: id, options: [{ id: 'a', label: 'A' }, { id: 'b', label: 'B' }, { id: 'c', label: 'C' }] }) });
+  await fetch(`${stack.urls.gateway}/v1/elections`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({
+      id,
+      title: id,
+      options: [
+        { id: 'a', label: 'A' },
+        { id: 'b', label: 'B' },
+        { id: 'c', label: 'C' },
+      ],
+    }),
+  });
   await fetch(`${stack.urls.gateway}/v1/elections/${id}/open`, { method: 'POST', headers: { authorization: `Bearer ${adminToken}` } });
 }
 
@@ -75,11 +106,18 @@ if (wants('ingest')) {
     say(step === 0 ? `ingest warm-up at ${rate} votes/s` : `ingest at ${rate} votes/s for ${SECONDS} s`);
     const electionId = `ingest-${step}-${rate}`;
     await openElection(electionId);
-    const tokens = Array.from({ length: Math.round(rate * SECONDS) }, (_, i) => mintVotingToken({ userId: `u-${rate}-${i}`, role: 'voter' }, secret, 900));
+    const tokens = Array.from({ length: Math.round(rate * SECONDS) }, (_, i) =>
+      mintVotingToken({ userId: `u-${rate}-${i}`, role: 'voter' }, secret, 900),
+    );
     const body = JSON.stringify({ optionId: 'a' });
     const cpu0 = cpuSeconds(ingestPid);
     const result = await openLoop(rate, SECONDS, async (i) => {
-      const response = await ingestPool.request({ method: 'POST', path: `/v1/elections/${electionId}/votes`, headers: { authorization: `Bearer ${tokens[i]}`, 'content-type': 'application/json' }, body });
+      const response = await ingestPool.request({
+        method: 'POST',
+        path: `/v1/elections/${electionId}/votes`,
+        headers: { authorization: `Bearer ${tokens[i]}`, 'content-type': 'application/json' },
+        body,
+      });
       await response.body.dump();
       return response.statusCode;
     });
@@ -94,7 +132,9 @@ let e2e: Awaited<ReturnType<typeof endToEnd>> | undefined;
 if (wants('e2e')) {
   say(`end to end at ${args.e2e} votes/s`);
   await openElection('e2e');
-  e2e = await endToEnd(stack.urls.gateway, 'e2e', Number(args.e2e), SECONDS, (userId) => mintVotingToken({ userId, role: 'voter' }, secret, 900));
+  e2e = await endToEnd(stack.urls.gateway, 'e2e', Number(args.e2e), SECONDS, (userId) =>
+    mintVotingToken({ userId, role: 'voter' }, secret, 900),
+  );
 }
 
 // 4. tally drain: each projection alone over a pre-filled log
@@ -118,7 +158,15 @@ if (wants('sse')) {
 
 // 6. head to head through the edge, urna and (with --peer) any other v1 server, one after the other
 const h2h = wants('h2h')
-  ? await headToHead({ urnaUrl: stack.urls.gateway, peerUrl: args.peer, connections: Number(args.connections), rate: Number(args['h2h-rate']), seconds: Number(args['h2h-seconds']), voters: Number(args['h2h-voters']), say })
+  ? await headToHead({
+      urnaUrl: stack.urls.gateway,
+      peerUrl: args.peer,
+      connections: Number(args.connections),
+      rate: Number(args['h2h-rate']),
+      seconds: Number(args['h2h-seconds']),
+      voters: Number(args['h2h-voters']),
+      say,
+    })
   : undefined;
 
 const commit = (() => {
@@ -129,9 +177,16 @@ const commit = (() => {
   }
 })();
 const result = {
-  date: new Date().toISOString(), commit, machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}`,
+  date: new Date().toISOString(),
+  commit,
+  machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}`,
   command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
-  ceilings: { barePost: bare, lua }, ingest, e2e, drain: { votes: DRAIN, liveVotesPerSecond: liveDrain, store: storeDrainRows }, sse, headToHead: h2h,
+  ceilings: { barePost: bare, lua },
+  ingest,
+  e2e,
+  drain: { votes: DRAIN, liveVotesPerSecond: liveDrain, store: storeDrainRows },
+  sse,
+  headToHead: h2h,
 };
 const ratio = (a: number, b: number | undefined) => (b === undefined ? 'n/a' : `${fmt((100 * a) / b, 0)}%`);
 const goal = (ok: boolean, text: string) => `${ok ? 'met   ' : 'MISSED'} ${text}`;
@@ -145,7 +200,9 @@ if (ingest.length > 0) {
 ${ingest.map((r) => `           ${String(r.offeredPerSecond).padStart(9)} ${fmt(r.okPerSecond, 0).padStart(11)} ${fmt(r.latencyMs.p50).padStart(8)} ${fmt(r.latencyMs.p95).padStart(8)} ${fmt(r.latencyMs.p99).padStart(8)} ${fmt(r.latencyMs.max).padStart(8)}  ${JSON.stringify(r.statuses).padEnd(24)} ${fmt(r.acceptedPerCpuSecond, 0).padStart(25)}  ${ratio(r.acceptedPerCpuSecond, bare?.perCpuSecond).padStart(5)}`).join('\n')}`);
 }
 if (e2e !== undefined) {
-  blocks.push(`end to end ${args.e2e} votes/s through the gateway: 202 → first SSE snapshot including the vote p50 ${fmt(e2e.p50)} ms, p99 ${fmt(e2e.p99)} ms (${e2e.samples} samples; statuses ${JSON.stringify(e2e.statuses)})`);
+  blocks.push(
+    `end to end ${args.e2e} votes/s through the gateway: 202 → first SSE snapshot including the vote p50 ${fmt(e2e.p50)} ms, p99 ${fmt(e2e.p99)} ms (${e2e.samples} samples; statuses ${JSON.stringify(e2e.statuses)})`,
+  );
 }
 if (liveDrain !== undefined) {
   blocks.push(`drain      ${DRAIN} votes, one projection at a time, worker code in the bench process
@@ -159,20 +216,42 @@ ${sse.map((r) => `           ${String(r.clients).padStart(7)} ${String(r.connect
 if (h2h !== undefined) blocks.push(formatHeadToHead(h2h));
 
 const goals: string[] = [];
-const best = ingest.reduce<(typeof ingest)[number] | undefined>((a, b) => (a === undefined || b.acceptedPerCpuSecond > a.acceptedPerCpuSecond ? b : a), undefined);
-if (best !== undefined && bare !== undefined) goals.push(goal(best.acceptedPerCpuSecond >= bare.perCpuSecond / 2, `ingest ≥ 50% of the bare POST ceiling per CPU-s: ${ratio(best.acceptedPerCpuSecond, bare.perCpuSecond)}`));
+const best = ingest.reduce<(typeof ingest)[number] | undefined>(
+  (a, b) => (a === undefined || b.acceptedPerCpuSecond > a.acceptedPerCpuSecond ? b : a),
+  undefined,
+);
+if (best !== undefined && bare !== undefined)
+  goals.push(
+    goal(
+      best.acceptedPerCpuSecond >= bare.perCpuSecond / 2,
+      `ingest ≥ 50% of the bare POST ceiling per CPU-s: ${ratio(best.acceptedPerCpuSecond, bare.perCpuSecond)}`,
+    ),
+  );
 if (e2e !== undefined) goals.push(goal(e2e.p99 < 250, `end-to-end p99 < 250 ms at ${args.e2e} votes/s: ${fmt(e2e.p99)} ms`));
 if (sse.length > 0) {
   const sse15 = sse.find((r) => r.clients >= 15_000);
-  goals.push(goal(sse15 !== undefined && sse15.connected >= 15_000 && sse15.latencyMs.p99 < 250, `one results-sse holds 15,000 clients with p99 < 250 ms: ${sse15 === undefined ? 'not run' : `${sse15.connected} connected, p99 ${fmt(sse15.latencyMs.p99)} ms`}`));
+  goals.push(
+    goal(
+      sse15 !== undefined && sse15.connected >= 15_000 && sse15.latencyMs.p99 < 250,
+      `one results-sse holds 15,000 clients with p99 < 250 ms: ${sse15 === undefined ? 'not run' : `${sse15.connected} connected, p99 ${fmt(sse15.latencyMs.p99)} ms`}`,
+    ),
+  );
 }
-if (liveDrain !== undefined && lua !== undefined) goals.push(goal(liveDrain >= lua.perSecond / 2, `live tally ≥ 50% of the Lua ceiling: ${ratio(liveDrain, lua.perSecond)}`));
+if (liveDrain !== undefined && lua !== undefined)
+  goals.push(goal(liveDrain >= lua.perSecond / 2, `live tally ≥ 50% of the Lua ceiling: ${ratio(liveDrain, lua.perSecond)}`));
 if (h2h !== undefined) {
   const closed = h2h.loads[0] as string;
   const peerRatio = h2h.ratios[closed];
   const urnaClosed = h2h.runs.find((r) => r.target === 'urna' && r.load === closed);
-  if (peerRatio !== undefined) goals.push(goal(peerRatio >= 1.5, `urna ≥ 1.5× the peer's accepted votes/s, ${closed}: ${fmt(peerRatio, 2)}×`));
-  if (urnaClosed !== undefined) goals.push(goal(urnaClosed.reachedEvery202 && urnaClosed.e2eMs.p99 < 250, `head to head: the results total reached every 202 and 202 → SSE p99 < 250 ms: ${urnaClosed.reachedEvery202 ? 'reached' : 'NOT reached'}, p99 ${fmt(urnaClosed.e2eMs.p99)} ms`));
+  if (peerRatio !== undefined)
+    goals.push(goal(peerRatio >= 1.5, `urna ≥ 1.5× the peer's accepted votes/s, ${closed}: ${fmt(peerRatio, 2)}×`));
+  if (urnaClosed !== undefined)
+    goals.push(
+      goal(
+        urnaClosed.reachedEvery202 && urnaClosed.e2eMs.p99 < 250,
+        `head to head: the results total reached every 202 and 202 → SSE p99 < 250 ms: ${urnaClosed.reachedEvery202 ? 'reached' : 'NOT reached'}, p99 ${fmt(urnaClosed.e2eMs.p99)} ms`,
+      ),
+    );
 }
 
 console.log(`

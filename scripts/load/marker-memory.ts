@@ -16,7 +16,10 @@ const server = await RedisServer.start({ dataDir: dir });
 const redis = new Redis(server.url);
 const used = async () => Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1]);
 // 300 M voters over 65,536 buckets is ~4,600 per bucket (hashtable encoding); over 4 M buckets ~75 per bucket (listpack)
-for (const [label, perBucket] of [['~4,600 voters per bucket (300 M over 65,536 buckets)', 4_600], ['~75 voters per bucket (300 M over 4 M buckets)', 75]] as const) {
+for (const [label, perBucket] of [
+  ['~4,600 voters per bucket (300 M over 65,536 buckets)', 4_600],
+  ['~75 voters per bucket (300 M over 4 M buckets)', 75],
+] as const) {
   const buckets = Math.max(1, Math.round(votes / perBucket));
   const tally = new LiveTally({ redis, buckets });
   await tally.loadScripts();
@@ -25,7 +28,17 @@ for (const [label, perBucket] of [['~4,600 voters per bucket (300 M over 65,536 
   for (let i = 0; i < votes; i += 1_000) {
     const batch: LoggedVote[] = Array.from({ length: 1_000 }, (_, k) => {
       const n = i + k;
-      return { vote: { voteId: randomUUID(), electionId, userId: `auth0|${(n * 2654435761 % 4294967296).toString(16).padStart(8, '0')}${n}`, optionId: 'opt-a', acceptedAt: Date.now() }, partition: 0, position: `${String(1_732_490_000_000 + n).padStart(18, '0')}-0000000000` };
+      return {
+        vote: {
+          voteId: randomUUID(),
+          electionId,
+          userId: `auth0|${((n * 2654435761) % 4294967296).toString(16).padStart(8, '0')}${n}`,
+          optionId: 'opt-a',
+          acceptedAt: Date.now(),
+        },
+        partition: 0,
+        position: `${String(1_732_490_000_000 + n).padStart(18, '0')}-0000000000`,
+      };
     });
     await tally.apply(batch);
     await tally.recordReceipts(batch);

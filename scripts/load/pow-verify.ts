@@ -14,8 +14,18 @@ const N = Number(args.n);
 const hmacKey = randomBytes(32).toString('base64url');
 const payloads: string[] = [];
 for (let i = 0; i < N; i++) {
-  const c = await createChallenge({ hmacKey, maxNumber: 50_000, number: i % 50_000, expires: new Date(Date.now() + 600_000), params: { e: 'demo', u: `u${i}` } });
-  payloads.push(Buffer.from(JSON.stringify({ algorithm: c.algorithm, challenge: c.challenge, number: i % 50_000, salt: c.salt, signature: c.signature })).toString('base64'));
+  const c = await createChallenge({
+    hmacKey,
+    maxNumber: 50_000,
+    number: i % 50_000,
+    expires: new Date(Date.now() + 600_000),
+    params: { e: 'demo', u: `u${i}` },
+  });
+  payloads.push(
+    Buffer.from(
+      JSON.stringify({ algorithm: c.algorithm, challenge: c.challenge, number: i % 50_000, salt: c.salt, signature: c.signature }),
+    ).toString('base64'),
+  );
 }
 const secret = randomBytes(32);
 const tokens = Array.from({ length: N }, (_, i) => mintVotingToken({ userId: `u${i}`, role: 'voter' }, secret, 600));
@@ -38,6 +48,12 @@ const nodeSeconds = await cpu(async () => {
 const tokenSeconds = await cpu(async () => {
   for (const t of tokens) verifyVotingToken(t, secret);
 })();
-console.log(`proof-of-work verify (altcha-lib v1, SHA-256): ${(powSeconds * 1e6 / N).toFixed(1)} µs CPU each, ${Math.round(N / powSeconds)} per CPU-second (n=${N})`);
-console.log(`proof-of-work verify (urna, node:crypto):        ${(nodeSeconds * 1e6 / N).toFixed(1)} µs CPU each, ${Math.round(N / nodeSeconds)} per CPU-second (decode + params + verify)`);
-console.log(`voting-token verify (HS256, node:crypto):     ${(tokenSeconds * 1e6 / N).toFixed(1)} µs CPU each, ${Math.round(N / tokenSeconds)} per CPU-second`);
+console.log(
+  `proof-of-work verify (altcha-lib v1, SHA-256): ${((powSeconds * 1e6) / N).toFixed(1)} µs CPU each, ${Math.round(N / powSeconds)} per CPU-second (n=${N})`,
+);
+console.log(
+  `proof-of-work verify (urna, node:crypto):        ${((nodeSeconds * 1e6) / N).toFixed(1)} µs CPU each, ${Math.round(N / nodeSeconds)} per CPU-second (decode + params + verify)`,
+);
+console.log(
+  `voting-token verify (HS256, node:crypto):     ${((tokenSeconds * 1e6) / N).toFixed(1)} µs CPU each, ${Math.round(N / tokenSeconds)} per CPU-second`,
+);

@@ -24,21 +24,33 @@ const users = Math.round(VOTES * 0.9);
 const afterClose = Math.round(VOTES * 0.02);
 const votes: LoggedVote[] = Array.from({ length: VOTES }, (_, i) => {
   const userId = `user-${i % users}`;
-  return { vote: { voteId: randomUUID(), electionId, userId, optionId: ['a', 'b', 'c'][i % 3] as string, acceptedAt: Date.now() }, partition: partitionOf(userId, PARTITIONS), position: String(i).padStart(12, '0') };
+  return {
+    vote: { voteId: randomUUID(), electionId, userId, optionId: ['a', 'b', 'c'][i % 3] as string, acceptedAt: Date.now() },
+    partition: partitionOf(userId, PARTITIONS),
+    position: String(i).padStart(12, '0'),
+  };
 });
 const markerAt = String(VOTES - afterClose).padStart(12, '0');
-const markers: LoggedCloseMarker[] = Array.from({ length: PARTITIONS }, (_, partition) => ({ marker: { electionId, closedAt: Date.now() }, partition, position: markerAt }));
+const markers: LoggedCloseMarker[] = Array.from({ length: PARTITIONS }, (_, partition) => ({
+  marker: { electionId, closedAt: Date.now() },
+  partition,
+  position: markerAt,
+}));
 const w0 = performance.now();
 for (let i = 0; i < votes.length; i += 2_000) await writer.write(votes.slice(i, i + 2_000));
 await writer.write([], markers);
-console.log(`DynamoDB Local (${values.memory ? 'in-memory' : 'file'}): wrote ${VOTES.toLocaleString('en')} votes in ${((performance.now() - w0) / 1000).toFixed(1)} s`);
+console.log(
+  `DynamoDB Local (${values.memory ? 'in-memory' : 'file'}): wrote ${VOTES.toLocaleString('en')} votes in ${((performance.now() - w0) / 1000).toFixed(1)} s`,
+);
 for (const shards of [16]) {
   const store = new VoteStore({ client, shards });
   for (let run = 1; run <= 2; run++) {
     const t0 = performance.now();
     const fold = await store.tally(electionId);
     const seconds = (performance.now() - t0) / 1000;
-    console.log(`fold run ${run}, ${shards} shards in parallel: ${fold.accepted.toLocaleString('en')} votes (${fold.total} counted, ${fold.duplicates} duplicates, ${fold.afterClose} after close) in ${seconds.toFixed(2)} s = ${Math.round(fold.accepted / seconds).toLocaleString('en')} votes/s`);
+    console.log(
+      `fold run ${run}, ${shards} shards in parallel: ${fold.accepted.toLocaleString('en')} votes (${fold.total} counted, ${fold.duplicates} duplicates, ${fold.afterClose} after close) in ${seconds.toFixed(2)} s = ${Math.round(fold.accepted / seconds).toLocaleString('en')} votes/s`,
+    );
   }
 }
 client.destroy();

@@ -18,7 +18,9 @@ const redis = new Redis(server.url);
 const { log, electionId } = await prefilledLog(redis, votes);
 const modes = (process.argv[3] ?? 'in-memory,file').split(',') as Array<'in-memory' | 'file'>;
 const rows = await storeDrain(log, electionId, votes, dir, (m) => console.log(`store-drain: ${m}`), modes);
-console.log(`store drain, ${votes} votes (10% repeat voters), 16 log partitions, 500-vote batches, worker code in this process\n${formatStoreDrain(rows)}`);
+console.log(
+  `store drain, ${votes} votes (10% repeat voters), 16 log partitions, 500-vote batches, worker code in this process\n${formatStoreDrain(rows)}`,
+);
 console.log(JSON.stringify({ date: new Date().toISOString(), votes, rows }));
 redis.disconnect();
 await server.stop();

@@ -18,12 +18,19 @@ const client = createDynamoClient({ endpoint: dynamo.endpoint });
 await ensureTables(client);
 
 console.log(`DynamoDB Local (${values.memory ? 'in-memory' : 'file'}), ${VOTES} votes per run, 500-vote batches as the worker hands them`);
-for (const [mode, concurrency] of [['batch', 1], ['batch', 4], ['transact', 1], ['transact', 4], ['transact', 8]] as Array<[WriteMode, number]>) {
+for (const [mode, concurrency] of [
+  ['batch', 1],
+  ['batch', 4],
+  ['transact', 1],
+  ['transact', 4],
+  ['transact', 8],
+] as Array<[WriteMode, number]>) {
   const store = new VoteStore({ client, format: 'items', mode, concurrency });
   const electionId = `bench-${mode}-${concurrency}`;
   const votes: LoggedVote[] = Array.from({ length: VOTES }, (_, i) => ({
     vote: { voteId: randomUUID(), electionId, userId: `user-${i}`, optionId: 'a', acceptedAt: Date.now() },
-    partition: partitionOf(`user-${i}`, 16), position: String(i).padStart(12, '0'),
+    partition: partitionOf(`user-${i}`, 16),
+    position: String(i).padStart(12, '0'),
   }));
   const t0 = performance.now();
   for (let i = 0; i < votes.length; i += 500) await store.write(votes.slice(i, i + 500));

@@ -17,7 +17,9 @@ import { syntheticElection } from '../../packages/transparency/test/synthetic-el
 import { verifyExport } from '../verify/verify-export.ts';
 import { fmt, percentile } from './measure.ts';
 
-const { values } = parseArgs({ options: { leaves: { type: 'string', default: '1000000' }, votes: { type: 'string', default: '1000000' } } });
+const { values } = parseArgs({
+  options: { leaves: { type: 'string', default: '1000000' }, votes: { type: 'string', default: '1000000' } },
+});
 const LEAVES = Number(values.leaves);
 const VOTES = Number(values.votes);
 const cpuS = (): number => {
@@ -27,17 +29,43 @@ const cpuS = (): number => {
 const P = 'ab'.repeat(32);
 const SALT = 'cd'.repeat(16);
 const leafText = (i: number): string =>
-  formatLeaf({ kind: 'vote', electionId: 'bench', partition: 0, position: String(i).padStart(20, '0'), voteId: `v${i}`, pseudonym: P, optionId: 'cats', salt: SALT });
+  formatLeaf({
+    kind: 'vote',
+    electionId: 'bench',
+    partition: 0,
+    position: String(i).padStart(20, '0'),
+    voteId: `v${i}`,
+    pseudonym: P,
+    optionId: 'cats',
+    salt: SALT,
+  });
 
-console.log(`transparency bench — ${new Date().toISOString()} — ${cpus()[0]?.model ?? '?'} × ${availableParallelism()}, load ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.log(
+  `transparency bench — ${new Date().toISOString()} — ${cpus()[0]?.model ?? '?'} × ${availableParallelism()}, load ${(
+    await import('node:os')
+  )
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
+);
 
 // 1. Ceiling: the SHA-256 work of a tree of LEAVES leaves (leaf hashes + n-1 node hashes), one core.
 const texts = Array.from({ length: Math.min(LEAVES, 200_000) }, (_, i) => leafText(i));
 let t0 = performance.now();
 let c0 = cpuS();
 const sample = texts.length;
-const hashes: Buffer[] = texts.map((t) => createHash('sha256').update(Buffer.from([0])).update(t).digest());
-for (let i = 0; i + 1 < sample; i += 1) createHash('sha256').update(Buffer.from([1])).update(hashes[i] as Buffer).update(hashes[i + 1] as Buffer).digest();
+const hashes: Buffer[] = texts.map((t) =>
+  createHash('sha256')
+    .update(Buffer.from([0]))
+    .update(t)
+    .digest(),
+);
+for (let i = 0; i + 1 < sample; i += 1)
+  createHash('sha256')
+    .update(Buffer.from([1]))
+    .update(hashes[i] as Buffer)
+    .update(hashes[i + 1] as Buffer)
+    .digest();
 const ceilingPerCpuS = sample / (cpuS() - c0);
 const ceilingPerS = sample / ((performance.now() - t0) / 1000);
 
@@ -57,7 +85,9 @@ for (let from = 0; from < LEAVES; from += 1000) {
 }
 const appendWall = (performance.now() - t0) / 1000;
 const appendCpu = cpuS() - c0;
-console.log(`append: ${LEAVES} leaves in batches of 1000: ${fmt(LEAVES / appendWall, 0)} leaves/s wall, ${fmt(LEAVES / appendCpu, 0)} leaves per CPU-s; ceiling (raw SHA-256 for the same hashes) ${fmt(ceilingPerCpuS, 0)} per CPU-s (${fmt(ceilingPerS, 0)}/s wall) → ratio ${fmt(LEAVES / appendCpu / ceilingPerCpuS, 2)}`);
+console.log(
+  `append: ${LEAVES} leaves in batches of 1000: ${fmt(LEAVES / appendWall, 0)} leaves/s wall, ${fmt(LEAVES / appendCpu, 0)} leaves per CPU-s; ceiling (raw SHA-256 for the same hashes) ${fmt(ceilingPerCpuS, 0)} per CPU-s (${fmt(ceilingPerS, 0)}/s wall) → ratio ${fmt(LEAVES / appendCpu / ceilingPerCpuS, 2)}`,
+);
 
 // 2. Proof serving from the in-memory store.
 const root = await log.root();
@@ -69,7 +99,9 @@ for (let k = 0; k < 5000; k += 1) {
   latencies.push(performance.now() - s);
   if (k % 500 === 0) verifyInclusion(index, LEAVES, leafHash(texts[index % sample] as string), proof, root);
 }
-console.log(`inclusion proof (in-memory store, ${LEAVES} leaves): p50 ${fmt(percentile(latencies, 50), 3)} ms, p99 ${fmt(percentile(latencies, 99), 3)} ms`);
+console.log(
+  `inclusion proof (in-memory store, ${LEAVES} leaves): p50 ${fmt(percentile(latencies, 50), 3)} ms, p99 ${fmt(percentile(latencies, 99), 3)} ms`,
+);
 
 // 3. urna verify on a 1M-vote export.
 const dir = mkdtempSync(join(tmpdir(), 'urna-verify-bench-'));
@@ -87,11 +119,19 @@ try {
     const outcome = await verifyExport(file, { key: election.signer.vkey, threads });
     if (!outcome.ok) throw new Error(`verify failed: ${JSON.stringify(outcome.discrepancy)}`);
     const wall = (performance.now() - t0) / 1000;
-    console.log(`verify in-process, ${threads} thread(s): ${fmt(wall, 2)} s wall, ${fmt(cpuS() - c0, 2)} CPU-s; ceiling (SHA-256 of the tree, one core) ${fmt(hashCeilingS, 2)} CPU-s → CPU ratio ${fmt((cpuS() - c0) / hashCeilingS, 1)}×`);
+    console.log(
+      `verify in-process, ${threads} thread(s): ${fmt(wall, 2)} s wall, ${fmt(cpuS() - c0, 2)} CPU-s; ceiling (SHA-256 of the tree, one core) ${fmt(hashCeilingS, 2)} CPU-s → CPU ratio ${fmt((cpuS() - c0) / hashCeilingS, 1)}×`,
+    );
   }
   t0 = performance.now();
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/verify/main.ts', file, '--key', election.signer.vkey], { maxBuffer: 1 << 20 });
-  console.log(`npm run verify (CLI, ${availableParallelism()} threads): ${fmt((performance.now() - t0) / 1000, 2)} s wall — ${stdout.trim().split('\n').pop() ?? ''}`);
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--import', 'tsx', 'scripts/verify/main.ts', file, '--key', election.signer.vkey],
+    { maxBuffer: 1 << 20 },
+  );
+  console.log(
+    `npm run verify (CLI, ${availableParallelism()} threads): ${fmt((performance.now() - t0) / 1000, 2)} s wall — ${stdout.trim().split('\n').pop() ?? ''}`,
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

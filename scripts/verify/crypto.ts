@@ -6,11 +6,18 @@
 import { createHash, createPublicKey, verify } from 'node:crypto';
 
 export function hashLeaf(text: string): Buffer {
-  return createHash('sha256').update(Buffer.from([0])).update(text, 'utf8').digest();
+  return createHash('sha256')
+    .update(Buffer.from([0]))
+    .update(text, 'utf8')
+    .digest();
 }
 
 function hashChildren(left: Buffer, right: Buffer): Buffer {
-  return createHash('sha256').update(Buffer.from([1])).update(left).update(right).digest();
+  return createHash('sha256')
+    .update(Buffer.from([1]))
+    .update(left)
+    .update(right)
+    .digest();
 }
 
 /** MTH of a sequence of leaf hashes: merge equal-height subtrees as they complete, then fold right to left. */
@@ -48,7 +55,10 @@ export interface TrustedKey {
 const SPKI_ED25519 = Buffer.from('302a300506032b6570032100', 'hex');
 
 function keyIdOf(name: string, publicKey: Buffer): number {
-  return createHash('sha256').update(Buffer.concat([Buffer.from(`${name}\n`, 'utf8'), Buffer.from([1]), publicKey])).digest().readUInt32BE(0);
+  return createHash('sha256')
+    .update(Buffer.concat([Buffer.from(`${name}\n`, 'utf8'), Buffer.from([1]), publicKey]))
+    .digest()
+    .readUInt32BE(0);
 }
 
 /** `<name>+<8 hex key id>+<base64(0x01 ‖ 32-byte Ed25519 key)>`; throws Error with a reason. */
@@ -57,7 +67,8 @@ export function parseVkey(vkey: string): TrustedKey {
   if (m === null) throw new Error(`not a verifier key: ${JSON.stringify(vkey)}`);
   const [, name, idHex, b64] = m as unknown as [string, string, string, string];
   const typed = Buffer.from(b64, 'base64');
-  if (typed.length !== 33 || typed[0] !== 1 || typed.toString('base64') !== b64) throw new Error('verifier key is not an Ed25519 (0x01) key');
+  if (typed.length !== 33 || typed[0] !== 1 || typed.toString('base64') !== b64)
+    throw new Error('verifier key is not an Ed25519 (0x01) key');
   const publicKey = typed.subarray(1);
   if (keyIdOf(name, publicKey) !== Number.parseInt(idHex, 16)) throw new Error('verifier key id does not match its name and key');
   return { name, keyId: Number.parseInt(idHex, 16), publicKey, vkey };
@@ -86,7 +97,8 @@ export function openCheckpointNote(note: string, key: TrustedKey): OpenedCheckpo
     const sig = Buffer.from(m[2] as string, 'base64');
     if (m[1] !== key.name || sig.length < 4 || sig.readUInt32BE(0) !== key.keyId) continue;
     const publicKey = createPublicKey({ key: Buffer.concat([SPKI_ED25519, key.publicKey]), format: 'der', type: 'spki' });
-    if (sig.length !== 68 || !verify(null, Buffer.from(text, 'utf8'), publicKey, sig.subarray(4))) return `the signature by ${key.name} does not verify`;
+    if (sig.length !== 68 || !verify(null, Buffer.from(text, 'utf8'), publicKey, sig.subarray(4)))
+      return `the signature by ${key.name} does not verify`;
     signed = true;
   }
   if (!signed) return `no signature by the trusted key ${key.name}+${key.keyId.toString(16).padStart(8, '0')}`;

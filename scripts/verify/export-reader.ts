@@ -40,7 +40,8 @@ export async function readExport(source: string): Promise<ExportContents> {
     } catch {
       throw new ExportFormatError(`line ${lineNo} is not JSON`);
     }
-    if (record === null || typeof record !== 'object' || Array.isArray(record)) throw new ExportFormatError(`line ${lineNo} is not a JSON object`);
+    if (record === null || typeof record !== 'object' || Array.isArray(record))
+      throw new ExportFormatError(`line ${lineNo} is not a JSON object`);
     records += 1;
     switch (record.type) {
       case 'leaf': {
@@ -56,8 +57,10 @@ export async function readExport(source: string): Promise<ExportContents> {
       }
       case 'checkpoint': {
         const { partition, note } = record;
-        if (!isPartition(partition) || typeof note !== 'string') throw new ExportFormatError(`line ${lineNo}: a checkpoint record has a partition and a note`);
-        if (contents.checkpoints.has(partition)) throw new ExportFormatError(`line ${lineNo}: a second checkpoint for partition ${partition}`);
+        if (!isPartition(partition) || typeof note !== 'string')
+          throw new ExportFormatError(`line ${lineNo}: a checkpoint record has a partition and a note`);
+        if (contents.checkpoints.has(partition))
+          throw new ExportFormatError(`line ${lineNo}: a second checkpoint for partition ${partition}`);
         contents.checkpoints.set(partition, note);
         break;
       }

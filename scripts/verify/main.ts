@@ -25,7 +25,10 @@ async function main(): Promise<number> {
   const started = performance.now();
   let outcome: Awaited<ReturnType<typeof verifyExport>>;
   try {
-    outcome = await verifyExport(source, { ...(parsed.values.key === undefined ? {} : { key: parsed.values.key }), ...(threads === undefined ? {} : { threads }) });
+    outcome = await verifyExport(source, {
+      ...(parsed.values.key === undefined ? {} : { key: parsed.values.key }),
+      ...(threads === undefined ? {} : { threads }),
+    });
   } catch (error) {
     if (error instanceof ExportFormatError) {
       console.log(`FAIL: ${error.message}`);
@@ -42,9 +45,18 @@ async function main(): Promise<number> {
     return 1;
   }
   const t = outcome.totals;
-  console.log(`election ${outcome.electionId}: ${outcome.partitions} partitions, ${outcome.leaves} leaves, every final checkpoint signed and matching its leaves`);
-  console.log(`one-vote rule: ${t.accepted} votes in the log, ${t.counted} counted, ${t.duplicates} duplicates, ${t.afterClose} after the close`);
-  console.log(`result: ${Object.entries(t.counts).sort(([a], [b]) => (a < b ? -1 : 1)).map(([o, n]) => `${o} ${n}`).join(', ')} (equal to the published official result)`);
+  console.log(
+    `election ${outcome.electionId}: ${outcome.partitions} partitions, ${outcome.leaves} leaves, every final checkpoint signed and matching its leaves`,
+  );
+  console.log(
+    `one-vote rule: ${t.accepted} votes in the log, ${t.counted} counted, ${t.duplicates} duplicates, ${t.afterClose} after the close`,
+  );
+  console.log(
+    `result: ${Object.entries(t.counts)
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([o, n]) => `${o} ${n}`)
+      .join(', ')} (equal to the published official result)`,
+  );
   console.log(`OK (${Math.round(performance.now() - started)} ms)`);
   return 0;
 }

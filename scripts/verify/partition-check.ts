@@ -41,10 +41,23 @@ export interface PartitionReport {
 
 export function checkPartition(input: PartitionInput): PartitionReport {
   const { partition, electionId } = input;
-  const report = { partition, size: input.leaves.length, accepted: 0, counted: 0, duplicates: 0, afterClose: 0, counts: {} as Record<string, number>, pseudonyms: [] as string[] };
+  const report = {
+    partition,
+    size: input.leaves.length,
+    accepted: 0,
+    counted: 0,
+    duplicates: 0,
+    afterClose: 0,
+    counts: {} as Record<string, number>,
+    pseudonyms: [] as string[],
+  };
   const fail = (message: string, index?: number): PartitionReport => ({
     ...report,
-    discrepancy: { message: `partition ${partition}: ${message}`, partition, ...(index === undefined ? {} : { index, leaf: byIndex[index] }) },
+    discrepancy: {
+      message: `partition ${partition}: ${message}`,
+      partition,
+      ...(index === undefined ? {} : { index, leaf: byIndex[index] }),
+    },
   });
 
   const byIndex: Array<string | undefined> = new Array(input.indices.length);
@@ -55,7 +68,10 @@ export function checkPartition(input: PartitionInput): PartitionReport {
     byIndex[index] = input.leaves[i];
   }
   for (let i = 0; i < byIndex.length; i += 1) {
-    if (byIndex[i] === undefined) return fail(`leaf index ${i} is missing (${input.indices.length} leaves, up to index ${input.indices.reduce((a, b) => Math.max(a, b), 0)})`);
+    if (byIndex[i] === undefined)
+      return fail(
+        `leaf index ${i} is missing (${input.indices.length} leaves, up to index ${input.indices.reduce((a, b) => Math.max(a, b), 0)})`,
+      );
   }
 
   const tree = new TreeHasher();
@@ -102,7 +118,9 @@ export function checkPartition(input: PartitionInput): PartitionReport {
   if (opened.size !== tree.size) return fail(`final checkpoint covers ${opened.size} leaves, the export has ${tree.size}`);
   const root = tree.root();
   if (!root.equals(opened.root)) {
-    return fail(`root mismatch: the ${tree.size} leaves hash to ${root.toString('base64')}, the signed checkpoint says ${opened.root.toString('base64')} (a leaf was changed, added, dropped or reordered)`);
+    return fail(
+      `root mismatch: the ${tree.size} leaves hash to ${root.toString('base64')}, the signed checkpoint says ${opened.root.toString('base64')} (a leaf was changed, added, dropped or reordered)`,
+    );
   }
   return { ...report, root: root.toString('base64') };
 }

@@ -26,10 +26,21 @@ export interface Totals {
 }
 
 export type Outcome =
-  | { readonly ok: true; readonly electionId: string; readonly partitions: number; readonly leaves: number; readonly keyNote: string; readonly totals: Totals }
+  | {
+      readonly ok: true;
+      readonly electionId: string;
+      readonly partitions: number;
+      readonly leaves: number;
+      readonly keyNote: string;
+      readonly totals: Totals;
+    }
   | { readonly ok: false; readonly keyNote?: string; readonly discrepancy: Discrepancy | { readonly message: string } };
 
-const failure = (message: string, keyNote?: string): Outcome => ({ ok: false, discrepancy: { message }, ...(keyNote === undefined ? {} : { keyNote }) });
+const failure = (message: string, keyNote?: string): Outcome => ({
+  ok: false,
+  discrepancy: { message },
+  ...(keyNote === undefined ? {} : { keyNote }),
+});
 
 async function runWorkers(inputs: PartitionInput[], threads: number): Promise<PartitionReport[]> {
   if (threads <= 1) return inputs.map((input) => checkPartition(input));
@@ -70,7 +81,9 @@ function resultCounts(result: Record<string, unknown>): Record<string, number> |
     return out;
   }
   if (counts === null || typeof counts !== 'object') return undefined;
-  return Object.fromEntries(Object.entries(counts as Record<string, unknown>).filter((e): e is [string, number] => typeof e[1] === 'number'));
+  return Object.fromEntries(
+    Object.entries(counts as Record<string, unknown>).filter((e): e is [string, number] => typeof e[1] === 'number'),
+  );
 }
 
 export async function verifyExport(source: string, options: VerifyOptions = {}): Promise<Outcome> {
@@ -126,7 +139,11 @@ export async function verifyExport(source: string, options: VerifyOptions = {}):
   for (const report of reports) {
     for (const pseudonym of report.pseudonyms) {
       const other = owner.get(pseudonym);
-      if (other !== undefined) return failure(`pseudonym ${pseudonym} votes in partitions ${other} and ${report.partition}; a user's votes all belong to one partition`, keyNote);
+      if (other !== undefined)
+        return failure(
+          `pseudonym ${pseudonym} votes in partitions ${other} and ${report.partition}; a user's votes all belong to one partition`,
+          keyNote,
+        );
       owner.set(pseudonym, report.partition);
     }
   }
@@ -142,7 +159,8 @@ export async function verifyExport(source: string, options: VerifyOptions = {}):
   for (const option of [...new Set([...Object.keys(totals.counts), ...Object.keys(published)])].sort()) {
     const mine = totals.counts[option] ?? 0;
     const theirs = published[option] ?? 0;
-    if (mine !== theirs) return failure(`result mismatch for option ${option}: the log counts ${mine}, the published result says ${theirs}`, keyNote);
+    if (mine !== theirs)
+      return failure(`result mismatch for option ${option}: the log counts ${mine}, the published result says ${theirs}`, keyNote);
   }
   if (typeof result.total === 'number' && result.total !== totals.counted) {
     return failure(`result total mismatch: the log counts ${totals.counted}, the published result says ${result.total}`, keyNote);
@@ -150,7 +168,10 @@ export async function verifyExport(source: string, options: VerifyOptions = {}):
   for (const rec of contents.reconciliations) {
     for (const field of ['accepted', 'counted', 'duplicates', 'afterClose'] as const) {
       if (typeof rec[field] === 'number' && rec[field] !== totals[field]) {
-        return failure(`reconciliation mismatch: ${field} is ${totals[field]} in the log, the published reconciliation says ${String(rec[field])}`, keyNote);
+        return failure(
+          `reconciliation mismatch: ${field} is ${totals[field]} in the log, the published reconciliation says ${String(rec[field])}`,
+          keyNote,
+        );
       }
     }
   }

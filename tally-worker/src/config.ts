@@ -6,10 +6,12 @@ import { ConfigError, loadConfig, sharedConfigShape } from '@urna/service-kit';
 const partitionList = z
   .string()
   .regex(/^\d+(-\d+)?(,\d+(-\d+)?)*$/, 'a list like "0-7,12"')
-  .transform((text) => text.split(',').flatMap((part) => {
-    const [a, b] = part.split('-').map(Number) as [number, number | undefined];
-    return Array.from({ length: (b ?? a) - a + 1 }, (_, i) => a + i);
-  }));
+  .transform((text) =>
+    text.split(',').flatMap((part) => {
+      const [a, b] = part.split('-').map(Number) as [number, number | undefined];
+      return Array.from({ length: (b ?? a) - a + 1 }, (_, i) => a + i);
+    }),
+  );
 
 export const WorkerConfig = z.object({
   ...sharedConfigShape,

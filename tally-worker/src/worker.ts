@@ -25,11 +25,30 @@ export interface RunningWorker {
 /** Runs one projection over the log: read a batch, apply it, acknowledge it; repeat. */
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
   const labels = { projection: options.projection.name };
-  const applied = new Counter({ name: 'urna_projection_records_total', help: 'Log records applied (including redeliveries)', labelNames: ['projection'], registers: [options.registry] });
-  const failures = new Counter({ name: 'urna_projection_failures_total', help: 'Batches that failed and will be redelivered', labelNames: ['projection'], registers: [options.registry] });
-  const seconds = new Histogram({ name: 'urna_projection_batch_seconds', help: 'Time to apply one batch', labelNames: ['projection'], buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers: [options.registry] });
+  const applied = new Counter({
+    name: 'urna_projection_records_total',
+    help: 'Log records applied (including redeliveries)',
+    labelNames: ['projection'],
+    registers: [options.registry],
+  });
+  const failures = new Counter({
+    name: 'urna_projection_failures_total',
+    help: 'Batches that failed and will be redelivered',
+    labelNames: ['projection'],
+    registers: [options.registry],
+  });
+  const seconds = new Histogram({
+    name: 'urna_projection_batch_seconds',
+    help: 'Time to apply one batch',
+    labelNames: ['projection'],
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+    registers: [options.registry],
+  });
   const backlog = new Gauge({
-    name: 'urna_projection_backlog', help: 'Log records not yet acknowledged by this projection', labelNames: ['projection'], registers: [options.registry],
+    name: 'urna_projection_backlog',
+    help: 'Log records not yet acknowledged by this projection',
+    labelNames: ['projection'],
+    registers: [options.registry],
     collect: async () => {
       try {
         const b = await options.log.backlog(options.projection.group);
@@ -42,7 +61,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   let batches = 0;
   const consumer: RunningConsumer = await options.log.consume(
     {
-      group: options.projection.group, consumer: options.consumer,
+      group: options.projection.group,
+      consumer: options.consumer,
       ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
       ...(options.claimIdleMs === undefined ? {} : { claimIdleMs: options.claimIdleMs }),
       ...(options.partitions === undefined ? {} : { partitions: options.partitions }),

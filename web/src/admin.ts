@@ -28,10 +28,16 @@ interface LogLag {
 function signInForm(onDone: () => void): HTMLElement {
   const error = h('p', { class: 'error', role: 'alert' });
   const input = h('input', { id: 'admin-name', autocomplete: 'username', required: true, spellcheck: 'false' });
-  const form = h('form', { class: 'stack card narrow' }, h('h1', {}, 'Admin sign-in'),
+  const form = h(
+    'form',
+    { class: 'stack card narrow' },
+    h('h1', {}, 'Admin sign-in'),
     h('label', { for: 'admin-name' }, 'Admin name'),
-    h('p', { class: 'muted small' }, 'Development sign-in: issues an admin token for this name.'), input,
-    h('button', { type: 'submit' }, 'Sign in as admin'), error);
+    h('p', { class: 'muted small' }, 'Development sign-in: issues an admin token for this name.'),
+    input,
+    h('button', { type: 'submit' }, 'Sign in as admin'),
+    error,
+  );
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     if (!USER_ID.test(input.value.trim())) {
@@ -49,31 +55,74 @@ function signInForm(onDone: () => void): HTMLElement {
 }
 
 function console_(session: Session): void {
-  who.replaceChildren(`Admin ${session.userId} `, h('button', { type: 'button', class: 'link', onclick: () => { signOut('admin'); void main(); } }, 'Sign out'));
+  who.replaceChildren(
+    `Admin ${session.userId} `,
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'link',
+        onclick: () => {
+          signOut('admin');
+          void main();
+        },
+      },
+      'Sign out',
+    ),
+  );
   const token = session.idToken;
   const list = h('tbody');
-  const detail = h('section', { class: 'card detail', 'aria-label': 'Selected election' }, h('p', { class: 'muted' }, 'Select an election to watch it live.'));
+  const detail = h(
+    'section',
+    { class: 'card detail', 'aria-label': 'Selected election' },
+    h('p', { class: 'muted' }, 'Select an election to watch it live.'),
+  );
   const notice = h('p', { class: 'error', role: 'alert' });
   let watching: { view: ResultsView; timer: ReturnType<typeof setInterval> } | undefined;
 
   const refresh = async () => {
     const { elections } = await api<{ elections: Election[] }>('GET', '/v1/elections');
-    list.replaceChildren(...elections.map((e) => {
-      const act = (action: 'open' | 'close') => h('button', { type: 'button', 'data-action': action, onclick: async () => {
-        notice.textContent = '';
-        try {
-          await api('POST', `/v1/elections/${e.id}/${action}`, { token });
-        } catch (error) {
-          notice.textContent = error instanceof ApiError ? error.message : String(error);
-        }
-        await refresh();
-      } }, action === 'open' ? 'Open' : 'Close');
-      const when = [e.opensAt === undefined ? '' : `opens ${new Date(e.opensAt).toLocaleString()}`, e.closesAt === undefined ? '' : `closes ${new Date(e.closesAt).toLocaleString()}`].filter((x) => x !== '').join(' · ');
-      return h('tr', { 'data-election': e.id },
-        h('td', {}, h('button', { type: 'button', class: 'link', onclick: () => watch(e) }, e.title), h('div', { class: 'muted small' }, e.id), when === '' ? '' : h('div', { class: 'muted small', 'data-testid': 'schedule' }, when)),
-        h('td', {}, h('span', { class: `badge ${e.status}` }, e.status)),
-        h('td', {}, e.status === 'draft' ? act('open') : e.status === 'open' ? act('close') : '—'));
-    }));
+    list.replaceChildren(
+      ...elections.map((e) => {
+        const act = (action: 'open' | 'close') =>
+          h(
+            'button',
+            {
+              type: 'button',
+              'data-action': action,
+              onclick: async () => {
+                notice.textContent = '';
+                try {
+                  await api('POST', `/v1/elections/${e.id}/${action}`, { token });
+                } catch (error) {
+                  notice.textContent = error instanceof ApiError ? error.message : String(error);
+                }
+                await refresh();
+              },
+            },
+            action === 'open' ? 'Open' : 'Close',
+          );
+        const when = [
+          e.opensAt === undefined ? '' : `opens ${new Date(e.opensAt).toLocaleString()}`,
+          e.closesAt === undefined ? '' : `closes ${new Date(e.closesAt).toLocaleString()}`,
+        ]
+          .filter((x) => x !== '')
+          .join(' · ');
+        return h(
+          'tr',
+          { 'data-election': e.id },
+          h(
+            'td',
+            {},
+            h('button', { type: 'button', class: 'link', onclick: () => watch(e) }, e.title),
+            h('div', { class: 'muted small' }, e.id),
+            when === '' ? '' : h('div', { class: 'muted small', 'data-testid': 'schedule' }, when),
+          ),
+          h('td', {}, h('span', { class: `badge ${e.status}` }, e.status)),
+          h('td', {}, e.status === 'draft' ? act('open') : e.status === 'open' ? act('close') : '—'),
+        );
+      }),
+    );
   };
 
   const watch = (election: Election) => {
@@ -92,19 +141,32 @@ function console_(session: Session): void {
       while (samples.length > 2 && (samples[0]?.at ?? 0) < performance.now() - 5_000) samples.shift();
       if (snapshot.final === true && !reconciled) {
         reconciled = true;
-        void api<Reconciliation>('GET', `/v1/elections/${election.id}/reconciliation`).then((r) => {
-          const rejected = Object.entries(r.rejected).map(([reason, n]) => `${n.toLocaleString('en')} ${reason}`).join(', ');
-          official.replaceChildren(h('h3', {}, 'Official result (recount)'),
-            h('p', {}, `${r.counted.toLocaleString('en')} counted of ${r.accepted.toLocaleString('en')} accepted; rejected: ${rejected}. `,
-              r.liveMatched ? 'The live tally matched.' : 'The live tally differed: the recount wins.'),
-            h('p', {}, h('a', { href: `/v1/elections/${election.id}/reconciliation` }, 'Reconciliation (JSON)')));
-        }).catch(() => undefined);
+        void api<Reconciliation>('GET', `/v1/elections/${election.id}/reconciliation`)
+          .then((r) => {
+            const rejected = Object.entries(r.rejected)
+              .map(([reason, n]) => `${n.toLocaleString('en')} ${reason}`)
+              .join(', ');
+            official.replaceChildren(
+              h('h3', {}, 'Official result (recount)'),
+              h(
+                'p',
+                {},
+                `${r.counted.toLocaleString('en')} counted of ${r.accepted.toLocaleString('en')} accepted; rejected: ${rejected}. `,
+                r.liveMatched ? 'The live tally matched.' : 'The live tally differed: the recount wins.',
+              ),
+              h('p', {}, h('a', { href: `/v1/elections/${election.id}/reconciliation` }, 'Reconciliation (JSON)')),
+            );
+          })
+          .catch(() => undefined);
       }
     });
     const tick = async () => {
       const first = samples[0];
       const last = samples.at(-1);
-      rate.textContent = first !== undefined && last !== undefined && last.at > first.at ? `${((last.total - first.total) / ((performance.now() - first.at) / 1000)).toFixed(1)} /s` : '0.0 /s';
+      rate.textContent =
+        first !== undefined && last !== undefined && last.at > first.at
+          ? `${((last.total - first.total) / ((performance.now() - first.at) / 1000)).toFixed(1)} /s`
+          : '0.0 /s';
       try {
         const lag = await api<LogLag>('GET', '/v1/admin/log', { token });
         const behind = (group: string) => {
@@ -120,13 +182,22 @@ function console_(session: Session): void {
     };
     watching = { view, timer: setInterval(() => void tick(), 1_000) };
     void tick();
-    detail.replaceChildren(h('h2', {}, election.title),
-      h('dl', { class: 'stats' },
-        h('dt', {}, 'Counted votes per second (last 5 s)'), rate,
-        h('dt', {}, 'Live tally (Redis) lag'), lagLive,
-        h('dt', {}, 'Vote store (DynamoDB) lag'), lagStore),
-      view.element, official,
-      h('p', { class: 'muted small' }, 'Counted votes per second are what this page sees of the live tally.'));
+    detail.replaceChildren(
+      h('h2', {}, election.title),
+      h(
+        'dl',
+        { class: 'stats' },
+        h('dt', {}, 'Counted votes per second (last 5 s)'),
+        rate,
+        h('dt', {}, 'Live tally (Redis) lag'),
+        lagLive,
+        h('dt', {}, 'Vote store (DynamoDB) lag'),
+        lagStore,
+      ),
+      view.element,
+      official,
+      h('p', { class: 'muted small' }, 'Counted votes per second are what this page sees of the live tally.'),
+    );
   };
 
   const title = h('input', { id: 'title', required: true, maxlength: 200 });
@@ -136,22 +207,36 @@ function console_(session: Session): void {
   const closesAt = h('input', { id: 'closes-at', type: 'datetime-local' });
   const hidden = h('input', { id: 'hidden-results', type: 'checkbox' });
   const createError = h('p', { class: 'error', role: 'alert' });
-  const create = h('form', { class: 'card stack' }, h('h2', {}, 'New election'),
-    h('label', { for: 'title' }, 'Title'), title,
-    h('label', { for: 'election-id' }, 'Id (letters, digits, _ and -)'), id,
-    h('label', { for: 'options' }, 'Options, one per line (at least two)'), options,
-    h('label', { for: 'opens-at' }, 'Opens at (optional, scheduled)'), opensAt,
-    h('label', { for: 'closes-at' }, 'Closes at (optional, scheduled)'), closesAt,
+  const create = h(
+    'form',
+    { class: 'card stack' },
+    h('h2', {}, 'New election'),
+    h('label', { for: 'title' }, 'Title'),
+    title,
+    h('label', { for: 'election-id' }, 'Id (letters, digits, _ and -)'),
+    id,
+    h('label', { for: 'options' }, 'Options, one per line (at least two)'),
+    options,
+    h('label', { for: 'opens-at' }, 'Opens at (optional, scheduled)'),
+    opensAt,
+    h('label', { for: 'closes-at' }, 'Closes at (optional, scheduled)'),
+    closesAt,
     h('label', { for: 'hidden-results' }, hidden, ' Hide results until the official recount'),
-    h('button', { type: 'submit' }, 'Create election'), createError);
+    h('button', { type: 'submit' }, 'Create election'),
+    createError,
+  );
   create.addEventListener('submit', async (event) => {
     event.preventDefault();
     createError.textContent = '';
     const opens = isoOf(opensAt.value);
     const closes = isoOf(closesAt.value);
     const body = {
-      title: title.value.trim(), options: optionsFromLines(options.value), ...(id.value.trim() === '' ? {} : { id: id.value.trim() }),
-      ...(opens === undefined ? {} : { opensAt: opens }), ...(closes === undefined ? {} : { closesAt: closes }), ...(hidden.checked ? { resultsVisibility: 'hidden' } : {}),
+      title: title.value.trim(),
+      options: optionsFromLines(options.value),
+      ...(id.value.trim() === '' ? {} : { id: id.value.trim() }),
+      ...(opens === undefined ? {} : { opensAt: opens }),
+      ...(closes === undefined ? {} : { closesAt: closes }),
+      ...(hidden.checked ? { resultsVisibility: 'hidden' } : {}),
     };
     if (body.options.length < 2) {
       createError.textContent = 'Give at least two options.';
@@ -166,21 +251,54 @@ function console_(session: Session): void {
     }
   });
 
-  const dashboard = h('button', { type: 'button', class: 'link', 'data-testid': 'dashboard', onclick: async () => {
-    notice.textContent = '';
-    try {
-      await api('POST', '/v1/admin/session', { token }); // sets the HttpOnly session cookie the dashboard needs
-      window.open('/admin/queues', '_blank', 'noopener');
-    } catch (error) {
-      notice.textContent = error instanceof ApiError ? error.message : String(error);
-    }
-  } }, 'Job dashboard (BullMQ)');
-  mount(app, h('h1', {}, 'Elections'), h('p', {}, dashboard), notice,
-    h('div', { class: 'grid' },
-      h('div', { class: 'stack' },
-        h('section', { class: 'card' }, h('table', { class: 'elections' }, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Election'), h('th', { scope: 'col' }, 'Status'), h('th', { scope: 'col' }, 'Action'))), list)),
-        create),
-      detail));
+  const dashboard = h(
+    'button',
+    {
+      type: 'button',
+      class: 'link',
+      'data-testid': 'dashboard',
+      onclick: async () => {
+        notice.textContent = '';
+        try {
+          await api('POST', '/v1/admin/session', { token }); // sets the HttpOnly session cookie the dashboard needs
+          window.open('/admin/queues', '_blank', 'noopener');
+        } catch (error) {
+          notice.textContent = error instanceof ApiError ? error.message : String(error);
+        }
+      },
+    },
+    'Job dashboard (BullMQ)',
+  );
+  mount(
+    app,
+    h('h1', {}, 'Elections'),
+    h('p', {}, dashboard),
+    notice,
+    h(
+      'div',
+      { class: 'grid' },
+      h(
+        'div',
+        { class: 'stack' },
+        h(
+          'section',
+          { class: 'card' },
+          h(
+            'table',
+            { class: 'elections' },
+            h(
+              'thead',
+              {},
+              h('tr', {}, h('th', { scope: 'col' }, 'Election'), h('th', { scope: 'col' }, 'Status'), h('th', { scope: 'col' }, 'Action')),
+            ),
+            list,
+          ),
+        ),
+        create,
+      ),
+      detail,
+    ),
+  );
   void refresh().catch((error: unknown) => (notice.textContent = error instanceof ApiError ? error.message : String(error)));
 }
 
@@ -190,10 +308,21 @@ async function main(): Promise<void> {
   if (session !== undefined) return console_(session);
   who.replaceChildren();
   if (config?.mode === 'oidc') {
-    mount(app, h('section', { class: 'card narrow' }, h('h1', {}, 'Admin sign-in'), h('button', { type: 'button', onclick: () => oidcSignIn() }, 'Sign in with your account')));
+    mount(
+      app,
+      h(
+        'section',
+        { class: 'card narrow' },
+        h('h1', {}, 'Admin sign-in'),
+        h('button', { type: 'button', onclick: () => oidcSignIn() }, 'Sign in with your account'),
+      ),
+    );
     return;
   }
-  mount(app, signInForm(() => void main()));
+  mount(
+    app,
+    signInForm(() => void main()),
+  );
 }
 
 void main();

@@ -47,8 +47,8 @@ const PLAIN: Record<ErrorCode, string> = {
   INVALID_TRANSITION: 'The election is not in a state that allows this.',
   INVALID_BODY: 'Some of the details are not valid.',
   CHALLENGE_REQUIRED: 'Your device is still preparing the vote. Please try again.',
-  CHALLENGE_INVALID: 'Your device\'s vote check was not accepted. Please try again.',
-  CHALLENGE_REPLAYED: 'Your device\'s vote check was already used. Please try again.',
+  CHALLENGE_INVALID: "Your device's vote check was not accepted. Please try again.",
+  CHALLENGE_REPLAYED: "Your device's vote check was already used. Please try again.",
   INVALID_JSON: 'Some of the details are not valid.',
   BAD_REQUEST: 'Some of the details are not valid.',
   PAYLOAD_TOO_LARGE: 'That is too much text. Please shorten it and try again.',
@@ -85,7 +85,13 @@ export class ApiError extends Error {
     readonly code: string,
     readonly detail: string,
   ) {
-    super((isErrorCode(code) ? PLAIN[code] : undefined) ?? BY_STATUS[status] ?? (status === 0 ? 'No connection to the server. Check your network; it is safe to try again.' : `Something went wrong (${status}). Please try again.`));
+    super(
+      (isErrorCode(code) ? PLAIN[code] : undefined) ??
+        BY_STATUS[status] ??
+        (status === 0
+          ? 'No connection to the server. Check your network; it is safe to try again.'
+          : `Something went wrong (${status}). Please try again.`),
+    );
     this.name = 'ApiError';
   }
   /** Safe to repeat: the server either did nothing or will count the vote at most once. */
@@ -94,7 +100,11 @@ export class ApiError extends Error {
   }
 }
 
-export async function api<T>(method: 'GET' | 'POST', path: string, options: { token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<T> {
+export async function api<T>(
+  method: 'GET' | 'POST',
+  path: string,
+  options: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<T> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
   if (options.body !== undefined) headers['content-type'] = 'application/json';

@@ -6,7 +6,14 @@
  */
 import { api } from './api.ts';
 
-interface ChallengeAnswer { readonly algorithm: string; readonly challenge: string; readonly maxnumber: number; readonly salt: string; readonly signature: string; readonly required: boolean }
+interface ChallengeAnswer {
+  readonly algorithm: string;
+  readonly challenge: string;
+  readonly maxnumber: number;
+  readonly salt: string;
+  readonly signature: string;
+  readonly required: boolean;
+}
 
 /** The X-Altcha header value, or undefined when the election needs none. */
 async function solve(electionId: string, token: string): Promise<string | undefined> {
@@ -20,7 +27,9 @@ async function solve(electionId: string, token: string): Promise<string | undefi
       worker.postMessage({ challenge: c.challenge, salt: c.salt, algorithm: c.algorithm, max: c.maxnumber });
     });
     if (result.number === undefined) throw new Error(result.error ?? 'proof-of-work failed');
-    return btoa(JSON.stringify({ algorithm: c.algorithm, challenge: c.challenge, number: result.number, salt: c.salt, signature: c.signature }));
+    return btoa(
+      JSON.stringify({ algorithm: c.algorithm, challenge: c.challenge, number: result.number, salt: c.salt, signature: c.signature }),
+    );
   } finally {
     worker.terminate();
   }
@@ -29,7 +38,10 @@ async function solve(electionId: string, token: string): Promise<string | undefi
 export class ProofOfWork {
   private next: Promise<string | undefined> | undefined;
 
-  constructor(private readonly electionId: string, private readonly token: () => Promise<string>) {}
+  constructor(
+    private readonly electionId: string,
+    private readonly token: () => Promise<string>,
+  ) {}
 
   /** Starts solving in the background (idempotent until the proof is taken). */
   prepare(): void {

@@ -19,17 +19,24 @@ export function resultsView(election: Election, onSnapshot: (snapshot: Snapshot)
   for (const option of election.options) {
     const count = h('span', { class: 'bar-num' }, '0 · 0%');
     const fill = h('span', { class: 'bar-fill' });
-    const row = h('li', { class: 'bar-row', 'data-option': option.id },
+    const row = h(
+      'li',
+      { class: 'bar-row', 'data-option': option.id },
       h('span', { class: 'bar-label' }, h('span', { class: 'bar-name' }, option.label), count),
-      h('span', { class: 'bar-track', 'aria-hidden': 'true' }, fill));
+      h('span', { class: 'bar-track', 'aria-hidden': 'true' }, fill),
+    );
     rows.set(option.id, { count, fill, row });
     list.append(row);
   }
   const total = h('span', { class: 'total', 'data-testid': 'total' }, '0 votes counted');
   const live = h('span', { class: 'live connecting', role: 'status' }, 'Connecting…');
-  const element = h('section', { class: 'card results', 'aria-labelledby': 'results-title' },
+  const element = h(
+    'section',
+    { class: 'card results', 'aria-labelledby': 'results-title' },
     h('div', { class: 'card-head' }, h('h2', { id: 'results-title' }, 'Live results'), live),
-    list, h('p', { class: 'muted' }, total));
+    list,
+    h('p', { class: 'muted' }, total),
+  );
 
   let lastVersion = -1;
   const render = (snapshot: Snapshot) => {

@@ -25,19 +25,43 @@ function showIdentity(session: Session | undefined, onChange: () => void): void 
     who.replaceChildren();
     return;
   }
-  who.replaceChildren(`Signed in as ${session.userId} `, h('button', { type: 'button', class: 'link', onclick: () => { signOut('voter'); onChange(); } }, 'Sign out'));
+  who.replaceChildren(
+    `Signed in as ${session.userId} `,
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'link',
+        onclick: () => {
+          signOut('voter');
+          onChange();
+        },
+      },
+      'Sign out',
+    ),
+  );
 }
 
 function signInForm(config: AuthConfig, onSignedIn: () => void, notice?: string): HTMLElement {
   if (config.mode === 'oidc') {
-    return h('div', {}, h('p', {}, 'Sign in to vote.'), h('button', { type: 'button', onclick: () => oidcSignIn() }, 'Sign in with your account'));
+    return h(
+      'div',
+      {},
+      h('p', {}, 'Sign in to vote.'),
+      h('button', { type: 'button', onclick: () => oidcSignIn() }, 'Sign in with your account'),
+    );
   }
   const error = h('p', { class: 'error', role: 'alert' }, notice ?? '');
   const input = h('input', { id: 'name', name: 'name', autocomplete: 'username', required: true, maxlength: 128, spellcheck: 'false' });
-  const form = h('form', { class: 'stack', novalidate: true },
+  const form = h(
+    'form',
+    { class: 'stack', novalidate: true },
     h('label', { for: 'name' }, 'Your name'),
     h('p', { class: 'muted small', id: 'name-hint' }, 'Development sign-in: any name made of letters, digits and . _ - @ works.'),
-    input, h('button', { type: 'submit' }, 'Sign in'), error);
+    input,
+    h('button', { type: 'submit' }, 'Sign in'),
+    error,
+  );
   input.setAttribute('aria-describedby', 'name-hint');
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -60,12 +84,26 @@ function signInForm(config: AuthConfig, onSignedIn: () => void, notice?: string)
 function receiptList(election: Election, receipts: readonly Receipt[]): HTMLElement {
   const label = (optionId: string) => election.options.find((o) => o.id === optionId)?.label ?? optionId;
   const text = (r: Receipt) =>
-    r.status === 'counted' ? 'Counted' : r.status === 'pending' ? 'Recorded — being counted…' : r.reason === 'duplicate' ? 'Not counted — you had already voted' : 'Not counted';
-  return h('ul', { class: 'receipts' }, ...receipts.map((r) =>
-    h('li', { class: `receipt ${r.status}`, 'data-status': r.status },
-      h('span', { class: 'receipt-choice' }, label(r.optionId)),
-      h('span', { class: `chip ${r.status}` }, text(r)),
-      h('span', { class: 'muted small' }, 'Receipt ', h('code', { 'data-testid': 'receipt' }, r.voteId)))));
+    r.status === 'counted'
+      ? 'Counted'
+      : r.status === 'pending'
+        ? 'Recorded — being counted…'
+        : r.reason === 'duplicate'
+          ? 'Not counted — you had already voted'
+          : 'Not counted';
+  return h(
+    'ul',
+    { class: 'receipts' },
+    ...receipts.map((r) =>
+      h(
+        'li',
+        { class: `receipt ${r.status}`, 'data-status': r.status },
+        h('span', { class: 'receipt-choice' }, label(r.optionId)),
+        h('span', { class: `chip ${r.status}` }, text(r)),
+        h('span', { class: 'muted small' }, 'Receipt ', h('code', { 'data-testid': 'receipt' }, r.voteId)),
+      ),
+    ),
+  );
 }
 
 async function main(): Promise<void> {
@@ -82,7 +120,11 @@ async function main(): Promise<void> {
     return;
   }
   if (Array.isArray(picked)) {
-    mount(app, h('h1', {}, 'Choose an election'), h('ul', { class: 'choices' }, ...picked.map((e) => h('li', {}, h('a', { href: `/?election=${encodeURIComponent(e.id)}` }, e.title)))));
+    mount(
+      app,
+      h('h1', {}, 'Choose an election'),
+      h('ul', { class: 'choices' }, ...picked.map((e) => h('li', {}, h('a', { href: `/?election=${encodeURIComponent(e.id)}` }, e.title)))),
+    );
     return;
   }
   const election = picked;
@@ -105,7 +147,8 @@ async function main(): Promise<void> {
     const s = session();
     if (s === undefined) return;
     try {
-      receipts = (await api<{ votes: Receipt[] }>('GET', `/v1/elections/${election.id}/votes/me`, { token: await votingToken(s, config) })).votes;
+      receipts = (await api<{ votes: Receipt[] }>('GET', `/v1/elections/${election.id}/votes/me`, { token: await votingToken(s, config) }))
+        .votes;
     } catch (e) {
       if (e instanceof ApiError && e.status === 404) receipts = [];
       else if (e instanceof ApiError && e.status === 401) signOut('voter');
@@ -132,7 +175,9 @@ async function main(): Promise<void> {
     const proof = await pow.take();
     try {
       return await api<{ voteId: string }>('POST', `/v1/elections/${election.id}/votes`, {
-        token: await votingToken(s, config), body: { optionId }, ...(proof === undefined ? {} : { headers: { 'x-altcha': proof } }),
+        token: await votingToken(s, config),
+        body: { optionId },
+        ...(proof === undefined ? {} : { headers: { 'x-altcha': proof } }),
       });
     } catch (e) {
       if (retry && e instanceof ApiError && e.code.startsWith('CHALLENGE_')) return castVote(s, optionId, false);
@@ -144,8 +189,19 @@ async function main(): Promise<void> {
     pow.prepare();
     const error = h('p', { class: 'error', role: 'alert' });
     const submit = h('button', { type: 'submit' }, 'Cast my vote');
-    const fieldset = h('fieldset', {}, h('legend', {}, 'Choose one'), ...election.options.map((o, i) =>
-      h('label', { class: 'option' }, h('input', { type: 'radio', name: 'option', value: o.id, required: i === 0 }), h('span', {}, o.label))));
+    const fieldset = h(
+      'fieldset',
+      {},
+      h('legend', {}, 'Choose one'),
+      ...election.options.map((o, i) =>
+        h(
+          'label',
+          { class: 'option' },
+          h('input', { type: 'radio', name: 'option', value: o.id, required: i === 0 }),
+          h('span', {}, o.label),
+        ),
+      ),
+    );
     const form = h('form', { class: 'stack' }, fieldset, submit, error);
     form.addEventListener('submit', async (event) => {
       event.preventDefault();
@@ -183,16 +239,32 @@ async function main(): Promise<void> {
     });
     badge.className = `badge ${status}`;
     badge.textContent = STATUS_TEXT[status];
-    banner.textContent = status === 'closed' ? 'This election is closed. No more votes are accepted; the counts below are final for the live tally.' : '';
+    banner.textContent =
+      status === 'closed' ? 'This election is closed. No more votes are accepted; the counts below are final for the live tally.' : '';
     banner.hidden = status !== 'closed';
     let body: HTMLElement;
     if (s === undefined) body = signInForm(config, () => void load(), notice);
     else if (receipts === undefined) body = h('p', { class: 'muted' }, 'Loading your vote…');
-    else if (receipts.length > 0) body = h('div', {}, receiptList(election, receipts), h('p', { class: 'muted small' }, 'Keep your receipt: it identifies your vote in the audit.'));
+    else if (receipts.length > 0)
+      body = h(
+        'div',
+        {},
+        receiptList(election, receipts),
+        h('p', { class: 'muted small' }, 'Keep your receipt: it identifies your vote in the audit.'),
+      );
     else if (status === 'open') body = ballot(s);
-    else body = h('p', {}, status === 'closed' ? 'Voting has closed. You did not vote in this election.' : 'Voting has not opened yet. Come back soon.');
+    else
+      body = h(
+        'p',
+        {},
+        status === 'closed' ? 'Voting has closed. You did not vote in this election.' : 'Voting has not opened yet. Come back soon.',
+      );
     const title = s !== undefined && receipts !== undefined && receipts.length > 0 ? 'Your vote' : 'Vote';
-    voteCard.replaceChildren(h('h2', { id: 'vote-title' }, title), ...(notice !== undefined && s !== undefined ? [h('p', { class: 'error', role: 'alert' }, notice)] : []), body);
+    voteCard.replaceChildren(
+      h('h2', { id: 'vote-title' }, title),
+      ...(notice !== undefined && s !== undefined ? [h('p', { class: 'error', role: 'alert' }, notice)] : []),
+      body,
+    );
   }
 
   /** Reads the signed-in voter's receipts, then shows their vote or the ballot. */
@@ -209,7 +281,12 @@ async function main(): Promise<void> {
     pollWhilePending();
   }
 
-  mount(app, h('div', { class: 'title-row' }, h('h1', {}, election.title), badge), banner, h('div', { class: 'grid' }, voteCard, results.element));
+  mount(
+    app,
+    h('div', { class: 'title-row' }, h('h1', {}, election.title), badge),
+    banner,
+    h('div', { class: 'grid' }, voteCard, results.element),
+  );
   await load();
 }
 

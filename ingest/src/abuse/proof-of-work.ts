@@ -20,7 +20,13 @@ export interface ProofOfWorkSettings {
 export const ALTCHA_HEADER = 'x-altcha';
 const MAX_PAYLOAD = 2_048;
 
-export interface Payload { algorithm: 'SHA-256'; challenge: string; number: number; salt: string; signature: string }
+export interface Payload {
+  algorithm: 'SHA-256';
+  challenge: string;
+  number: number;
+  salt: string;
+  signature: string;
+}
 
 /** The user as bound into a challenge: a digest, so the salt carries no user id in clear. */
 const userTag = (userId: string) => createHash('sha256').update(userId).digest('base64url').slice(0, 22);
@@ -34,9 +40,23 @@ export class ProofOfWork {
   private readonly verifySeconds: Histogram;
   private readonly refused: Counter<'code'>;
 
-  constructor(private readonly redis: Redis, readonly settings: ProofOfWorkSettings, registry: Registry) {
-    this.verifySeconds = new Histogram({ name: 'urna_pow_verify_seconds', help: 'Time to verify one proof-of-work (hot path)', buckets: [0.00002, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.005], registers: [registry] });
-    this.refused = new Counter({ name: 'urna_pow_refused_total', help: 'Votes refused for their proof-of-work, by code', labelNames: ['code'], registers: [registry] });
+  constructor(
+    private readonly redis: Redis,
+    readonly settings: ProofOfWorkSettings,
+    registry: Registry,
+  ) {
+    this.verifySeconds = new Histogram({
+      name: 'urna_pow_verify_seconds',
+      help: 'Time to verify one proof-of-work (hot path)',
+      buckets: [0.00002, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.005],
+      registers: [registry],
+    });
+    this.refused = new Counter({
+      name: 'urna_pow_refused_total',
+      help: 'Votes refused for their proof-of-work, by code',
+      labelNames: ['code'],
+      registers: [registry],
+    });
   }
 
   /** Whether an election's votes need a solved challenge: its own setting, else the deployment's default. */
@@ -46,8 +66,11 @@ export class ProofOfWork {
 
   async issue(election: Election, userId: string): Promise<Challenge> {
     return createChallenge({
-      hmacKey: this.settings.hmacKey, algorithm: 'SHA-256', maxNumber: election.challengeCost ?? this.settings.defaultCost,
-      expires: new Date(Date.now() + this.settings.ttlSeconds * 1000), params: { e: election.id, u: userTag(userId) },
+      hmacKey: this.settings.hmacKey,
+      algorithm: 'SHA-256',
+      maxNumber: election.challengeCost ?? this.settings.defaultCost,
+      expires: new Date(Date.now() + this.settings.ttlSeconds * 1000),
+      params: { e: election.id, u: userTag(userId) },
     });
   }
 
@@ -89,9 +112,13 @@ export class ProofOfWork {
 export function verifyAltcha(payload: Payload, params: Readonly<Record<string, string>>, hmacKey: string, now = Date.now()): boolean {
   const expires = Number(params.expires);
   if (!Number.isFinite(expires) || expires * 1000 < now) return false;
-  const challenge = createHash('sha256').update(payload.salt + String(payload.number)).digest();
+  const challenge = createHash('sha256')
+    .update(payload.salt + String(payload.number))
+    .digest();
   const signature = createHmac('sha256', hmacKey).update(challenge.toString('hex')).digest();
-  return timingSafeEqual(challenge, Buffer.from(payload.challenge, 'hex')) && timingSafeEqual(signature, Buffer.from(payload.signature, 'hex'));
+  return (
+    timingSafeEqual(challenge, Buffer.from(payload.challenge, 'hex')) && timingSafeEqual(signature, Buffer.from(payload.signature, 'hex'))
+  );
 }
 
 /** The ALTCHA payload, strictly: base64 of a JSON object with exactly the expected field types. */
@@ -105,7 +132,8 @@ export function decode(header: string): Payload | undefined {
   }
   if (typeof value !== 'object' || value === null) return undefined;
   const p = value as Record<string, unknown>;
-  if (p.algorithm !== 'SHA-256' || typeof p.challenge !== 'string' || typeof p.salt !== 'string' || typeof p.signature !== 'string') return undefined;
+  if (p.algorithm !== 'SHA-256' || typeof p.challenge !== 'string' || typeof p.salt !== 'string' || typeof p.signature !== 'string')
+    return undefined;
   if (typeof p.number !== 'number' || !Number.isSafeInteger(p.number) || p.number < 0) return undefined;
   if (!/^[0-9a-f]{64}$/.test(p.challenge) || !/^[0-9a-f]{64}$/.test(p.signature) || p.salt.length > 512) return undefined;
   return { algorithm: 'SHA-256', challenge: p.challenge, number: p.number, salt: p.salt, signature: p.signature };

@@ -28,7 +28,10 @@ export function clientKey(ip: string): string {
   const h = head === '' ? [] : head.split(':');
   const t = tail === '' ? [] : tail.split(':');
   const groups = ip.includes('::') ? [...h, ...Array<string>(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t] : h;
-  return `${groups.slice(0, 4).map((g) => parseInt(g, 16).toString(16)).join(':')}::/64`;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => parseInt(g, 16).toString(16))
+    .join(':')}::/64`;
 }
 
 /**
@@ -43,14 +46,31 @@ export class RateLimits {
   private readonly perElection = new Map<number, RateLimiterRedis>();
   private readonly refused: Counter<'rule'>;
 
-  constructor(private readonly redis: Redis, private readonly settings: RateLimitSettings, registry: Registry) {
+  constructor(
+    private readonly redis: Redis,
+    private readonly settings: RateLimitSettings,
+    registry: Registry,
+  ) {
     const prefix = settings.keyPrefix ?? 'urna:rl';
-    this.user = new RateLimiterRedis({ storeClient: redis, keyPrefix: `${prefix}:user`, points: settings.userVotes, duration: settings.userWindowSeconds });
+    this.user = new RateLimiterRedis({
+      storeClient: redis,
+      keyPrefix: `${prefix}:user`,
+      points: settings.userVotes,
+      duration: settings.userWindowSeconds,
+    });
     this.failures = new RateLimiterRedis({
-      storeClient: redis, keyPrefix: `${prefix}:fail`, points: settings.ipFailures, duration: settings.ipFailuresWindowSeconds,
+      storeClient: redis,
+      keyPrefix: `${prefix}:fail`,
+      points: settings.ipFailures,
+      duration: settings.ipFailuresWindowSeconds,
       blockDuration: settings.ipFailuresWindowSeconds,
     });
-    this.refused = new Counter({ name: 'urna_rate_limited_total', help: 'Requests refused with 429 by a rate limit, by rule (unavailable: the limit store did not answer, request let through)', labelNames: ['rule'], registers: [registry] });
+    this.refused = new Counter({
+      name: 'urna_rate_limited_total',
+      help: 'Requests refused with 429 by a rate limit, by rule (unavailable: the limit store did not answer, request let through)',
+      labelNames: ['rule'],
+      registers: [registry],
+    });
   }
 
   /** Before a vote is appended: the user's attempts, then the election's ceiling. */
@@ -77,7 +97,12 @@ export class RateLimits {
   private electionLimiter(ceiling: number): RateLimiterRedis {
     let limiter = this.perElection.get(ceiling);
     if (limiter === undefined) {
-      limiter = new RateLimiterRedis({ storeClient: this.redis, keyPrefix: `${this.settings.keyPrefix ?? 'urna:rl'}:election:${ceiling}`, points: ceiling, duration: 1 });
+      limiter = new RateLimiterRedis({
+        storeClient: this.redis,
+        keyPrefix: `${this.settings.keyPrefix ?? 'urna:rl'}:election:${ceiling}`,
+        points: ceiling,
+        duration: 1,
+      });
       this.perElection.set(ceiling, limiter);
     }
     return limiter;
@@ -101,11 +126,13 @@ export class RateLimits {
  * An error handler for a route plugin: a 4xx spends the client address's failure budget, and
  * once that is spent the answer becomes 429. Rethrows, so the app's handler writes the response.
  */
-export const failureBudget = (limits: RateLimits | undefined) => async (error: unknown, request: FastifyRequest): Promise<never> => {
-  const status = toUrnaError(error).status;
-  if (limits !== undefined && status >= 400 && status < 500 && status !== 429) {
-    const limited = await limits.afterFailure(request.ip);
-    if (limited !== undefined) throw limited;
-  }
-  throw error;
-};
+export const failureBudget =
+  (limits: RateLimits | undefined) =>
+  async (error: unknown, request: FastifyRequest): Promise<never> => {
+    const status = toUrnaError(error).status;
+    if (limits !== undefined && status >= 400 && status < 500 && status !== 429) {
+      const limited = await limits.afterFailure(request.ip);
+      if (limited !== undefined) throw limited;
+    }
+    throw error;
+  };

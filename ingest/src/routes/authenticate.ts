@@ -17,9 +17,11 @@ export function decoratePrincipal(app: FastifyInstance): void {
  * An `onRequest` hook: the token is checked before the body is read or parsed, so an
  * unauthenticated client gets 401 whatever it sends, and costs no parsing.
  */
-export const requireRole = (verifier: TokenVerifier, role: Role) => async (request: FastifyRequest): Promise<void> => {
-  request.principal = await verifier.require(request.headers.authorization, role);
-};
+export const requireRole =
+  (verifier: TokenVerifier, role: Role) =>
+  async (request: FastifyRequest): Promise<void> => {
+    request.principal = await verifier.require(request.headers.authorization, role);
+  };
 
 /** The principal established by `requireRole` for this request. */
 export function principalOf(request: FastifyRequest): Principal {

@@ -32,7 +32,10 @@ export const authConfigShape = {
     .refine((b) => b.length >= 32, 'must be at least 32 bytes, base64url-encoded')
     .optional(),
   URNA_VOTING_TOKEN_TTL: z.coerce.number().int().min(30).max(86_400).default(900),
-  URNA_DEV_MODE: z.enum(['1', '0', 'true', 'false']).default('0').transform((v) => v === '1' || v === 'true'),
+  URNA_DEV_MODE: z
+    .enum(['1', '0', 'true', 'false'])
+    .default('0')
+    .transform((v) => v === '1' || v === 'true'),
   /** Private JWK of the dev issuer (dev mode only). */
   URNA_DEV_ISSUER_KEY: json<JWK>('a private JWK').optional(),
 };
@@ -51,7 +54,9 @@ export function verifierFromConfig(config: AuthConfig): TokenVerifier {
     throw new Error('invalid configuration:\n  URNA_AUTH_JWKS: set URNA_AUTH_JWKS, URNA_AUTH_JWKS_URL or URNA_VOTING_TOKEN_SECRET');
   }
   return createTokenVerifier({
-    issuer: config.URNA_AUTH_ISSUER, audience: config.URNA_AUTH_AUDIENCE, roleClaim: config.URNA_AUTH_ROLE_CLAIM,
+    issuer: config.URNA_AUTH_ISSUER,
+    audience: config.URNA_AUTH_AUDIENCE,
+    roleClaim: config.URNA_AUTH_ROLE_CLAIM,
     ...(config.URNA_AUTH_JWKS === undefined ? {} : { jwks: config.URNA_AUTH_JWKS }),
     ...(config.URNA_AUTH_JWKS_URL === undefined ? {} : { jwksUrl: config.URNA_AUTH_JWKS_URL }),
     ...(config.URNA_VOTING_TOKEN_SECRET === undefined ? {} : { votingSecret: config.URNA_VOTING_TOKEN_SECRET }),
@@ -63,13 +68,17 @@ export function verifierFromConfig(config: AuthConfig): TokenVerifier {
  * reaching the origin could mint admin tokens), its key and issuer are not accepted, and
  * voting tokens need their secret.
  */
-export function checkAuthConfig(config: AuthConfig & { URNA_MODE: 'development' | 'production'; URNA_DEV_MODE: boolean; URNA_DEV_ISSUER_KEY?: unknown }): void {
+export function checkAuthConfig(
+  config: AuthConfig & { URNA_MODE: 'development' | 'production'; URNA_DEV_MODE: boolean; URNA_DEV_ISSUER_KEY?: unknown },
+): void {
   if (config.URNA_MODE !== 'production') return;
   const issues: string[] = [];
   if (config.URNA_DEV_MODE) issues.push('URNA_DEV_MODE: the dev issuer cannot run with URNA_MODE=production');
   if (config.URNA_DEV_ISSUER_KEY !== undefined) issues.push('URNA_DEV_ISSUER_KEY: not allowed with URNA_MODE=production');
-  if (config.URNA_AUTH_ISSUER === DEV_ISSUER) issues.push(`URNA_AUTH_ISSUER: set your identity provider's issuer (not ${DEV_ISSUER}) with URNA_MODE=production`);
-  if (config.URNA_AUTH_JWKS === undefined && config.URNA_AUTH_JWKS_URL === undefined) issues.push('URNA_AUTH_JWKS_URL: required with URNA_MODE=production');
+  if (config.URNA_AUTH_ISSUER === DEV_ISSUER)
+    issues.push(`URNA_AUTH_ISSUER: set your identity provider's issuer (not ${DEV_ISSUER}) with URNA_MODE=production`);
+  if (config.URNA_AUTH_JWKS === undefined && config.URNA_AUTH_JWKS_URL === undefined)
+    issues.push('URNA_AUTH_JWKS_URL: required with URNA_MODE=production');
   if (config.URNA_VOTING_TOKEN_SECRET === undefined) issues.push('URNA_VOTING_TOKEN_SECRET: required with URNA_MODE=production');
   if (issues.length > 0) throw new ConfigError(issues);
 }

@@ -23,7 +23,10 @@ export async function generateDevKeys(): Promise<DevKeys> {
  * for any user and role. Never enabled unless dev mode is on.
  */
 export class DevIssuer {
-  private constructor(private readonly key: Awaited<ReturnType<typeof importJWK>>, private readonly kid: string | undefined) {}
+  private constructor(
+    private readonly key: Awaited<ReturnType<typeof importJWK>>,
+    private readonly kid: string | undefined,
+  ) {}
 
   static async fromJwk(privateJwk: JWK): Promise<DevIssuer> {
     return new DevIssuer(await importJWK(privateJwk, 'EdDSA'), privateJwk.kid);
@@ -32,7 +35,11 @@ export class DevIssuer {
   async issue(principal: Principal, ttlSeconds = 3_600): Promise<string> {
     return new SignJWT({ role: principal.role })
       .setProtectedHeader({ alg: 'EdDSA', ...(this.kid === undefined ? {} : { kid: this.kid }) })
-      .setSubject(principal.userId).setIssuer(DEV_ISSUER).setAudience(DEV_AUDIENCE)
-      .setIssuedAt().setExpirationTime(`${ttlSeconds}s`).sign(this.key);
+      .setSubject(principal.userId)
+      .setIssuer(DEV_ISSUER)
+      .setAudience(DEV_AUDIENCE)
+      .setIssuedAt()
+      .setExpirationTime(`${ttlSeconds}s`)
+      .sign(this.key);
   }
 }

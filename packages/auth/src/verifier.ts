@@ -51,7 +51,12 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
     if (keys === undefined) throw AuthErrors.invalid('unknown token type');
     try {
       // a token without `exp` would be valid forever: refused
-      const { payload } = await jwtVerify(token, keys, { issuer: options.issuer, audience: options.audience, algorithms: IDP_ALGORITHMS, requiredClaims: ['exp', 'sub'] });
+      const { payload } = await jwtVerify(token, keys, {
+        issuer: options.issuer,
+        audience: options.audience,
+        algorithms: IDP_ALGORITHMS,
+        requiredClaims: ['exp', 'sub'],
+      });
       const role = payload[roleClaim] ?? 'voter';
       if (typeof payload.sub !== 'string' || !isValidUserId(payload.sub)) throw AuthErrors.invalid('bad subject');
       if (!isRole(role)) throw AuthErrors.invalid('bad role');

@@ -18,7 +18,14 @@ const HEADER = b64({ alg: 'HS256', typ: 'JWT' });
 
 export function mintVotingToken(principal: Principal, secret: Buffer, ttlSeconds: number, now = Date.now()): string {
   const iat = Math.floor(now / 1000);
-  const payload = b64({ iss: VOTING_ISSUER, aud: VOTING_AUDIENCE, sub: principal.userId, role: principal.role, iat, exp: iat + ttlSeconds });
+  const payload = b64({
+    iss: VOTING_ISSUER,
+    aud: VOTING_AUDIENCE,
+    sub: principal.userId,
+    role: principal.role,
+    iat,
+    exp: iat + ttlSeconds,
+  });
   const signature = createHmac('sha256', secret).update(`${HEADER}.${payload}`).digest('base64url');
   return `${HEADER}.${payload}.${signature}`;
 }

@@ -48,28 +48,22 @@ export const isUrnaError = (value: unknown): value is UrnaError => value instanc
 /** Domain-level errors: input that breaks the rules of elections and votes. */
 export const DomainErrors = {
   invalidBody: (message: string) => new UrnaError('INVALID_BODY', message),
-  unknownOption: (optionId: string) =>
-    new UrnaError('UNKNOWN_OPTION', `option "${optionId}" is not part of this election`),
-  electionNotFound: (id: string) =>
-    new UrnaError('ELECTION_NOT_FOUND', `election "${id}" does not exist`),
-  electionExists: (id: string) =>
-    new UrnaError('ELECTION_EXISTS', `election "${id}" already exists`),
-  electionNotOpen: (id: string, status: string) =>
-    new UrnaError('ELECTION_NOT_OPEN', `election "${id}" is ${status}, not open`),
+  unknownOption: (optionId: string) => new UrnaError('UNKNOWN_OPTION', `option "${optionId}" is not part of this election`),
+  electionNotFound: (id: string) => new UrnaError('ELECTION_NOT_FOUND', `election "${id}" does not exist`),
+  electionExists: (id: string) => new UrnaError('ELECTION_EXISTS', `election "${id}" already exists`),
+  electionNotOpen: (id: string, status: string) => new UrnaError('ELECTION_NOT_OPEN', `election "${id}" is ${status}, not open`),
   invalidTransition: (id: string, from: string, to: string) =>
     new UrnaError('INVALID_TRANSITION', `election "${id}" cannot go from ${from} to ${to}`),
-  noVotes: (id: string) =>
-    new UrnaError('NO_VOTES', `you have no accepted vote in election "${id}"`),
+  noVotes: (id: string) => new UrnaError('NO_VOTES', `you have no accepted vote in election "${id}"`),
   rateLimited: (rule: string, retryAfterSeconds: number) =>
-    new UrnaError('RATE_LIMITED', `too many requests (${rule} limit); retry after ${retryAfterSeconds} s`, { retriable: true, retryAfterSeconds }),
+    new UrnaError('RATE_LIMITED', `too many requests (${rule} limit); retry after ${retryAfterSeconds} s`, {
+      retriable: true,
+      retryAfterSeconds,
+    }),
   challengeRequired: () =>
     new UrnaError('CHALLENGE_REQUIRED', 'this election requires a proof-of-work: GET …/challenge, solve it, send it in X-Altcha'),
-  challengeInvalid: (why: string) =>
-    new UrnaError('CHALLENGE_INVALID', `the proof-of-work is not valid: ${why}`),
-  challengeReplayed: () =>
-    new UrnaError('CHALLENGE_REPLAYED', 'this proof-of-work was already used; get a new challenge'),
-  resultNotFinal: (id: string) =>
-    new UrnaError('RESULT_NOT_FINAL', `election "${id}" has no official result yet`),
-  jobNotFound: (id: string) =>
-    new UrnaError('JOB_NOT_FOUND', `job "${id}" does not exist`),
+  challengeInvalid: (why: string) => new UrnaError('CHALLENGE_INVALID', `the proof-of-work is not valid: ${why}`),
+  challengeReplayed: () => new UrnaError('CHALLENGE_REPLAYED', 'this proof-of-work was already used; get a new challenge'),
+  resultNotFinal: (id: string) => new UrnaError('RESULT_NOT_FINAL', `election "${id}" has no official result yet`),
+  jobNotFound: (id: string) => new UrnaError('JOB_NOT_FOUND', `job "${id}" does not exist`),
 } as const;

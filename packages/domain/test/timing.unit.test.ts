@@ -4,7 +4,9 @@ import { backoffDelay, delay } from '../src/timing.ts';
 describe('backoffDelay', () => {
   it('doubles from baseMs, stops doubling after maxExponent, never exceeds maxMs', () => {
     const options = { baseMs: 100, maxMs: 5_000 };
-    expect([0, 1, 2, 3, 4, 5, 6, 7, 20].map((a) => backoffDelay(a, options))).toEqual([100, 200, 400, 800, 1_600, 3_200, 5_000, 5_000, 5_000]);
+    expect([0, 1, 2, 3, 4, 5, 6, 7, 20].map((a) => backoffDelay(a, options))).toEqual([
+      100, 200, 400, 800, 1_600, 3_200, 5_000, 5_000, 5_000,
+    ]);
     expect(backoffDelay(10, { baseMs: 1_000, maxMs: 15_000, maxExponent: 2 })).toBe(4_000);
   });
 

@@ -60,14 +60,18 @@ export class DynamoDbLocal {
     );
     exited.catch(() => undefined);
     await Promise.race([
-      waitFor(`DynamoDB Local on ${this.port}`, async () => {
-        try {
-          const response = await fetch(this.endpoint, { method: 'POST', signal: AbortSignal.timeout(500) });
-          return response.status > 0;
-        } catch {
-          return false;
-        }
-      }, 60_000),
+      waitFor(
+        `DynamoDB Local on ${this.port}`,
+        async () => {
+          try {
+            const response = await fetch(this.endpoint, { method: 'POST', signal: AbortSignal.timeout(500) });
+            return response.status > 0;
+          } catch {
+            return false;
+          }
+        },
+        60_000,
+      ),
       exited,
     ]);
   }

@@ -81,7 +81,12 @@ const LOG4J_CONFIG = [
 
 class Node implements KafkaNode {
   child: ChildProcess | undefined;
-  constructor(readonly id: number, readonly brokerPort: number, readonly controllerPort: number, readonly dir: string) {}
+  constructor(
+    readonly id: number,
+    readonly brokerPort: number,
+    readonly controllerPort: number,
+    readonly dir: string,
+  ) {}
   get pid(): number | undefined {
     return this.alive ? this.child?.pid : undefined;
   }
@@ -96,7 +101,10 @@ class Node implements KafkaNode {
  * deployment would. Any node can be SIGKILLed, paused (SIGSTOP) and restarted with its data.
  */
 export class KafkaCluster {
-  private constructor(private readonly nodeList: Node[], private readonly options: KafkaClusterOptions) {}
+  private constructor(
+    private readonly nodeList: Node[],
+    private readonly options: KafkaClusterOptions,
+  ) {}
 
   static async start(options: KafkaClusterOptions): Promise<KafkaCluster> {
     const count = options.nodes ?? 3;
@@ -104,11 +112,13 @@ export class KafkaCluster {
     for (let id = 1; id <= count; id++) nodes.push(new Node(id, await freePort(), await freePort(), join(options.dataDir, `node-${id}`)));
     const cluster = new KafkaCluster(nodes, options);
     const clusterId = cluster.clusterId();
-    await Promise.all(nodes.map(async (node) => {
-      cluster.writeConfig(node);
-      killStale(node);
-      if (!existsSync(join(node.dir, 'data', 'meta.properties'))) await cluster.format(node, clusterId);
-    }));
+    await Promise.all(
+      nodes.map(async (node) => {
+        cluster.writeConfig(node);
+        killStale(node);
+        if (!existsSync(join(node.dir, 'data', 'meta.properties'))) await cluster.format(node, clusterId);
+      }),
+    );
     for (const node of nodes) cluster.launch(node);
     try {
       await cluster.waitForBrokers(count);
@@ -166,22 +176,28 @@ export class KafkaCluster {
   /** Resolves once the cluster's metadata lists `count` live brokers. */
   async waitForBrokers(count: number, timeoutMs = this.options.startTimeoutMs ?? 120_000): Promise<void> {
     const live = this.nodeList.filter((n) => n.alive).map((n) => `127.0.0.1:${n.brokerPort}`);
-    await waitFor(`${count} Kafka brokers`, async () => {
-      this.throwIfAllDead();
-      const ids = await brokerMetadata(live, 2_000).catch(() => []);
-      return ids.length >= count;
-    }, timeoutMs);
+    await waitFor(
+      `${count} Kafka brokers`,
+      async () => {
+        this.throwIfAllDead();
+        const ids = await brokerMetadata(live, 2_000).catch(() => []);
+        return ids.length >= count;
+      },
+      timeoutMs,
+    );
   }
 
   /** Stops every node (SIGTERM, then SIGKILL after 15 s) by its pid. */
   async stop(): Promise<void> {
-    await Promise.all(this.nodeList.map(async (node) => {
-      if (!node.alive) return;
-      node.child?.kill('SIGCONT');
-      const killer = setTimeout(() => node.child?.kill('SIGKILL'), 15_000);
-      await signalAndWait(node, 'SIGTERM');
-      clearTimeout(killer);
-    }));
+    await Promise.all(
+      this.nodeList.map(async (node) => {
+        if (!node.alive) return;
+        node.child?.kill('SIGCONT');
+        const killer = setTimeout(() => node.child?.kill('SIGKILL'), 15_000);
+        await signalAndWait(node, 'SIGTERM');
+        clearTimeout(killer);
+      }),
+    );
   }
 
   private node(id: number): Node {
@@ -221,7 +237,12 @@ export class KafkaCluster {
       ...defaultSettings(this.nodeList.length),
       ...this.options.settings,
     };
-    writeFileSync(join(node.dir, 'server.properties'), Object.entries(settings).map(([k, v]) => `${k}=${String(v)}`).join('\n') + '\n');
+    writeFileSync(
+      join(node.dir, 'server.properties'),
+      Object.entries(settings)
+        .map(([k, v]) => `${k}=${String(v)}`)
+        .join('\n') + '\n',
+    );
     writeFileSync(join(node.dir, 'log4j2.properties'), LOG4J_CONFIG);
   }
 
@@ -229,14 +250,28 @@ export class KafkaCluster {
     const heap = this.options.heapMb ?? 384;
     return {
       command: 'java',
-      args: [`-Xmx${heap}m`, '-Xms64m', '-XX:+UseSerialGC', '-XX:-UsePerfData', '-Djava.awt.headless=true',
+      args: [
+        `-Xmx${heap}m`,
+        '-Xms64m',
+        '-XX:+UseSerialGC',
+        '-XX:-UsePerfData',
+        '-Djava.awt.headless=true',
         ...(this.options.quickJit === false ? [] : ['-XX:TieredStopAtLevel=1']),
-        `-Dlog4j2.configurationFile=${join(dir, 'log4j2.properties')}`, '-cp', kafkaClasspath(this.options.distDir), main, ...args],
+        `-Dlog4j2.configurationFile=${join(dir, 'log4j2.properties')}`,
+        '-cp',
+        kafkaClasspath(this.options.distDir),
+        main,
+        ...args,
+      ],
     };
   }
 
   private async format(node: Node, clusterId: string): Promise<void> {
-    const { command, args } = this.java('kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', join(node.dir, 'server.properties'), '--ignore-formatted'], node.dir);
+    const { command, args } = this.java(
+      'kafka.tools.StorageTool',
+      ['format', '-t', clusterId, '-c', join(node.dir, 'server.properties'), '--ignore-formatted'],
+      node.dir,
+    );
     await promisify(execFile)(command, args, { timeout: 60_000 }).catch((error: Error & { stdout?: string; stderr?: string }) => {
       throw new Error(`formatting kafka node ${node.id} failed: ${error.message} ${error.stdout ?? ''} ${error.stderr ?? ''}`);
     });

@@ -23,8 +23,10 @@ export function kafkaDistDir(): string {
 export function kafkaClasspath(distDir = kafkaDistDir()): string {
   const jar = `kafka_2.13-${KAFKA_VERSION}.jar`;
   if (!existsSync(distDir) || !readdirSync(distDir).includes(jar)) {
-    throw new Error(`Apache Kafka ${KAFKA_VERSION} is not in ${distDir}: run \`npm test\` or \`npm start\` once (they fetch it), or ` +
-      `mvn -q -B -f ${KAFKA_POM} dependency:copy-dependencies -DoutputDirectory=${distDir}`);
+    throw new Error(
+      `Apache Kafka ${KAFKA_VERSION} is not in ${distDir}: run \`npm test\` or \`npm start\` once (they fetch it), or ` +
+        `mvn -q -B -f ${KAFKA_POM} dependency:copy-dependencies -DoutputDirectory=${distDir}`,
+    );
   }
   return `${distDir}/*`;
 }

@@ -38,12 +38,29 @@ export class RedisServer {
   private async launch(): Promise<void> {
     mkdirSync(this.options.dataDir, { recursive: true });
     const args = [
-      '--port', String(this.port), '--bind', '127.0.0.1', '--protected-mode', 'no',
-      '--dir', this.options.dataDir, '--appendonly', 'yes', '--appendfsync', 'always',
-      '--save', '', '--daemonize', 'no', '--loglevel', 'warning',
-      '--maxclients', '20000',
+      '--port',
+      String(this.port),
+      '--bind',
+      '127.0.0.1',
+      '--protected-mode',
+      'no',
+      '--dir',
+      this.options.dataDir,
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'always',
+      '--save',
+      '',
+      '--daemonize',
+      'no',
+      '--loglevel',
+      'warning',
+      '--maxclients',
+      '20000',
       // BullMQ (recount/) keeps jobs as keys: they must never be evicted
-      '--maxmemory-policy', 'noeviction',
+      '--maxmemory-policy',
+      'noeviction',
     ];
     const child = spawn(this.options.binary ?? 'redis-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
     this.child = child;

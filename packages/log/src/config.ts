@@ -12,7 +12,12 @@ export const KAFKA_DEFAULTS = {
   partitionsConcurrently: 4,
 } as const;
 
-const commaList = z.string().transform((text) => text.split(',').map((s) => s.trim()).filter((s) => s.length > 0));
+const commaList = z.string().transform((text) =>
+  text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0),
+);
 
 /**
  * Which durable log the services use, and how to reach it. `URNA_LOG_PARTITIONS` (shared
@@ -24,7 +29,10 @@ export const logConfigShape = {
   /** Kafka/Redpanda bootstrap servers, `host:port,host:port`; required when URNA_LOG=kafka. */
   URNA_KAFKA_BROKERS: commaList.optional(),
   /** The vote topic; created by the deployment's admin step with at least URNA_LOG_PARTITIONS partitions. */
-  URNA_KAFKA_TOPIC: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'a Kafka topic name').default('urna.votes'),
+  URNA_KAFKA_TOPIC: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,249}$/, 'a Kafka topic name')
+    .default('urna.votes'),
   URNA_KAFKA_CLIENT_ID: z.string().min(1).default('urna'),
   URNA_KAFKA_LINGER_MS: z.coerce.number().int().min(0).max(1_000).default(KAFKA_DEFAULTS.lingerMs),
   /** An append the brokers have not acknowledged within this time answers 503 (the voter retries). */
@@ -45,8 +53,12 @@ export type LogConfig = z.infer<typeof LogConfig> & { readonly URNA_LOG_PARTITIO
 /** Cross-key rules zod's per-key schema cannot state; errors name the key like loadConfig does. */
 export function checkLogConfig(config: LogConfig): void {
   const issues: string[] = [];
-  if (config.URNA_LOG === 'kafka' && (config.URNA_KAFKA_BROKERS ?? []).length === 0) issues.push('URNA_KAFKA_BROKERS: required when URNA_LOG=kafka');
-  if (config.URNA_KAFKA_SASL_MECHANISM !== undefined && (config.URNA_KAFKA_SASL_USERNAME === undefined || config.URNA_KAFKA_SASL_PASSWORD === undefined)) {
+  if (config.URNA_LOG === 'kafka' && (config.URNA_KAFKA_BROKERS ?? []).length === 0)
+    issues.push('URNA_KAFKA_BROKERS: required when URNA_LOG=kafka');
+  if (
+    config.URNA_KAFKA_SASL_MECHANISM !== undefined &&
+    (config.URNA_KAFKA_SASL_USERNAME === undefined || config.URNA_KAFKA_SASL_PASSWORD === undefined)
+  ) {
     issues.push('URNA_KAFKA_SASL_USERNAME: required (with URNA_KAFKA_SASL_PASSWORD) when URNA_KAFKA_SASL_MECHANISM is set');
   }
   if (issues.length > 0) throw new ConfigError(issues);

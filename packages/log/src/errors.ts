@@ -10,6 +10,5 @@ export const LogErrors = {
     }),
   /** The log is reachable but not set up as the configuration expects (missing topic, too few partitions). */
   misconfigured: (message: string) => new UrnaError('LOG_MISCONFIGURED', message),
-  malformedEntry: (where: string) =>
-    new UrnaError('LOG_MALFORMED_ENTRY', `malformed log entry at ${where}`),
+  malformedEntry: (where: string) => new UrnaError('LOG_MALFORMED_ENTRY', `malformed log entry at ${where}`),
 } as const;

@@ -1,5 +1,22 @@
-import { backoffDelay, delay, partitionOf, splitRecords, type LoggedCloseMarker, type LogRecord, type LoggedVote, type Vote } from '@urna/domain';
-import { CONSUMER_BACKOFF, CONSUMER_DEFAULTS, type BatchHandler, type ConsumerOptions, type GroupBacklog, type RunningConsumer, type VoteLog } from './port.ts';
+import {
+  backoffDelay,
+  delay,
+  partitionOf,
+  splitRecords,
+  type LoggedCloseMarker,
+  type LogRecord,
+  type LoggedVote,
+  type Vote,
+} from '@urna/domain';
+import {
+  CONSUMER_BACKOFF,
+  CONSUMER_DEFAULTS,
+  type BatchHandler,
+  type ConsumerOptions,
+  type GroupBacklog,
+  type RunningConsumer,
+  type VoteLog,
+} from './port.ts';
 
 /** Positions are the index in the partition, zero-padded so that they sort in log order. */
 const position = (index: number): string => String(index).padStart(20, '0');
@@ -158,7 +175,13 @@ export class InMemoryVoteLog implements VoteLog {
   }
 
   /** Own pending records first, then records idle on other members, then new ones. */
-  private take(group: Group, partitions: readonly number[], consumer: string, batchSize: number, claimIdleMs: number): Array<[number, Delivery]> {
+  private take(
+    group: Group,
+    partitions: readonly number[],
+    consumer: string,
+    batchSize: number,
+    claimIdleMs: number,
+  ): Array<[number, Delivery]> {
     const now = Date.now();
     const batch: Array<[number, Delivery]> = [];
     const deliver = (p: number, d: Delivery) => {

@@ -52,7 +52,9 @@ export async function startKafkaConsumer(
   inFlight: InFlightRecords,
 ): Promise<RunningConsumer> {
   if (options.partitions !== undefined) {
-    throw new RangeError('the Kafka log assigns partitions through the consumer group; a fixed partition list is for the Redis Streams log');
+    throw new RangeError(
+      'the Kafka log assigns partitions through the consumer group; a fixed partition list is for the Redis Streams log',
+    );
   }
   let failures = 0;
   let stopped: Promise<void> | undefined;
@@ -83,7 +85,11 @@ export async function startKafkaConsumer(
     });
     await consumer.connect();
     await consumer.subscribe({ topics: [settings.topic] });
-    await consumer.run({ partitionsConsumedConcurrently: settings.partitionsConcurrently, eachBatchAutoResolve: true, eachBatch: (payload) => applyBatch(consumer, payload) });
+    await consumer.run({
+      partitionsConsumedConcurrently: settings.partitionsConcurrently,
+      eachBatchAutoResolve: true,
+      eachBatch: (payload) => applyBatch(consumer, payload),
+    });
     return consumer;
   };
 

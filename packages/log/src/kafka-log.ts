@@ -69,8 +69,14 @@ export class KafkaLog implements VoteLog {
     try {
       await Promise.all([producer.connect(timeoutMs), metadata.connect(timeoutMs)]);
       const count = await metadata.partitionCount(options.topic, timeoutMs);
-      if (count === undefined) throw LogErrors.misconfigured(`topic ${options.topic} does not exist: create it first (see docker-compose.redpanda.yml, job create-topics)`);
-      if (count < options.partitions) throw LogErrors.misconfigured(`topic ${options.topic} has ${count} partitions, fewer than URNA_LOG_PARTITIONS=${options.partitions}`);
+      if (count === undefined)
+        throw LogErrors.misconfigured(
+          `topic ${options.topic} does not exist: create it first (see docker-compose.redpanda.yml, job create-topics)`,
+        );
+      if (count < options.partitions)
+        throw LogErrors.misconfigured(
+          `topic ${options.topic} has ${count} partitions, fewer than URNA_LOG_PARTITIONS=${options.partitions}`,
+        );
     } catch (error) {
       await Promise.allSettled([producer.disconnect(), metadata.disconnect()]);
       throw error instanceof UrnaError && error.code === 'LOG_MISCONFIGURED' ? error : LogErrors.unavailable(error);
@@ -89,7 +95,11 @@ export class KafkaLog implements VoteLog {
    */
   async append(votes: readonly Vote[]): Promise<LoggedVote[]> {
     if (votes.length === 0) return [];
-    const messages = votes.map((vote) => ({ partition: partitionOf(vote.userId, this.partitions), key: vote.userId, value: encodeVote(vote) }));
+    const messages = votes.map((vote) => ({
+      partition: partitionOf(vote.userId, this.partitions),
+      key: vote.userId,
+      value: encodeVote(vote),
+    }));
     let offsets: string[];
     try {
       offsets = await this.producer.produce(this.options.topic, messages);
@@ -117,13 +127,19 @@ export class KafkaLog implements VoteLog {
   }
 
   async consume(options: ConsumerOptions, handler: BatchHandler): Promise<RunningConsumer> {
-    const member = await startKafkaConsumer(this.kafka, {
-      topic: this.options.topic,
-      sessionTimeoutMs: this.options.sessionTimeoutMs ?? KAFKA_DEFAULTS.sessionTimeoutMs,
-      partitionsConcurrently: this.options.partitionsConcurrently ?? KAFKA_DEFAULTS.partitionsConcurrently,
-      fetchMaxWaitMs: this.options.fetchMaxWaitMs ?? KAFKA_DEFAULTS.fetchMaxWaitMs,
-      staticMembership: this.options.staticMembership ?? true,
-    }, options, handler, this.inFlight);
+    const member = await startKafkaConsumer(
+      this.kafka,
+      {
+        topic: this.options.topic,
+        sessionTimeoutMs: this.options.sessionTimeoutMs ?? KAFKA_DEFAULTS.sessionTimeoutMs,
+        partitionsConcurrently: this.options.partitionsConcurrently ?? KAFKA_DEFAULTS.partitionsConcurrently,
+        fetchMaxWaitMs: this.options.fetchMaxWaitMs ?? KAFKA_DEFAULTS.fetchMaxWaitMs,
+        staticMembership: this.options.staticMembership ?? true,
+      },
+      options,
+      handler,
+      this.inFlight,
+    );
     const running: RunningConsumer = {
       stop: async () => {
         this.consumers.delete(running);

@@ -82,7 +82,13 @@ export class BatchProducer {
   /** Resolves with the offset of each message, in order, once all are acknowledged (acks=all). */
   produce(topic: string, messages: readonly OutgoingMessage[]): Promise<string[]> {
     return new Promise((resolve, reject) => {
-      const batch: PendingBatch = { offsets: new Array<string>(messages.length), remaining: messages.length, settled: false, resolve, reject };
+      const batch: PendingBatch = {
+        offsets: new Array<string>(messages.length),
+        remaining: messages.length,
+        settled: false,
+        resolve,
+        reject,
+      };
       for (let index = 0; index < messages.length; index++) {
         const m = messages[index] as OutgoingMessage;
         try {

@@ -19,7 +19,12 @@ export async function openVoteLog(config: LogConfig, role: 'ingest' | 'worker', 
   checkLogConfig(config);
   if (config.URNA_LOG === 'redis') {
     const redis = connections.redis();
-    const log = new RedisStreamsLog({ redis, connect: connections.connect, partitions: config.URNA_LOG_PARTITIONS, prefix: config.URNA_LOG_PREFIX });
+    const log = new RedisStreamsLog({
+      redis,
+      connect: connections.connect,
+      partitions: config.URNA_LOG_PARTITIONS,
+      prefix: config.URNA_LOG_PREFIX,
+    });
     return {
       partitions: log.partitions,
       append: (votes) => log.append(votes),

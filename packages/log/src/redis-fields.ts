@@ -30,7 +30,14 @@ export function parseEntry(partition: number, id: string, fields: unknown): LogR
   if (fields.length === 2 && fields[0] === 'v' && typeof fields[1] === 'string') {
     const [voteId, electionId, userId, optionId, at, extra] = fields[1].split(SEP);
     const acceptedAt = Number(at);
-    if (voteId === undefined || electionId === undefined || userId === undefined || optionId === undefined || extra !== undefined || !Number.isFinite(acceptedAt)) {
+    if (
+      voteId === undefined ||
+      electionId === undefined ||
+      userId === undefined ||
+      optionId === undefined ||
+      extra !== undefined ||
+      !Number.isFinite(acceptedAt)
+    ) {
       throw LogErrors.malformedEntry(`${partition}/${id}`);
     }
     return { vote: { voteId, electionId, userId, optionId, acceptedAt }, partition, position: positionOfStreamId(id) };

@@ -124,7 +124,16 @@ export class RedisStreamsConsumer {
     const out: Array<{ record: LogRecord; id: string }> = [];
     for (const key of this.keys) {
       const partition = this.partitionOfKey.get(key) as number;
-      const reply = await this.redis.call('XAUTOCLAIM', key, this.options.group, this.options.consumer, this.claimIdleMs, '0-0', 'COUNT', this.batchSize);
+      const reply = await this.redis.call(
+        'XAUTOCLAIM',
+        key,
+        this.options.group,
+        this.options.consumer,
+        this.claimIdleMs,
+        '0-0',
+        'COUNT',
+        this.batchSize,
+      );
       const entries: unknown = Array.isArray(reply) ? reply[1] : undefined;
       if (!Array.isArray(entries)) continue;
       for (const entry of entries) {

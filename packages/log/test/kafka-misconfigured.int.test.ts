@@ -14,7 +14,10 @@ const connect = (topic: string, partitions: number) =>
 
 it('a topic that does not exist is refused at start-up with LOG_MISCONFIGURED, and is not created', async () => {
   const topic = randomName('test.missing');
-  await expect(connect(topic, 4)).rejects.toMatchObject({ code: 'LOG_MISCONFIGURED', message: expect.stringContaining(`topic ${topic} does not exist`) });
+  await expect(connect(topic, 4)).rejects.toMatchObject({
+    code: 'LOG_MISCONFIGURED',
+    message: expect.stringContaining(`topic ${topic} does not exist`),
+  });
   // the check did not create it (auto.create.topics.enable=false on the cluster, and the client asks for none)
   await expect(connect(topic, 1)).rejects.toMatchObject({ code: 'LOG_MISCONFIGURED' });
 });
@@ -22,7 +25,10 @@ it('a topic that does not exist is refused at start-up with LOG_MISCONFIGURED, a
 it('a topic with fewer partitions than URNA_LOG_PARTITIONS is refused at start-up with LOG_MISCONFIGURED', async () => {
   const topic = randomName('test.few');
   await createKafkaTopic(inject('kafkaBrokers'), topic, 2);
-  await expect(connect(topic, 8)).rejects.toMatchObject({ code: 'LOG_MISCONFIGURED', message: `topic ${topic} has 2 partitions, fewer than URNA_LOG_PARTITIONS=8` });
+  await expect(connect(topic, 8)).rejects.toMatchObject({
+    code: 'LOG_MISCONFIGURED',
+    message: `topic ${topic} has 2 partitions, fewer than URNA_LOG_PARTITIONS=8`,
+  });
   const log = await connect(topic, 2);
   await log.close();
 });

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { closeMarkerFields, parseEntry, voteFields } from '../src/redis-fields.ts';
 
 describe('Redis stream entry of a vote', () => {
-  const vote = { voteId: '0b7f6c1e-2a8e-4f3b-9d6e-1c2b3a4d5e6f', electionId: 'e_1-x', userId: 'auth0|abc@x.org', optionId: 'cats', acceptedAt: 1_732_490_000_123 };
+  const vote = {
+    voteId: '0b7f6c1e-2a8e-4f3b-9d6e-1c2b3a4d5e6f',
+    electionId: 'e_1-x',
+    userId: 'auth0|abc@x.org',
+    optionId: 'cats',
+    acceptedAt: 1_732_490_000_123,
+  };
 
   it('round-trips through the one-field layout, ids with | included', () => {
     expect(voteFields(vote)).toHaveLength(2);
@@ -15,7 +21,11 @@ describe('Redis stream entry of a vote', () => {
   });
 
   it('round-trips a close marker, told apart from a vote', () => {
-    expect(parseEntry(2, '5-1', closeMarkerFields('e_1-x', 42))).toEqual({ marker: { electionId: 'e_1-x', closedAt: 42 }, partition: 2, position: '000000000000000005-0000000001' });
+    expect(parseEntry(2, '5-1', closeMarkerFields('e_1-x', 42))).toEqual({
+      marker: { electionId: 'e_1-x', closedAt: 42 },
+      partition: 2,
+      position: '000000000000000005-0000000001',
+    });
     expect(() => parseEntry(0, '1-0', ['c', 'e\x1fnope'])).toThrow(/malformed/);
   });
 

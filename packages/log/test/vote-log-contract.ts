@@ -12,7 +12,11 @@ export interface LogUnderTest {
 }
 
 const vote = (userId: string, optionId = 'a', electionId = 'e1'): Vote => ({
-  voteId: randomUUID(), electionId, userId, optionId, acceptedAt: Date.now(),
+  voteId: randomUUID(),
+  electionId,
+  userId,
+  optionId,
+  acceptedAt: Date.now(),
 });
 
 /** Collects everything a consumer is handed, keyed by voteId. */
@@ -134,7 +138,9 @@ export function describeVoteLogContract(adapter: string, open: (partitions: numb
         seenMarkers.push(...delivered);
       });
       await eventually('votes and markers delivered', async () => (seenVotes.length >= 80 && seenMarkers.length >= 4 ? true : undefined));
-      expect(new Set(seenMarkers.map((m) => `${m.partition}/${m.position}`))).toEqual(new Set(markers.map((m) => `${m.partition}/${m.position}`)));
+      expect(new Set(seenMarkers.map((m) => `${m.partition}/${m.position}`))).toEqual(
+        new Set(markers.map((m) => `${m.partition}/${m.position}`)),
+      );
       expect(seenVotes.map((r) => r.vote.voteId).sort()).toEqual([...before, ...after].map((r) => r.vote.voteId).sort());
     });
 

@@ -49,7 +49,9 @@ function fromFastifyError(error: { code?: string; statusCode?: number; message: 
  */
 export function createHttpApp(options: HttpAppOptions): FastifyInstance {
   const app = Fastify({
-    logger: options.logger ?? false, bodyLimit: options.bodyLimit ?? 16 * 1024, return503OnClosing: true,
+    logger: options.logger ?? false,
+    bodyLimit: options.bodyLimit ?? 16 * 1024,
+    return503OnClosing: true,
     ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }),
   });
   app.setErrorHandler((raw, request, reply) => {

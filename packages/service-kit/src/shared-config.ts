@@ -3,11 +3,17 @@ import { z } from 'zod';
 /** Environment keys shared by the services (defaults fit the embedded default). */
 export const sharedConfigShape = {
   URNA_HOST: z.string().default('127.0.0.1'),
-  URNA_REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').default('redis://127.0.0.1:6379'),
+  URNA_REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// URL')
+    .default('redis://127.0.0.1:6379'),
   /** DynamoDB endpoint override (DynamoDB Local); unset means AWS. */
   URNA_DYNAMODB_ENDPOINT: z.string().url().optional(),
   URNA_AWS_REGION: z.string().default('local'),
-  URNA_TABLE_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]*$/).default('urna_'),
+  URNA_TABLE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]*$/)
+    .default('urna_'),
   /**
    * Log partitions. Never change it while any election is open: a user's partition is
    * hash(userId) % partitions, and their votes must stay in one partition to keep log order.
@@ -15,6 +21,11 @@ export const sharedConfigShape = {
   URNA_LOG_PARTITIONS: z.coerce.number().int().min(1).max(4096).default(16),
   URNA_LOG_PREFIX: z.string().min(1).default('urna:votes'),
   /** Per-election hash buckets of users' markers and receipts in Redis (fixed for the data's life). */
-  URNA_TALLY_BUCKETS: z.coerce.number().int().min(1).max(1 << 24).default(65_536),
+  URNA_TALLY_BUCKETS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1 << 24)
+    .default(65_536),
   URNA_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'),
 };

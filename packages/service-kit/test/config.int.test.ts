@@ -30,8 +30,12 @@ describe('config validation names the bad key', () => {
   it('checks the log selection across keys: Kafka needs brokers, and assigns partitions itself', async () => {
     expect(() => readIngestConfig({ URNA_LOG: 'kafka' })).toThrow(/URNA_KAFKA_BROKERS: required when URNA_LOG=kafka/);
     expect(() => readIngestConfig({ URNA_LOG: 'rabbit' })).toThrow(/URNA_LOG/);
-    expect(() => readWorkerConfig({ URNA_PROJECTION: 'live', URNA_LOG: 'kafka', URNA_KAFKA_BROKERS: 'b:9092', URNA_WORKER_PARTITIONS: '0-3' })).toThrow(/URNA_WORKER_PARTITIONS/);
-    expect(() => readIngestConfig({ URNA_LOG: 'kafka', URNA_KAFKA_BROKERS: 'b:9092', URNA_KAFKA_SASL_MECHANISM: 'PLAIN' })).toThrow(/URNA_KAFKA_SASL_USERNAME/);
+    expect(() =>
+      readWorkerConfig({ URNA_PROJECTION: 'live', URNA_LOG: 'kafka', URNA_KAFKA_BROKERS: 'b:9092', URNA_WORKER_PARTITIONS: '0-3' }),
+    ).toThrow(/URNA_WORKER_PARTITIONS/);
+    expect(() => readIngestConfig({ URNA_LOG: 'kafka', URNA_KAFKA_BROKERS: 'b:9092', URNA_KAFKA_SASL_MECHANISM: 'PLAIN' })).toThrow(
+      /URNA_KAFKA_SASL_USERNAME/,
+    );
     const config = readIngestConfig({ URNA_LOG: 'kafka', URNA_KAFKA_BROKERS: 'a:9092, b:9092' });
     expect(config.URNA_KAFKA_BROKERS).toEqual(['a:9092', 'b:9092']);
     expect(config.URNA_KAFKA_TOPIC).toBe('urna.votes');
@@ -42,7 +46,12 @@ describe('config validation names the bad key', () => {
     const brokers = inject('kafkaBrokers');
     const topic = `four-partitions-${Date.now()}`;
     await createKafkaTopic(brokers, topic, 4);
-    await expect(openVoteLog(readIngestConfig({ URNA_LOG: 'kafka', URNA_KAFKA_BROKERS: brokers, URNA_KAFKA_TOPIC: topic, URNA_LOG_PARTITIONS: '8' }), 'ingest', noRedis))
-      .rejects.toThrow(`topic ${topic} has 4 partitions, fewer than URNA_LOG_PARTITIONS=8`);
+    await expect(
+      openVoteLog(
+        readIngestConfig({ URNA_LOG: 'kafka', URNA_KAFKA_BROKERS: brokers, URNA_KAFKA_TOPIC: topic, URNA_LOG_PARTITIONS: '8' }),
+        'ingest',
+        noRedis,
+      ),
+    ).rejects.toThrow(`topic ${topic} has 4 partitions, fewer than URNA_LOG_PARTITIONS=8`);
   });
 });

@@ -20,17 +20,28 @@ export interface AuditAction {
 export class AuditLog {
   private readonly table: string;
 
-  constructor(private readonly client: DynamoDBClient, table?: string) {
+  constructor(
+    private readonly client: DynamoDBClient,
+    table?: string,
+  ) {
     this.table = table ?? tableNames().votes;
   }
 
   async record(actor: string, action: string, electionId: string | undefined, details: Record<string, unknown> = {}): Promise<AuditAction> {
-    const entry: AuditAction = { at: new Date().toISOString(), actor, action, ...(electionId === undefined ? {} : { electionId }), ...details };
+    const entry: AuditAction = {
+      at: new Date().toISOString(),
+      actor,
+      action,
+      ...(electionId === undefined ? {} : { electionId }),
+      ...details,
+    };
     try {
-      await this.client.send(new PutItemCommand({
-        TableName: this.table,
-        Item: { pk: { S: 'audit' }, sk: { S: `${entry.at}#${randomBytes(4).toString('hex')}` }, doc: { S: JSON.stringify(entry) } },
-      }));
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.table,
+          Item: { pk: { S: 'audit' }, sk: { S: `${entry.at}#${randomBytes(4).toString('hex')}` }, doc: { S: JSON.stringify(entry) } },
+        }),
+      );
     } catch (error) {
       throw StoreErrors.unavailable(error);
     }
@@ -40,10 +51,16 @@ export class AuditLog {
   async newest(limit = 100): Promise<AuditAction[]> {
     let page: { Items?: Array<Record<string, AttributeValue>> };
     try {
-      page = await this.client.send(new QueryCommand({
-        TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: 'audit' } },
-        ScanIndexForward: false, Limit: limit, ConsistentRead: true,
-      }));
+      page = await this.client.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': { S: 'audit' } },
+          ScanIndexForward: false,
+          Limit: limit,
+          ConsistentRead: true,
+        }),
+      );
     } catch (error) {
       throw StoreErrors.unavailable(error);
     }

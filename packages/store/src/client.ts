@@ -54,12 +54,14 @@ export async function ensureTables(client: DynamoDBClient, names: TableNames = t
       if (!(error instanceof ResourceNotFoundException)) throw error;
     }
     try {
-      await client.send(new CreateTableCommand({
-        TableName: spec.TableName,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: spec.keys.map((name) => ({ AttributeName: name, AttributeType: 'S' })),
-        KeySchema: spec.keys.map((name, i) => ({ AttributeName: name, KeyType: i === 0 ? 'HASH' : 'RANGE' })),
-      }));
+      await client.send(
+        new CreateTableCommand({
+          TableName: spec.TableName,
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions: spec.keys.map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+          KeySchema: spec.keys.map((name, i) => ({ AttributeName: name, KeyType: i === 0 ? 'HASH' : 'RANGE' })),
+        }),
+      );
     } catch (error) {
       if (!(error instanceof Error) || error.name !== 'ResourceInUseException') throw error;
     }

@@ -1,6 +1,11 @@
 import {
-  ConditionalCheckFailedException, GetItemCommand, PutItemCommand, ScanCommand, UpdateItemCommand,
-  type AttributeValue, type DynamoDBClient,
+  ConditionalCheckFailedException,
+  GetItemCommand,
+  PutItemCommand,
+  ScanCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+  type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { DomainErrors, isUrnaError, NEXT_STATUS, type Election, type ElectionStatus } from '@urna/domain';
 import { StoreErrors } from './errors.ts';
@@ -10,15 +15,22 @@ import { tableNames } from './client.ts';
 export class ElectionRepository {
   private readonly table: string;
 
-  constructor(private readonly client: DynamoDBClient, table?: string) {
+  constructor(
+    private readonly client: DynamoDBClient,
+    table?: string,
+  ) {
     this.table = table ?? tableNames().elections;
   }
 
   async create(election: Election): Promise<Election> {
     try {
-      await this.client.send(new PutItemCommand({
-        TableName: this.table, Item: toItem(election), ConditionExpression: 'attribute_not_exists(id)',
-      }));
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.table,
+          Item: toItem(election),
+          ConditionExpression: 'attribute_not_exists(id)',
+        }),
+      );
       return election;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) throw DomainErrors.electionExists(election.id);
@@ -56,7 +68,13 @@ export class ElectionRepository {
    * Only an open election can begin closing; a closed one is returned as it is.
    */
   async beginClose(id: string, at: Date = new Date()): Promise<Election> {
-    return this.update(id, 'SET closingAt = if_not_exists(closingAt, :at)', 'attribute_exists(id) AND #status = :open', { ':at': { S: at.toISOString() }, ':open': { S: 'open' } }, 'closed');
+    return this.update(
+      id,
+      'SET closingAt = if_not_exists(closingAt, :at)',
+      'attribute_exists(id) AND #status = :open',
+      { ':at': { S: at.toISOString() }, ':open': { S: 'open' } },
+      'closed',
+    );
   }
 
   /** Changes opensAt/closesAt (null removes) while the election is draft or open. */
@@ -72,17 +90,30 @@ export class ElectionRepository {
         values[`:${key}`] = { S: value };
       }
     }
-    const expression = [set.length > 0 ? `SET ${set.join(', ')}` : '', remove.length > 0 ? `REMOVE ${remove.join(', ')}` : ''].join(' ').trim();
-    return this.update(id, expression, 'attribute_exists(id) AND (#status = :draft OR #status = :open) AND attribute_not_exists(closingAt)', values, 'open');
+    const expression = [set.length > 0 ? `SET ${set.join(', ')}` : '', remove.length > 0 ? `REMOVE ${remove.join(', ')}` : '']
+      .join(' ')
+      .trim();
+    return this.update(
+      id,
+      expression,
+      'attribute_exists(id) AND (#status = :draft OR #status = :open) AND attribute_not_exists(closingAt)',
+      values,
+      'open',
+    );
   }
 
   /** Stores the official result document (the recount's output, written once per identical bytes). */
   async setOfficialResult(id: string, document: string): Promise<void> {
     try {
-      await this.client.send(new UpdateItemCommand({
-        TableName: this.table, Key: { id: { S: id } }, UpdateExpression: 'SET officialResult = :doc',
-        ConditionExpression: 'attribute_exists(id)', ExpressionAttributeValues: { ':doc': { S: document } },
-      }));
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: { id: { S: id } },
+          UpdateExpression: 'SET officialResult = :doc',
+          ConditionExpression: 'attribute_exists(id)',
+          ExpressionAttributeValues: { ':doc': { S: document } },
+        }),
+      );
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) throw DomainErrors.electionNotFound(id);
       throw StoreErrors.unavailable(error);
@@ -91,19 +122,34 @@ export class ElectionRepository {
 
   async officialResult(id: string): Promise<string | undefined> {
     try {
-      const result = await this.client.send(new GetItemCommand({ TableName: this.table, Key: { id: { S: id } }, ConsistentRead: true, ProjectionExpression: 'officialResult' }));
+      const result = await this.client.send(
+        new GetItemCommand({ TableName: this.table, Key: { id: { S: id } }, ConsistentRead: true, ProjectionExpression: 'officialResult' }),
+      );
       return result.Item?.officialResult?.S;
     } catch (error) {
       throw StoreErrors.unavailable(error);
     }
   }
 
-  private async update(id: string, expression: string, condition: string, values: Record<string, AttributeValue>, refusedTo: ElectionStatus): Promise<Election> {
+  private async update(
+    id: string,
+    expression: string,
+    condition: string,
+    values: Record<string, AttributeValue>,
+    refusedTo: ElectionStatus,
+  ): Promise<Election> {
     try {
-      const result = await this.client.send(new UpdateItemCommand({
-        TableName: this.table, Key: { id: { S: id } }, UpdateExpression: expression, ConditionExpression: condition,
-        ExpressionAttributeNames: { '#status': 'status' }, ExpressionAttributeValues: values, ReturnValues: 'ALL_NEW',
-      }));
+      const result = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: { id: { S: id } },
+          UpdateExpression: expression,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
       if (result.Attributes === undefined) throw StoreErrors.corruptItem(id);
       return fromItem(result.Attributes);
     } catch (error) {
@@ -121,14 +167,17 @@ export class ElectionRepository {
     const { from, to } = NEXT_STATUS[action];
     const stamp = action === 'open' ? 'openedAt' : 'closedAt';
     try {
-      const result = await this.client.send(new UpdateItemCommand({
-        TableName: this.table, Key: { id: { S: id } },
-        UpdateExpression: `SET #status = :to, ${stamp} = :at`,
-        ConditionExpression: 'attribute_exists(id) AND #status = :from',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':to': { S: to }, ':from': { S: from }, ':at': { S: at.toISOString() } },
-        ReturnValues: 'ALL_NEW',
-      }));
+      const result = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: { id: { S: id } },
+          UpdateExpression: `SET #status = :to, ${stamp} = :at`,
+          ConditionExpression: 'attribute_exists(id) AND #status = :from',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':to': { S: to }, ':from': { S: from }, ':at': { S: at.toISOString() } },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
       if (result.Attributes === undefined) throw StoreErrors.corruptItem(id);
       return fromItem(result.Attributes);
     } catch (error) {
@@ -145,8 +194,11 @@ const OPTIONAL = ['openedAt', 'closedAt', 'opensAt', 'closesAt', 'resultsVisibil
 
 function toItem(e: Election): Record<string, AttributeValue> {
   const item: Record<string, AttributeValue> = {
-    id: { S: e.id }, title: { S: e.title }, options: { S: JSON.stringify(e.options) },
-    status: { S: e.status }, createdAt: { S: e.createdAt },
+    id: { S: e.id },
+    title: { S: e.title },
+    options: { S: JSON.stringify(e.options) },
+    status: { S: e.status },
+    createdAt: { S: e.createdAt },
   };
   for (const key of OPTIONAL) {
     const value = e[key];
@@ -163,7 +215,12 @@ function fromItem(item: Record<string, AttributeValue>): Election {
   const title = item.title?.S;
   const status = item.status?.S;
   const createdAt = item.createdAt?.S;
-  if (id === undefined || title === undefined || createdAt === undefined || (status !== 'draft' && status !== 'open' && status !== 'closed')) {
+  if (
+    id === undefined ||
+    title === undefined ||
+    createdAt === undefined ||
+    (status !== 'draft' && status !== 'open' && status !== 'closed')
+  ) {
     throw StoreErrors.corruptItem(String(id));
   }
   const options = JSON.parse(item.options?.S ?? '[]') as Array<{ id: string; label: string }>;
@@ -173,7 +230,12 @@ function fromItem(item: Record<string, AttributeValue>): Election {
     if (value !== undefined) optional[key] = value;
   }
   return {
-    id, title, options, status: status satisfies ElectionStatus, createdAt, ...(optional as Partial<Election>),
+    id,
+    title,
+    options,
+    status: status satisfies ElectionStatus,
+    createdAt,
+    ...(optional as Partial<Election>),
     ...(item.challenge?.S === 'pow' || item.challenge?.S === 'off' ? { challenge: item.challenge.S } : {}),
     ...(item.challengeCost?.N === undefined ? {} : { challengeCost: Number(item.challengeCost.N) }),
     ...(item.maxVotesPerSecond?.N === undefined ? {} : { maxVotesPerSecond: Number(item.maxVotesPerSecond.N) }),

@@ -71,11 +71,15 @@ export class PartitionFold {
       return;
     }
     const current = this.first.get(vote.userId);
-    if (current === undefined || vote.position < current.position) this.first.set(vote.userId, { position: vote.position, optionId: vote.optionId, voteId: vote.voteId ?? '' });
+    if (current === undefined || vote.position < current.position)
+      this.first.set(vote.userId, { position: vote.position, optionId: vote.optionId, voteId: vote.voteId ?? '' });
   }
 
   /** Adds this partition's result into an election-wide tally, and hands each counted vote to `onCounted`. */
-  into(tally: { counts: Record<string, number>; total: number; accepted: number; afterClose: number }, onCounted?: (vote: CountedVote) => void): void {
+  into(
+    tally: { counts: Record<string, number>; total: number; accepted: number; afterClose: number },
+    onCounted?: (vote: CountedVote) => void,
+  ): void {
     tally.accepted += this.accepted;
     tally.afterClose += this.afterClose;
     for (const [userId, { optionId, position, voteId }] of this.first) {

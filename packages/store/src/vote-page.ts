@@ -72,7 +72,13 @@ export function encodePage(electionId: string, partition: number, votes: readonl
   const pk = pagePartitionKey(electionId, partition);
   const sk = `${positions[0]}#${positions[positions.length - 1]}#${digest}`;
   const n = String(votes.length);
-  const item: Record<string, AttributeValue> = { pk: { S: pk }, sk: { S: sk }, v: { N: String(PAGE_FORMAT) }, n: { N: n }, d: { B: payload } };
+  const item: Record<string, AttributeValue> = {
+    pk: { S: pk },
+    sk: { S: sk },
+    v: { N: String(PAGE_FORMAT) },
+    n: { N: n },
+    d: { B: payload },
+  };
   const bytes = 2 + pk.length + 2 + sk.length + 1 + 1 + 1 + n.length + 1 + payload.length;
   return { item, votes: votes.length, bytes };
 }
@@ -82,14 +88,24 @@ export function decodePage(item: Record<string, AttributeValue>, partition: numb
   const payload = item.d?.B;
   const n = Number(item.n?.N);
   if (payload === undefined || !Number.isInteger(n)) throw StoreErrors.corruptItem(String(item.sk?.S));
-  const columns = inflateRawSync(payload).toString('utf8').split(COL).map((c) => c.split(SEP));
+  const columns = inflateRawSync(payload)
+    .toString('utf8')
+    .split(COL)
+    .map((c) => c.split(SEP));
   const [ids, users, options, positions, times] = columns as [string[], string[], string[], string[], string[]];
   if (columns.length !== 5 || columns.some((c) => c.length !== n)) throw StoreErrors.corruptItem(String(item.sk?.S));
   const out: StoredVote[] = new Array(n);
   let at = 0;
   for (let i = 0; i < n; i++) {
     at += Number(times[i]);
-    out[i] = { voteId: ids[i] as string, userId: users[i] as string, optionId: options[i] as string, partition, position: positions[i] as string, acceptedAt: at };
+    out[i] = {
+      voteId: ids[i] as string,
+      userId: users[i] as string,
+      optionId: options[i] as string,
+      partition,
+      position: positions[i] as string,
+      acceptedAt: at,
+    };
   }
   return out;
 }

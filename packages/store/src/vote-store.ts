@@ -1,6 +1,12 @@
 import {
-  BatchWriteItemCommand, QueryCommand, TransactWriteItemsCommand,
-  type AttributeValue, type ConsumedCapacity, type DynamoDBClient, type QueryCommandInput, type WriteRequest,
+  BatchWriteItemCommand,
+  QueryCommand,
+  TransactWriteItemsCommand,
+  type AttributeValue,
+  type ConsumedCapacity,
+  type DynamoDBClient,
+  type QueryCommandInput,
+  type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { backoffDelay, delay, isAfterClose, partitionOf, type LoggedCloseMarker, type LoggedVote, type VoteReceipt } from '@urna/domain';
 import { StoreErrors } from './errors.ts';
@@ -96,7 +102,10 @@ export class VoteStore {
    * read time, so the order of writes never changes a result.
    */
   async write(records: readonly LoggedVote[], markers: readonly LoggedCloseMarker[] = []): Promise<void> {
-    await this.writeItems(this.format === 'pages' ? this.pagesOf(records) : this.itemsOf(records), this.format === 'items' && this.mode === 'transact');
+    await this.writeItems(
+      this.format === 'pages' ? this.pagesOf(records) : this.itemsOf(records),
+      this.format === 'items' && this.mode === 'transact',
+    );
     if (markers.length > 0) await this.writeItems(markers.map(markerItem), false);
     this.usage.votesWritten += records.length;
   }
@@ -125,10 +134,12 @@ export class VoteStore {
   private pagesOf(records: readonly LoggedVote[]): Array<Record<string, AttributeValue>> {
     const groups = new Map<string, { electionId: string; partition: number; votes: Map<string, LoggedVote> }>();
     for (const record of records) {
-      if (partitionOf(record.vote.userId, this.partitions) !== record.partition) throw StoreErrors.partitionMismatch(record.partition, this.partitions);
+      if (partitionOf(record.vote.userId, this.partitions) !== record.partition)
+        throw StoreErrors.partitionMismatch(record.partition, this.partitions);
       const key = `${record.vote.electionId}\u0000${record.partition}`;
       let group = groups.get(key);
-      if (group === undefined) groups.set(key, group = { electionId: record.vote.electionId, partition: record.partition, votes: new Map() });
+      if (group === undefined)
+        groups.set(key, (group = { electionId: record.vote.electionId, partition: record.partition, votes: new Map() }));
       group.votes.set(record.position, record);
     }
     const items: Array<Record<string, AttributeValue>> = [];
@@ -157,9 +168,12 @@ export class VoteStore {
   }
 
   private async transact(items: Array<Record<string, AttributeValue>>): Promise<void> {
-    const result = await this.options.client.send(new TransactWriteItemsCommand({
-      TransactItems: items.map((Item) => ({ Put: { TableName: this.table, Item } })), ReturnConsumedCapacity: 'TOTAL',
-    }));
+    const result = await this.options.client.send(
+      new TransactWriteItemsCommand({
+        TransactItems: items.map((Item) => ({ Put: { TableName: this.table, Item } })),
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
     this.count(result.ConsumedCapacity, 'writeUnits');
     this.usage.itemsWritten += items.length;
     for (const item of items) this.usage.billedWriteUnits += 2 * Math.ceil(itemSize(item) / 1024);
@@ -170,13 +184,17 @@ export class VoteStore {
     for (let attempt = 0; requests.length > 0; attempt++) {
       // unprocessed items are part of BatchWriteItem's answer, not an error the SDK retries
       if (attempt > 0) await delay(backoffDelay(attempt, { baseMs: 25, maxMs: 1_000 }));
-      const result = await this.options.client.send(new BatchWriteItemCommand({ RequestItems: { [this.table]: requests }, ReturnConsumedCapacity: 'TOTAL' }));
+      const result = await this.options.client.send(
+        new BatchWriteItemCommand({ RequestItems: { [this.table]: requests }, ReturnConsumedCapacity: 'TOTAL' }),
+      );
       this.count(result.ConsumedCapacity, 'writeUnits');
       const unprocessed = result.UnprocessedItems?.[this.table] ?? [];
       this.usage.itemsWritten += requests.length - unprocessed.length;
       const key = (item: Record<string, AttributeValue> | undefined) => `${item?.pk?.S}\u0000${item?.sk?.S}`;
       const left = new Set(unprocessed.map((r) => key(r.PutRequest?.Item)));
-      for (const r of requests) if (r.PutRequest?.Item !== undefined && !left.has(key(r.PutRequest.Item))) this.usage.billedWriteUnits += Math.ceil(itemSize(r.PutRequest.Item) / 1024);
+      for (const r of requests)
+        if (r.PutRequest?.Item !== undefined && !left.has(key(r.PutRequest.Item)))
+          this.usage.billedWriteUnits += Math.ceil(itemSize(r.PutRequest.Item) / 1024);
       requests = unprocessed;
       if (attempt > 10 && requests.length > 0) throw StoreErrors.unavailable(new Error('unprocessed items after retries'));
     }
@@ -197,10 +215,12 @@ export class VoteStore {
       byPosition.set(vote.position, vote);
     }
     for await (const item of this.query({
-      KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: pagePartitionKey(electionId, partitionOf(userId, this.partitions)) } },
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': { S: pagePartitionKey(electionId, partitionOf(userId, this.partitions)) } },
       ProjectionExpression: 'sk, n, d',
     })) {
-      for (const vote of decodePage(item, partitionOf(userId, this.partitions))) if (vote.userId === userId) byPosition.set(vote.position, vote);
+      for (const vote of decodePage(item, partitionOf(userId, this.partitions)))
+        if (vote.userId === userId) byPosition.set(vote.position, vote);
     }
     return [...byPosition.values()].sort((a, b) => (a.position < b.position ? -1 : 1));
   }
@@ -223,35 +243,60 @@ export class VoteStore {
       if (positions.includes(vote.position)) byPosition.set(vote.position, vote);
     }
     const pk = pagePartitionKey(electionId, partitionOf(userId, this.partitions));
-    await Promise.all(positions.filter((p) => !byPosition.has(p)).map(async (position) => {
-      let start: Record<string, AttributeValue> | undefined;
-      for (let pages = 0; pages < PAGES_BACK; pages++) {
-        // one page per request: the newest page starting at or before the position almost always holds it
-        const page = await this.options.client.send(new QueryCommand({
-          TableName: this.table, ConsistentRead: true, ReturnConsumedCapacity: 'TOTAL', ScanIndexForward: false, Limit: 1, ExclusiveStartKey: start,
-          KeyConditionExpression: 'pk = :pk AND sk < :upto', ExpressionAttributeValues: { ':pk': { S: pk }, ':upto': { S: `${position}$` } },
-          ProjectionExpression: 'sk, n, d',
-        }));
-        this.count(page.ConsumedCapacity, 'readUnits');
-        const item = page.Items?.[0];
-        if (item === undefined) return;
-        if (lastPositionOf(item) >= position) {
-          const vote = decodePage(item, partitionOf(userId, this.partitions)).find((v) => v.position === position && v.userId === userId);
-          if (vote !== undefined) return void byPosition.set(position, vote);
-        }
-        start = page.LastEvaluatedKey;
-        if (start === undefined) return;
-      }
-    }));
-    if (positions.some((p) => !byPosition.has(p))) return (await this.votesOf(electionId, userId)).filter((v) => positions.includes(v.position));
+    await Promise.all(
+      positions
+        .filter((p) => !byPosition.has(p))
+        .map(async (position) => {
+          let start: Record<string, AttributeValue> | undefined;
+          for (let pages = 0; pages < PAGES_BACK; pages++) {
+            // one page per request: the newest page starting at or before the position almost always holds it
+            const page = await this.options.client.send(
+              new QueryCommand({
+                TableName: this.table,
+                ConsistentRead: true,
+                ReturnConsumedCapacity: 'TOTAL',
+                ScanIndexForward: false,
+                Limit: 1,
+                ExclusiveStartKey: start,
+                KeyConditionExpression: 'pk = :pk AND sk < :upto',
+                ExpressionAttributeValues: { ':pk': { S: pk }, ':upto': { S: `${position}$` } },
+                ProjectionExpression: 'sk, n, d',
+              }),
+            );
+            this.count(page.ConsumedCapacity, 'readUnits');
+            const item = page.Items?.[0];
+            if (item === undefined) return;
+            if (lastPositionOf(item) >= position) {
+              const vote = decodePage(item, partitionOf(userId, this.partitions)).find(
+                (v) => v.position === position && v.userId === userId,
+              );
+              if (vote !== undefined) return void byPosition.set(position, vote);
+            }
+            start = page.LastEvaluatedKey;
+            if (start === undefined) return;
+          }
+        }),
+    );
+    if (positions.some((p) => !byPosition.has(p)))
+      return (await this.votesOf(electionId, userId)).filter((v) => positions.includes(v.position));
     return [...byPosition.values()].sort((a, b) => (a.position < b.position ? -1 : 1));
   }
 
   /** Every item of a consistent Query, page after page, in sort-key order. */
-  private async *query(input: Omit<QueryCommandInput, 'TableName' | 'ConsistentRead' | 'ExclusiveStartKey'>): AsyncGenerator<Record<string, AttributeValue>> {
+  private async *query(
+    input: Omit<QueryCommandInput, 'TableName' | 'ConsistentRead' | 'ExclusiveStartKey'>,
+  ): AsyncGenerator<Record<string, AttributeValue>> {
     let start: Record<string, AttributeValue> | undefined;
     do {
-      const page = await this.options.client.send(new QueryCommand({ ...input, TableName: this.table, ConsistentRead: true, ExclusiveStartKey: start, ReturnConsumedCapacity: 'TOTAL' }));
+      const page = await this.options.client.send(
+        new QueryCommand({
+          ...input,
+          TableName: this.table,
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
       this.count(page.ConsumedCapacity, 'readUnits');
       yield* page.Items ?? [];
       start = page.LastEvaluatedKey;
@@ -261,7 +306,10 @@ export class VoteStore {
   /** Close markers stored for an election: partition → the smallest marker position there. */
   async closeMarkers(electionId: string): Promise<Map<number, string>> {
     const at = new Map<number, string>();
-    for await (const item of this.query({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: markerPartitionKey(electionId) } } })) {
+    for await (const item of this.query({
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': { S: markerPartitionKey(electionId) } },
+    })) {
       const partition = Number(item.partition?.N);
       const position = item.position?.S ?? '';
       const current = at.get(partition);
@@ -275,7 +323,8 @@ export class VoteStore {
     const [votes, closeAt] = await Promise.all([this.votesOf(electionId, userId), this.closeMarkers(electionId)]);
     let counted = false;
     return votes.map((v): VoteReceipt => {
-      if (isAfterClose(v.position, closeAt.get(v.partition))) return { voteId: v.voteId, optionId: v.optionId, status: 'rejected', reason: 'after-close' };
+      if (isAfterClose(v.position, closeAt.get(v.partition)))
+        return { voteId: v.voteId, optionId: v.optionId, status: 'rejected', reason: 'after-close' };
       if (counted) return { voteId: v.voteId, optionId: v.optionId, status: 'rejected', reason: 'duplicate' };
       counted = true;
       return { voteId: v.voteId, optionId: v.optionId, status: 'counted' };
@@ -290,33 +339,44 @@ export class VoteStore {
    */
   async tally(electionId: string, onCounted?: (vote: CountedVote) => void): Promise<ElectionTally> {
     const closeAt = await this.closeMarkers(electionId);
-    const folds = Array.from({ length: this.partitions }, (_, partition) => ({ fold: new PartitionFold(closeAt.get(partition)), seen: new PositionDedupe() }));
-    await Promise.all(Array.from({ length: this.shards }, async (_, shard) => {
-      for await (const item of this.query({
-        KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: `${electionId}#${shard}` } },
-        ProjectionExpression: 'userId, optionId, voteId, #p, #pos', ExpressionAttributeNames: { '#p': 'partition', '#pos': 'position' },
-      })) {
-        const partition = Number(item.partition?.N);
-        const position = item.position?.S;
-        const target = folds[partition];
-        if (target === undefined || position === undefined) throw StoreErrors.corruptItem(String(item.sk?.S));
-        if (target.seen.pin(position)) target.fold.add({ userId: item.userId?.S ?? '', optionId: item.optionId?.S ?? '', voteId: item.voteId?.S ?? '', position });
-      }
+    const folds = Array.from({ length: this.partitions }, (_, partition) => ({
+      fold: new PartitionFold(closeAt.get(partition)),
+      seen: new PositionDedupe(),
     }));
-    let next = 0;
-    await Promise.all(Array.from({ length: Math.min(this.concurrency * 4, this.partitions) }, async () => {
-      while (next < this.partitions) {
-        const partition = next++;
-        const { fold, seen } = folds[partition] as (typeof folds)[number];
+    await Promise.all(
+      Array.from({ length: this.shards }, async (_, shard) => {
         for await (const item of this.query({
-          KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: pagePartitionKey(electionId, partition) } },
-          ProjectionExpression: 'sk, n, d',
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': { S: `${electionId}#${shard}` } },
+          ProjectionExpression: 'userId, optionId, voteId, #p, #pos',
+          ExpressionAttributeNames: { '#p': 'partition', '#pos': 'position' },
         })) {
-          seen.startPage(firstPositionOf(item));
-          for (const vote of decodePage(item, partition)) if (seen.fresh(vote.position)) fold.add(vote);
+          const partition = Number(item.partition?.N);
+          const position = item.position?.S;
+          const target = folds[partition];
+          if (target === undefined || position === undefined) throw StoreErrors.corruptItem(String(item.sk?.S));
+          if (target.seen.pin(position))
+            target.fold.add({ userId: item.userId?.S ?? '', optionId: item.optionId?.S ?? '', voteId: item.voteId?.S ?? '', position });
         }
-      }
-    }));
+      }),
+    );
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: Math.min(this.concurrency * 4, this.partitions) }, async () => {
+        while (next < this.partitions) {
+          const partition = next++;
+          const { fold, seen } = folds[partition] as (typeof folds)[number];
+          for await (const item of this.query({
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': { S: pagePartitionKey(electionId, partition) } },
+            ProjectionExpression: 'sk, n, d',
+          })) {
+            seen.startPage(firstPositionOf(item));
+            for (const vote of decodePage(item, partition)) if (seen.fresh(vote.position)) fold.add(vote);
+          }
+        }
+      }),
+    );
     const tally = { counts: {} as Record<string, number>, total: 0, accepted: 0, afterClose: 0 };
     for (const { fold } of folds) fold.into(tally, onCounted);
     return { ...tally, duplicates: tally.accepted - tally.total - tally.afterClose };

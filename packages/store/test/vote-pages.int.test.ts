@@ -7,13 +7,15 @@ import { randomName } from '../../../test/helpers.ts';
 import { makeLog } from '../../../test/fixtures.ts';
 
 const client = createDynamoClient({ endpoint: inject('dynamoEndpoint') });
-const pages = (maxPageBytes?: number) => new VoteStore({ client, shards: 4, logPartitions: 4, ...(maxPageBytes === undefined ? {} : { maxPageBytes }) });
+const pages = (maxPageBytes?: number) =>
+  new VoteStore({ client, shards: 4, logPartitions: 4, ...(maxPageBytes === undefined ? {} : { maxPageBytes }) });
 
 /** What the history must answer, from the log itself: the reference fold and each user's votes in log order. */
 function expected(log: readonly LoggedVote[], election: string) {
   const counts = Object.fromEntries(referenceTally(log).get(election) ?? new Map<string, number>());
   const users = new Map<string, string[]>();
-  for (const r of [...log].sort((a, b) => (a.position < b.position ? -1 : 1))) users.set(r.vote.userId, [...(users.get(r.vote.userId) ?? []), r.vote.voteId]);
+  for (const r of [...log].sort((a, b) => (a.position < b.position ? -1 : 1)))
+    users.set(r.vote.userId, [...(users.get(r.vote.userId) ?? []), r.vote.voteId]);
   return { counts, users };
 }
 
@@ -30,10 +32,19 @@ function cut(records: readonly LoggedVote[], lengths: readonly number[]): Logged
 
 describe('vote pages', () => {
   it('any cutting and redelivery order gives the same fold and the same user histories (property)', async () => {
-    const entry = fc.record({ userId: fc.constantFrom('u1', 'u2', 'u3', 'u4', 'u5', 'u6', 'u7'), optionId: fc.constantFrom('a', 'b', 'c') });
+    const entry = fc.record({
+      userId: fc.constantFrom('u1', 'u2', 'u3', 'u4', 'u5', 'u6', 'u7'),
+      optionId: fc.constantFrom('a', 'b', 'c'),
+    });
     const cuts = fc.array(fc.integer({ min: 1, max: 9 }), { maxLength: 6 });
     await fc.assert(
-      fc.asyncProperty(fc.array(entry, { minLength: 1, maxLength: 40 }), cuts, cuts, fc.array(fc.nat(), { maxLength: 8 }), fc.boolean(), fc.constantFrom(undefined, 120, 400),
+      fc.asyncProperty(
+        fc.array(entry, { minLength: 1, maxLength: 40 }),
+        cuts,
+        cuts,
+        fc.array(fc.nat(), { maxLength: 8 }),
+        fc.boolean(),
+        fc.constantFrom(undefined, 120, 400),
         async (entries, firstCuts, secondCuts, order, reverse, maxPageBytes) => {
           const election = randomName('pages');
           const log = makeLog(election, entries);
@@ -46,13 +57,20 @@ describe('vote pages', () => {
           for (const batch of batches) await store.write(batch);
           const want = expected(log, election);
           const tally = await store.tally(election);
-          expect(tally).toEqual({ counts: want.counts, total: want.users.size, accepted: log.length, duplicates: log.length - want.users.size, afterClose: 0 });
+          expect(tally).toEqual({
+            counts: want.counts,
+            total: want.users.size,
+            accepted: log.length,
+            duplicates: log.length - want.users.size,
+            afterClose: 0,
+          });
           for (const [userId, voteIds] of want.users) {
             expect((await store.votesOf(election, userId)).map((v) => v.voteId)).toEqual(voteIds);
             const positions = log.filter((r) => r.vote.userId === userId).map((r) => r.position);
             expect((await store.votesAt(election, userId, positions)).map((v) => v.voteId)).toEqual(voteIds);
           }
-        }),
+        },
+      ),
       { numRuns: 30 },
     );
   });
@@ -66,7 +84,11 @@ describe('vote pages', () => {
       const userId = `${randomUUID()}${randomUUID()}${randomUUID()}`.slice(0, 120);
       if (partitionOf(userId, 4) !== 0) continue; // one (election, partition) group: one batch's worth for a single page key
       const i = oneGroup.length;
-      oneGroup.push({ vote: { voteId: randomUUID(), electionId: election, userId, optionId: i % 5 === 0 ? 'b' : 'a', acceptedAt: 1_700_000_000_000 + i }, partition: 0, position: String(i).padStart(12, '0') });
+      oneGroup.push({
+        vote: { voteId: randomUUID(), electionId: election, userId, optionId: i % 5 === 0 ? 'b' : 'a', acceptedAt: 1_700_000_000_000 + i },
+        partition: 0,
+        position: String(i).padStart(12, '0'),
+      });
     }
     await store.write(oneGroup);
     expect(store.usage.itemsWritten).toBeGreaterThan(1);
@@ -78,20 +100,27 @@ describe('vote pages', () => {
 
   it('reads format-1 items (one per vote) alongside pages, each vote once', async () => {
     const election = randomName('old');
-    const log = makeLog(election, Array.from({ length: 300 }, (_, i) => ({ userId: `u${i % 120}`, optionId: i % 3 === 0 ? 'b' : 'a' })));
+    const log = makeLog(
+      election,
+      Array.from({ length: 300 }, (_, i) => ({ userId: `u${i % 120}`, optionId: i % 3 === 0 ? 'b' : 'a' })),
+    );
     const items = new VoteStore({ client, format: 'items', mode: 'batch', shards: 4, logPartitions: 4 });
     await items.write(log.slice(0, 200)); // before the upgrade
     const store = pages();
     await store.write(log.slice(150)); // after it: a redelivered batch overlaps the old items
     const want = expected(log, election);
     expect(await store.tally(election)).toEqual({ counts: want.counts, total: 120, accepted: 300, duplicates: 180, afterClose: 0 });
-    for (const userId of ['u0', 'u7', 'u119']) expect((await store.votesOf(election, userId)).map((v) => v.voteId)).toEqual(want.users.get(userId));
+    for (const userId of ['u0', 'u7', 'u119'])
+      expect((await store.votesOf(election, userId)).map((v) => v.voteId)).toEqual(want.users.get(userId));
     expect((await store.receiptsOf(election, 'u7'))[0]).toEqual({ voteId: want.users.get('u7')?.[0], optionId: 'a', status: 'counted' });
   });
 
   it('finds a vote by its position in one small Query, and a user without positions by reading their partition', async () => {
     const election = randomName('at');
-    const log = makeLog(election, Array.from({ length: 8_000 }, (_, i) => ({ userId: `voter-${i}`, optionId: 'a' })));
+    const log = makeLog(
+      election,
+      Array.from({ length: 8_000 }, (_, i) => ({ userId: `voter-${i}`, optionId: 'a' })),
+    );
     const store = pages();
     for (let i = 0; i < log.length; i += 500) await store.write(log.slice(i, i + 500));
     const target = log[6_123] as LoggedVote;
@@ -107,6 +136,8 @@ describe('vote pages', () => {
     const election = randomName('mis');
     const [record] = makeLog(election, [{ userId: 'u1', optionId: 'a' }], 8);
     const store = new VoteStore({ client, logPartitions: 4 });
-    await expect(store.write([{ ...(record as LoggedVote), partition: ((record as LoggedVote).partition + 1) % 8 }])).rejects.toMatchObject({ code: 'STORE_PARTITION_MISMATCH' });
+    await expect(store.write([{ ...(record as LoggedVote), partition: ((record as LoggedVote).partition + 1) % 8 }])).rejects.toMatchObject(
+      { code: 'STORE_PARTITION_MISMATCH' },
+    );
   });
 });

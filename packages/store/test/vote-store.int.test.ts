@@ -6,12 +6,19 @@ import { closeMarkers, makeLog } from '../../../test/fixtures.ts';
 
 const client = createDynamoClient({ endpoint: inject('dynamoEndpoint') });
 
-describe.each([['items', 'transact'], ['items', 'batch'], ['pages', 'batch']] as const)('VoteStore (%s, %s writes)', (format, mode) => {
+describe.each([
+  ['items', 'transact'],
+  ['items', 'batch'],
+  ['pages', 'batch'],
+] as const)('VoteStore (%s, %s writes)', (format, mode) => {
   const store = new VoteStore({ client, format, mode, shards: 4, logPartitions: 4 });
 
   it('keeps every accepted vote; the first in log order per user is counted', async () => {
     const election = randomName('e');
-    const log = makeLog(election, Array.from({ length: 260 }, (_, i) => ({ userId: `u${i % 200}`, optionId: i < 200 ? 'a' : 'b' })));
+    const log = makeLog(
+      election,
+      Array.from({ length: 260 }, (_, i) => ({ userId: `u${i % 200}`, optionId: i < 200 ? 'a' : 'b' })),
+    );
     await store.write(log);
     expect(await store.tally(election)).toEqual({ counts: { a: 200 }, total: 200, accepted: 260, duplicates: 60, afterClose: 0 });
     const receipts = await store.receiptsOf(election, 'u7');
@@ -21,9 +28,12 @@ describe.each([['items', 'transact'], ['items', 'batch'], ['pages', 'batch']] as
     ]);
   });
 
-  it('votes after their partition\'s close marker are kept as after-close, never counted; the smallest marker rules', async () => {
+  it("votes after their partition's close marker are kept as after-close, never counted; the smallest marker rules", async () => {
     const election = randomName('e');
-    const log = makeLog(election, Array.from({ length: 60 }, (_, i) => ({ userId: `u${i % 40}`, optionId: i < 40 ? 'a' : 'b' })));
+    const log = makeLog(
+      election,
+      Array.from({ length: 60 }, (_, i) => ({ userId: `u${i % 40}`, optionId: i < 40 ? 'a' : 'b' })),
+    );
     // marker just after position 45: u0…u39 counted, positions 40…45 duplicates (u0…u5 again), 46…59 after close
     await store.write(log.slice(30), closeMarkers(election, '000000000045'));
     await store.write(log.slice(0, 30), closeMarkers(election, '000000000050')); // a second, later marker changes nothing
@@ -34,7 +44,10 @@ describe.each([['items', 'transact'], ['items', 'batch'], ['pages', 'batch']] as
 
   it('rewriting the same batch (redelivery), even reversed, changes nothing', async () => {
     const election = randomName('e');
-    const log = makeLog(election, Array.from({ length: 120 }, (_, i) => ({ userId: `u${i % 90}`, optionId: i % 2 ? 'a' : 'b' })));
+    const log = makeLog(
+      election,
+      Array.from({ length: 120 }, (_, i) => ({ userId: `u${i % 90}`, optionId: i % 2 ? 'a' : 'b' })),
+    );
     await store.write(log);
     const before = await store.tally(election);
     await store.write([...log].reverse());
@@ -45,7 +58,16 @@ describe.each([['items', 'transact'], ['items', 'batch'], ['pages', 'batch']] as
 
 describe('ElectionRepository', () => {
   const repo = new ElectionRepository(client);
-  const draft = (id: string) => ({ id, title: 'T', options: [{ id: 'a', label: 'A' }, { id: 'b', label: 'B' }], status: 'draft' as const, createdAt: new Date().toISOString() });
+  const draft = (id: string) => ({
+    id,
+    title: 'T',
+    options: [
+      { id: 'a', label: 'A' },
+      { id: 'b', label: 'B' },
+    ],
+    status: 'draft' as const,
+    createdAt: new Date().toISOString(),
+  });
 
   it('creates once, then moves draft → open → closed and refuses anything else', async () => {
     const id = randomName('e');

@@ -8,7 +8,10 @@ import { TallyErrors } from './errors.ts';
  * reads only this, never DynamoDB, so votes keep flowing while DynamoDB is slow or down.
  */
 export class ElectionConfigs {
-  constructor(private readonly redis: Redis, private readonly prefix = 'urna') {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix = 'urna',
+  ) {}
 
   key(electionId: string): string {
     return `${this.prefix}:election:${electionId}`;

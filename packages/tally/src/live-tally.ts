@@ -1,5 +1,12 @@
 import type { Redis } from 'ioredis';
-import { isAfterClose, type ElectionStatus, type LoggedCloseMarker, type LoggedVote, type ResultsVisibility, type VoteReceipt } from '@urna/domain';
+import {
+  isAfterClose,
+  type ElectionStatus,
+  type LoggedCloseMarker,
+  type LoggedVote,
+  type ResultsVisibility,
+  type VoteReceipt,
+} from '@urna/domain';
 import { TallyErrors } from './errors.ts';
 import { KeyIndex, TallyKeys } from './keys.ts';
 import { LuaScript } from './lua-script.ts';
@@ -109,11 +116,17 @@ export class LiveTally {
    * markers and each counted vote's user marker; one more version is published. Returns the
    * counts/total/markers it replaced and the rebuilt ones, for the caller to compare.
    */
-  async rebuild(electionId: string, optionIds: readonly string[], counted: ReadonlyArray<{ userId: string; optionId: string; voteId: string; position: string }>, closeAt: ReadonlyMap<number, string>): Promise<{ before: LiveModelDigest; after: LiveModelDigest }> {
+  async rebuild(
+    electionId: string,
+    optionIds: readonly string[],
+    counted: ReadonlyArray<{ userId: string; optionId: string; voteId: string; position: string }>,
+    closeAt: ReadonlyMap<number, string>,
+  ): Promise<{ before: LiveModelDigest; after: LiveModelDigest }> {
     const before = await this.digest(electionId);
     for (let i = 0; i < counted.length; i += 1_000) {
       const pipeline = this.redis.pipeline();
-      for (const v of counted.slice(i, i + 1_000)) pipeline.hset(this.keys.marker(electionId, v.userId), v.userId, `${v.position}|${v.voteId}|${v.optionId}`);
+      for (const v of counted.slice(i, i + 1_000))
+        pipeline.hset(this.keys.marker(electionId, v.userId), v.userId, `${v.position}|${v.voteId}|${v.optionId}`);
       await this.exec(pipeline);
     }
     const counts = Object.fromEntries(optionIds.map((o) => [o, 0]));
@@ -141,7 +154,11 @@ export class LiveTally {
     pipeline.hgetall(this.keys.close(electionId));
     const [counts, total, close] = (await this.exec(pipeline)) as [Record<string, string>, string | null, Record<string, string>];
     const sorted = (record: Record<string, string>) => Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : 1)));
-    return { counts: Object.fromEntries(Object.entries(sorted(counts)).map(([k, v]) => [k, Number(v)])), total: Number(total ?? 0), closeMarkers: sorted(close) };
+    return {
+      counts: Object.fromEntries(Object.entries(sorted(counts)).map(([k, v]) => [k, Number(v)])),
+      total: Number(total ?? 0),
+      closeMarkers: sorted(close),
+    };
   }
 
   /** The reconciliation published with the official result, as its JSON text; undefined before. */
@@ -170,7 +187,11 @@ export class LiveTally {
     const markersByElection = groupBy(markers, (m) => m.marker.electionId);
     for (const [electionId, list] of markersByElection) {
       try {
-        await recordCloseMarkers.run(this.redis, [this.keys.close(electionId)], list.flatMap((m) => [m.partition, m.position]));
+        await recordCloseMarkers.run(
+          this.redis,
+          [this.keys.close(electionId)],
+          list.flatMap((m) => [m.partition, m.position]),
+        );
       } catch (error) {
         throw TallyErrors.unavailable(error);
       }
@@ -196,7 +217,8 @@ export class LiveTally {
     }
     if (markersByElection.size > 0) {
       const pipeline = this.redis.pipeline();
-      for (const [electionId, list] of markersByElection) for (const m of list) pipeline.hset(this.keys.closePassed(electionId), m.partition, m.position);
+      for (const [electionId, list] of markersByElection)
+        for (const m of list) pipeline.hset(this.keys.closePassed(electionId), m.partition, m.position);
       await this.exec(pipeline);
     }
     return summary;
@@ -244,7 +266,14 @@ export class LiveTally {
     if (meta[3] === 'hidden' && options.raw !== true) return { ...head, counts: {}, total, final: false, visibility: 'hidden' };
     const counts: Record<string, number> = {};
     for (const [option, n] of Object.entries(countsRaw as Record<string, string>)) counts[option] = Number(n);
-    return { electionId, counts, total, version: head.version, ...(isStatus(status) ? { status } : {}), final: typeof officialRaw === 'string' };
+    return {
+      electionId,
+      counts,
+      total,
+      version: head.version,
+      ...(isStatus(status) ? { status } : {}),
+      final: typeof officialRaw === 'string',
+    };
   }
 
   /** Records receipts of accepted votes (after the log acknowledged them): one call per election. */
@@ -253,7 +282,11 @@ export class LiveTally {
       const keys = new KeyIndex();
       const args: Array<string | number> = [this.receiptTtl, this.maxReceipts];
       for (const { vote, position, partition } of votes) {
-        args.push(keys.indexOf(this.keys.receipts(electionId, vote.userId)), vote.userId, `${vote.voteId}|${vote.optionId}|${position}|${partition}`);
+        args.push(
+          keys.indexOf(this.keys.receipts(electionId, vote.userId)),
+          vote.userId,
+          `${vote.voteId}|${vote.optionId}|${position}|${partition}`,
+        );
       }
       try {
         await appendReceipts.run(this.redis, keys.keys, args);
@@ -279,7 +312,8 @@ export class LiveTally {
     const entries = receiptsRaw == null ? [] : receiptsRaw.split(';').map((e) => parseEntry(e, 'receipt'));
     if (marker !== undefined && !entries.some((e) => e.voteId === marker.voteId)) entries.push(marker);
     const receipts = entries.map((e): VoteReceipt => {
-      if (e.partition !== undefined && isAfterClose(e.position, closeRaw[e.partition])) return { voteId: e.voteId, optionId: e.optionId, status: 'rejected', reason: 'after-close' };
+      if (e.partition !== undefined && isAfterClose(e.position, closeRaw[e.partition]))
+        return { voteId: e.voteId, optionId: e.optionId, status: 'rejected', reason: 'after-close' };
       if (marker === undefined) return { voteId: e.voteId, optionId: e.optionId, status: 'pending' };
       if (e.voteId === marker.voteId) return { voteId: e.voteId, optionId: e.optionId, status: 'counted' };
       if (e.position > marker.position) return { voteId: e.voteId, optionId: e.optionId, status: 'rejected', reason: 'duplicate' };

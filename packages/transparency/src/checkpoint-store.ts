@@ -66,7 +66,8 @@ export async function publishCheckpoint(
   const { size } = await log.state();
   const latest = await store.latest(log.treeId);
   if (latest !== undefined && latest.size >= size) {
-    if (latest.size > size) throw TransparencyErrors.checkpointConflict(log.treeId, `published size ${latest.size} is ahead of the tree (${size})`);
+    if (latest.size > size)
+      throw TransparencyErrors.checkpointConflict(log.treeId, `published size ${latest.size} is ahead of the tree (${size})`);
     return latest;
   }
   const root = await log.root(size);

@@ -31,7 +31,11 @@ export function isValidKeyName(name: string): boolean {
 }
 
 export function keyIdOf(name: string, publicKey: Uint8Array): number {
-  const digest = createHash('sha256').update(name, 'utf8').update(Buffer.from([0x0a, ED25519_TYPE])).update(publicKey).digest();
+  const digest = createHash('sha256')
+    .update(name, 'utf8')
+    .update(Buffer.from([0x0a, ED25519_TYPE]))
+    .update(publicKey)
+    .digest();
   return digest.readUInt32BE(0);
 }
 

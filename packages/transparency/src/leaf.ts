@@ -84,13 +84,26 @@ export function parseLeaf(text: string): Leaf {
   const lines = text.split('\n');
   if (lines.length !== 9) throw new LeafFormatError(`a leaf has 9 lines, this one ${lines.length}`);
   const [version, electionId, partition, position, kind, voteId, pseudonym, optionId, salt] = lines as [
-    string, string, string, string, string, string, string, string, string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
   ];
   if (version !== LEAF_VERSION) throw new LeafFormatError(`unknown leaf version ${JSON.stringify(version)}`);
   check('partition', partition, PARTITION);
   const common = { electionId, partition: Number(partition), position };
   if (kind === 'close') {
-    for (const [name, value] of [['voteId', voteId], ['pseudonym', pseudonym], ['optionId', optionId], ['salt', salt]] as const) {
+    for (const [name, value] of [
+      ['voteId', voteId],
+      ['pseudonym', pseudonym],
+      ['optionId', optionId],
+      ['salt', salt],
+    ] as const) {
       if (value !== ABSENT) throw new LeafFormatError(`a close marker has '-' as ${name}`);
     }
     const leaf: CloseLeaf = { kind: 'close', ...common };

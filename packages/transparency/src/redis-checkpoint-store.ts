@@ -56,6 +56,10 @@ export class RedisCheckpointStore implements CheckpointStore {
       reply = await this.#redis.evalsha(this.#sha, 2, keys.latest, keys.all, ...args);
     }
     const [code, latest] = reply as [string, string | undefined];
-    if (code !== 'OK') throw TransparencyErrors.checkpointConflict(treeId, `latest is ${latest === '' ? 'none' : String(latest)}, expected ${String(previousSize)}`);
+    if (code !== 'OK')
+      throw TransparencyErrors.checkpointConflict(
+        treeId,
+        `latest is ${latest === '' ? 'none' : String(latest)}, expected ${String(previousSize)}`,
+      );
   }
 }

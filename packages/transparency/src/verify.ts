@@ -19,12 +19,7 @@ function checkHashes(what: string, hashes: readonly Uint8Array[]): void {
 }
 
 /** The root implied by an inclusion proof (RFC 9162 §2.1.3.2 steps 1-5). Throws ProofError. */
-export function rootFromInclusionProof(
-  leafIndex: number,
-  treeSize: number,
-  leafHash: Uint8Array,
-  proof: readonly Uint8Array[],
-): Buffer {
+export function rootFromInclusionProof(leafIndex: number, treeSize: number, leafHash: Uint8Array, proof: readonly Uint8Array[]): Buffer {
   if (!Number.isSafeInteger(leafIndex) || !Number.isSafeInteger(treeSize) || leafIndex < 0 || leafIndex >= treeSize) {
     throw new ProofError(`leaf index ${leafIndex} is not in a tree of size ${treeSize}`);
   }
@@ -69,13 +64,7 @@ export function verifyInclusion(
  * RFC 9162 §2.1.4.2. A tree of size 0 is consistent with every tree (the proof must be empty);
  * equal sizes need equal roots and an empty proof.
  */
-export function verifyConsistency(
-  size1: number,
-  size2: number,
-  proof: readonly Uint8Array[],
-  root1: Uint8Array,
-  root2: Uint8Array,
-): void {
+export function verifyConsistency(size1: number, size2: number, proof: readonly Uint8Array[], root1: Uint8Array, root2: Uint8Array): void {
   if (!Number.isSafeInteger(size1) || !Number.isSafeInteger(size2) || size1 < 0 || size2 < size1) {
     throw new ProofError(`no consistency from size ${size1} to size ${size2}`);
   }

@@ -8,12 +8,23 @@ import { receiptSigningString, signReceipt, verifyReceipt } from '../src/receipt
 
 const P = 'a'.repeat(64);
 const S = '0123456789abcdef0123456789abcdef';
-const vote: Leaf = { kind: 'vote', electionId: 'e-1', partition: 7, position: '000000000000000042', voteId: 'v1', pseudonym: P, optionId: 'cats', salt: S };
+const vote: Leaf = {
+  kind: 'vote',
+  electionId: 'e-1',
+  partition: 7,
+  position: '000000000000000042',
+  voteId: 'v1',
+  pseudonym: P,
+  optionId: 'cats',
+  salt: S,
+};
 
 describe('leaf format v1', () => {
   it('is nine lines joined by \\n with no trailing newline; close markers carry - in the last four', () => {
     expect(formatLeaf(vote)).toBe(`urna-leaf-v1\ne-1\n7\n000000000000000042\nvote\nv1\n${P}\ncats\n${S}`);
-    expect(formatLeaf({ kind: 'close', electionId: 'e-1', partition: 0, position: '9' })).toBe('urna-leaf-v1\ne-1\n0\n9\nclose\n-\n-\n-\n-');
+    expect(formatLeaf({ kind: 'close', electionId: 'e-1', partition: 0, position: '9' })).toBe(
+      'urna-leaf-v1\ne-1\n0\n9\nclose\n-\n-\n-\n-',
+    );
   });
 
   it('parse ∘ format is the identity, and parse accepts only canonical text', () => {
@@ -60,7 +71,15 @@ describe('pseudonyms and salts', () => {
 });
 
 describe('signed receipts', () => {
-  const fields = { electionId: 'e-1', voteId: 'v1', pseudonym: P, optionId: 'cats', partition: 7, position: '000042', acceptedAt: 1764000000123 };
+  const fields = {
+    electionId: 'e-1',
+    voteId: 'v1',
+    pseudonym: P,
+    optionId: 'cats',
+    partition: 7,
+    position: '000042',
+    acceptedAt: 1764000000123,
+  };
 
   it('signs the exact urna-receipt-v1 lines and verifies with the published key only', () => {
     expect(receiptSigningString(fields)).toBe(`urna-receipt-v1\ne-1\n7\n000042\nv1\n${P}\ncats\n1764000000123`);

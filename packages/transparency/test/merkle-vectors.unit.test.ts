@@ -28,7 +28,10 @@ const passes = (fn: () => void): boolean => {
 
 async function vectorLog(n: number): Promise<MerkleLog> {
   const log = new MerkleLog(new InMemoryTreeStore(), 'vectors');
-  await log.append(leaves.slice(0, n).map((l) => leafHash(l)), String(n));
+  await log.append(
+    leaves.slice(0, n).map((l) => leafHash(l)),
+    String(n),
+  );
   return log;
 }
 
@@ -149,7 +152,12 @@ describe('inclusion proofs (verify_test.go inclusionProofs)', () => {
   }
 
   it('rejects degenerate index/size pairs and wrong-size hashes (TestVerifyInclusion, SingleEntry)', () => {
-    for (const [index, size] of [[0, 0], [0, 1], [1, 0], [2, 1]] as const) {
+    for (const [index, size] of [
+      [0, 0],
+      [0, 1],
+      [1, 0],
+      [2, 1],
+    ] as const) {
       expect(passes(() => verifyInclusion(index, size, someHash, [], Buffer.alloc(0)))).toBe(false);
       expect(passes(() => verifyInclusion(index, size, Buffer.alloc(0), [], emptyTreeHash))).toBe(false);
       expect(passes(() => verifyInclusion(index, size, someHash, [], emptyTreeHash))).toBe(false);
@@ -198,7 +206,10 @@ describe('consistency proofs (verify_test.go consistencyProofs)', () => {
       [1, 1, emptyTreeHash, emptyTreeHash, [emptyTreeHash], true],
     ];
     for (const [s1, s2, a, b, proof, wantErr] of cases) {
-      expect(passes(() => verifyConsistency(s1, s2, proof, a, b)), `${s1}→${s2}`).toBe(!wantErr);
+      expect(
+        passes(() => verifyConsistency(s1, s2, proof, a, b)),
+        `${s1}→${s2}`,
+      ).toBe(!wantErr);
     }
   });
 });

@@ -99,7 +99,11 @@ describe('signed notes (sumdb/note TestSign, TestOpen)', () => {
       `${go.text}\n— Bad Name x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=`,
       `${go.text}\n${sig}Unexpected line.\n`,
     ];
-    for (const note of bad) expect(fails(() => openNote(note, [peter()])), JSON.stringify(note.slice(-40))).toBe(true);
+    for (const note of bad)
+      expect(
+        fails(() => openNote(note, [peter()])),
+        JSON.stringify(note.slice(-40)),
+      ).toBe(true);
     // A signature under the same name but another key ID is someone else's: ignored, so unverified.
     expect(fails(() => openNote(`${go.text}\n${sig.replace('x08g', 'xxxx')}`, [peter()]))).toBe(true);
   });
@@ -112,7 +116,9 @@ describe('signed notes (sumdb/note TestSign, TestOpen)', () => {
     // Same name, different key ID: ignored; the text is split at the LAST blank line.
     expect(() => openNote(note, [other])).toThrow(/no verifiable signatures/);
     const resigned = signNote('Ognuno sta solo sul cuor della terra\ntrafitto da un raggio di sole:\n\ned è subito sera.\n', [other]);
-    expect(openNote(resigned, [other]).text).toBe('Ognuno sta solo sul cuor della terra\ntrafitto da un raggio di sole:\n\ned è subito sera.\n');
+    expect(openNote(resigned, [other]).text).toBe(
+      'Ognuno sta solo sul cuor della terra\ntrafitto da un raggio di sole:\n\ned è subito sera.\n',
+    );
   });
 });
 
@@ -140,7 +146,10 @@ describe('checkpoints (C2SP tlog-checkpoint)', () => {
   it('rejects non-canonical sizes and roots', () => {
     const r = Buffer.alloc(32).toString('base64');
     for (const text of [`o\n042\n${r}\n`, `o\n-1\n${r}\n`, `o\n1\n${r}`, `o\n1\nAAAA\n`, `o\n1\n${r}\n\n`, `\n1\n${r}\n`]) {
-      expect(fails(() => parseCheckpoint(text)), JSON.stringify(text)).toBe(true);
+      expect(
+        fails(() => parseCheckpoint(text)),
+        JSON.stringify(text),
+      ).toBe(true);
     }
   });
 });

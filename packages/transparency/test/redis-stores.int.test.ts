@@ -32,7 +32,8 @@ describe('MerkleLog on Redis', () => {
     expect(await reader.state()).toEqual({ size: 3000, cursor: '2997' });
     const root = referenceRoot(hashes);
     expect((await reader.root()).equals(root)).toBe(true);
-    for (const index of [0, 1, 1234, 2047, 2048, 2999]) verifyInclusion(index, 3000, hashes[index] as Buffer, await reader.inclusionProof(index, 3000), root);
+    for (const index of [0, 1, 1234, 2047, 2048, 2999])
+      verifyInclusion(index, 3000, hashes[index] as Buffer, await reader.inclusionProof(index, 3000), root);
     verifyConsistency(1000, 3000, await reader.consistencyProof(1000, 3000), referenceRoot(hashes.slice(0, 1000)), root);
   });
 });

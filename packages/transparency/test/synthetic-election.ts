@@ -66,11 +66,13 @@ export async function syntheticElection(o: SyntheticOptions): Promise<SyntheticE
   const classifications = new Map<string, SyntheticVote['classification']>();
   const closeAt = Math.floor(votes * (1 - afterCloseRate));
   const positions = new Array<number>(partitions).fill(0);
-  const nextPosition = (p: number): string => String((positions[p] = (positions[p] as number) + 1 + Math.floor(random() * 3))).padStart(20, '0');
+  const nextPosition = (p: number): string =>
+    String((positions[p] = (positions[p] as number) + 1 + Math.floor(random() * 3))).padStart(20, '0');
 
   for (let i = 0; i <= votes; i += 1) {
     if (i === closeAt) {
-      for (let p = 0; p < partitions; p += 1) perPartition.get(p)?.push({ kind: 'close', electionId, partition: p, position: nextPosition(p) });
+      for (let p = 0; p < partitions; p += 1)
+        perPartition.get(p)?.push({ kind: 'close', electionId, partition: p, position: nextPosition(p) });
     }
     if (i === votes) break;
     const again = users.length > 0 && random() < duplicateRate;
@@ -80,7 +82,16 @@ export async function syntheticElection(o: SyntheticOptions): Promise<SyntheticE
     const voteId = `v${i}`;
     const optionId = options[Math.floor(random() * options.length)] as string;
     const pseudonym = pseudonymOf(secret, userId);
-    perPartition.get(partition)?.push({ kind: 'vote', electionId, partition, position: nextPosition(partition), voteId, pseudonym, optionId, salt: leafSaltOf(saltSecret, electionId, voteId) });
+    perPartition.get(partition)?.push({
+      kind: 'vote',
+      electionId,
+      partition,
+      position: nextPosition(partition),
+      voteId,
+      pseudonym,
+      optionId,
+      salt: leafSaltOf(saltSecret, electionId, voteId),
+    });
     expected.accepted += 1;
     let classification: SyntheticVote['classification'];
     if (i >= closeAt) classification = 'after-close';
@@ -104,18 +115,32 @@ export async function syntheticElection(o: SyntheticOptions): Promise<SyntheticE
   for (const [partition, leaves] of perPartition) {
     const texts = leaves.map((leaf) => formatLeaf(leaf));
     const log = new MerkleLog(store, `${electionId}/${partition}`);
-    const { size, root } = await log.append(texts.map((t) => leafHash(t)), leaves[leaves.length - 1]?.position ?? '');
+    const { size, root } = await log.append(
+      texts.map((t) => leafHash(t)),
+      leaves[leaves.length - 1]?.position ?? '',
+    );
     logs.set(partition, log);
     texts.forEach((leaf, index) => {
       records.push({ type: 'leaf', partition, index, leaf });
       const l = leaves[index] as Leaf;
       if (l.kind === 'vote') syntheticVotes.push({ partition, index, leaf, classification: classifications.get(l.voteId) ?? 'counted' });
     });
-    checkpoints.push({ type: 'checkpoint', partition, note: signCheckpoint({ origin: originOf(electionId, partition), size, root }, signer) });
+    checkpoints.push({
+      type: 'checkpoint',
+      partition,
+      note: signCheckpoint({ origin: originOf(electionId, partition), size, root }, signer),
+    });
   }
   records.push(...checkpoints);
   records.push({ type: 'key', name: signer.name, publicKey: signer.publicKey.toString('base64'), vkey: signer.vkey });
   records.push({ type: 'result', electionId, counts: expected.counts, total: expected.counted });
-  records.push({ type: 'reconciliation', electionId, accepted: expected.accepted, counted: expected.counted, duplicates: expected.duplicates, afterClose: expected.afterClose });
+  records.push({
+    type: 'reconciliation',
+    electionId,
+    accepted: expected.accepted,
+    counted: expected.counted,
+    duplicates: expected.duplicates,
+    afterClose: expected.afterClose,
+  });
   return { electionId, signer, records, votes: syntheticVotes, logs, expected };
 }

@@ -21,9 +21,22 @@ export function treeStoreContract(name: string, makeStore: () => Promise<TreeSto
     it('commits nodes and moves size and cursor; reads nodes back in the order asked', async () => {
       const store = await makeStore();
       const id = tree();
-      await store.commit(id, { expectedSize: 0, newSize: 2, cursor: 'p2', nodes: [{ id: { level: 0, index: 0 }, hash: h(1) }, { id: { level: 0, index: 1 }, hash: h(2) }, { id: { level: 1, index: 0 }, hash: h(3) }] });
+      await store.commit(id, {
+        expectedSize: 0,
+        newSize: 2,
+        cursor: 'p2',
+        nodes: [
+          { id: { level: 0, index: 0 }, hash: h(1) },
+          { id: { level: 0, index: 1 }, hash: h(2) },
+          { id: { level: 1, index: 0 }, hash: h(3) },
+        ],
+      });
       expect(await store.state(id)).toEqual({ size: 2, cursor: 'p2' });
-      const got = await store.getNodes(id, [{ level: 1, index: 0 }, { level: 0, index: 1 }, { level: 0, index: 0 }]);
+      const got = await store.getNodes(id, [
+        { level: 1, index: 0 },
+        { level: 0, index: 1 },
+        { level: 0, index: 0 },
+      ]);
       expect(got.map((x) => Buffer.from(x).toString('hex'))).toEqual([h(3), h(2), h(1)].map((x) => Buffer.from(x).toString('hex')));
     });
 
@@ -31,7 +44,9 @@ export function treeStoreContract(name: string, makeStore: () => Promise<TreeSto
       const store = await makeStore();
       const id = tree();
       await store.commit(id, { expectedSize: 0, newSize: 1, cursor: 'a', nodes: [{ id: { level: 0, index: 0 }, hash: h(1) }] });
-      await expect(store.commit(id, { expectedSize: 0, newSize: 1, cursor: 'b', nodes: [{ id: { level: 0, index: 0 }, hash: h(1) }] })).rejects.toMatchObject({ code: 'TREE_SIZE_CONFLICT' });
+      await expect(
+        store.commit(id, { expectedSize: 0, newSize: 1, cursor: 'b', nodes: [{ id: { level: 0, index: 0 }, hash: h(1) }] }),
+      ).rejects.toMatchObject({ code: 'TREE_SIZE_CONFLICT' });
       expect(await store.state(id)).toEqual({ size: 1, cursor: 'a' });
     });
 
@@ -39,10 +54,28 @@ export function treeStoreContract(name: string, makeStore: () => Promise<TreeSto
       const store = await makeStore();
       const id = tree();
       await store.commit(id, { expectedSize: 0, newSize: 1, cursor: 'a', nodes: [{ id: { level: 0, index: 0 }, hash: h(1) }] });
-      await expect(store.commit(id, { expectedSize: 1, newSize: 2, cursor: 'b', nodes: [{ id: { level: 0, index: 0 }, hash: h(9) }, { id: { level: 0, index: 1 }, hash: h(2) }] })).rejects.toMatchObject({ code: 'TREE_NODE_CONFLICT' });
+      await expect(
+        store.commit(id, {
+          expectedSize: 1,
+          newSize: 2,
+          cursor: 'b',
+          nodes: [
+            { id: { level: 0, index: 0 }, hash: h(9) },
+            { id: { level: 0, index: 1 }, hash: h(2) },
+          ],
+        }),
+      ).rejects.toMatchObject({ code: 'TREE_NODE_CONFLICT' });
       expect(Buffer.from((await store.getNodes(id, [{ level: 0, index: 0 }]))[0] as Uint8Array).equals(h(1))).toBe(true);
       expect(await store.state(id)).toEqual({ size: 1, cursor: 'a' });
-      await store.commit(id, { expectedSize: 1, newSize: 2, cursor: 'b', nodes: [{ id: { level: 0, index: 0 }, hash: h(1) }, { id: { level: 0, index: 1 }, hash: h(2) }] });
+      await store.commit(id, {
+        expectedSize: 1,
+        newSize: 2,
+        cursor: 'b',
+        nodes: [
+          { id: { level: 0, index: 0 }, hash: h(1) },
+          { id: { level: 0, index: 1 }, hash: h(2) },
+        ],
+      });
       expect(await store.state(id)).toEqual({ size: 2, cursor: 'b' });
     });
 

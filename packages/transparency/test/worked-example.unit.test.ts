@@ -30,7 +30,13 @@ describe('docs/transparency.md worked example', () => {
     expect(root.toString('base64')).toBe(example.root);
     expect(signCheckpoint({ origin: 'urna/demo/0', size: 3, root }, signer)).toBe(example.note);
     expect(openCheckpoint(example.note, [verifierFromVkey(example.vkey)], 'urna/demo/0').size).toBe(3);
-    verifyInclusion(0, 3, hashes[0] as Buffer, example.proof0.map((p) => Buffer.from(p, 'base64')), root);
+    verifyInclusion(
+      0,
+      3,
+      hashes[0] as Buffer,
+      example.proof0.map((p) => Buffer.from(p, 'base64')),
+      root,
+    );
     const { signature, ...fields } = example.receipt;
     expect(signReceipt(signer, fields).signature).toBe(signature);
     expect(verifyReceipt(verifierFromVkey(example.vkey), example.receipt)).toBe(true);

@@ -12,25 +12,39 @@ import { cpuSeconds } from '../measure.ts';
  */
 export async function barePostCeiling(seconds: number, connections = 64): Promise<{ perCpuSecond: number; perSecond: number }> {
   const port = await freePort();
-  const server = spawn(process.execPath, ['-e', `
+  const server = spawn(
+    process.execPath,
+    [
+      '-e',
+      `
     require('node:http').createServer((req, res) => {
       req.on('data', () => {});
       req.on('end', () => res.writeHead(202, { 'content-type': 'application/json' }).end('{"voteId":"00000000-0000-0000-0000-000000000000","status":"accepted"}'));
     }).listen(${port}, '127.0.0.1', () => console.log('ready'));
-  `], { stdio: ['ignore', 'pipe', 'inherit'] });
+  `,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   await new Promise((resolve) => server.stdout?.once('data', resolve));
   const pool = new Pool(`http://127.0.0.1:${port}`, { connections });
   const body = JSON.stringify({ optionId: 'a' });
   const cpu0 = cpuSeconds(server.pid as number);
   const t0 = performance.now();
   let done = 0;
-  await Promise.all(Array.from({ length: connections }, async () => {
-    while (performance.now() - t0 < seconds * 1000) {
-      const r = await pool.request({ method: 'POST', path: '/v1/elections/x/votes', headers: { 'content-type': 'application/json', authorization: 'Bearer x' }, body });
-      await r.body.dump();
-      done++;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (performance.now() - t0 < seconds * 1000) {
+        const r = await pool.request({
+          method: 'POST',
+          path: '/v1/elections/x/votes',
+          headers: { 'content-type': 'application/json', authorization: 'Bearer x' },
+          body,
+        });
+        await r.body.dump();
+        done++;
+      }
+    }),
+  );
   const elapsed = (performance.now() - t0) / 1000;
   const cpu = cpuSeconds(server.pid as number) - cpu0;
   await pool.close();
@@ -47,17 +61,25 @@ export async function luaCeiling(redis: Redis, votes: number, redisPid: number):
   await tally.loadScripts();
   const electionId = `ceiling-${randomUUID().slice(0, 8)}`;
   await tally.initElection(electionId, ['a', 'b', 'c']);
-  const batches = Array.from({ length: Math.ceil(votes / 500) }, (_, b) => Array.from({ length: 500 }, (_, i) => {
-    const n = b * 500 + i;
-    return { vote: { voteId: randomUUID(), electionId, userId: `u-${n}`, optionId: ['a', 'b', 'c'][n % 3] as string, acceptedAt: 0 }, partition: 0, position: String(n).padStart(20, '0') };
-  }));
+  const batches = Array.from({ length: Math.ceil(votes / 500) }, (_, b) =>
+    Array.from({ length: 500 }, (_, i) => {
+      const n = b * 500 + i;
+      return {
+        vote: { voteId: randomUUID(), electionId, userId: `u-${n}`, optionId: ['a', 'b', 'c'][n % 3] as string, acceptedAt: 0 },
+        partition: 0,
+        position: String(n).padStart(20, '0'),
+      };
+    }),
+  );
   const cpu0 = cpuSeconds(redisPid);
   const t0 = performance.now();
   // a few calls in flight, as several workers would keep Redis busy
   let next = 0;
-  await Promise.all(Array.from({ length: 4 }, async () => {
-    while (next < batches.length) await tally.apply(batches[next++] ?? []);
-  }));
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (next < batches.length) await tally.apply(batches[next++] ?? []);
+    }),
+  );
   const elapsed = (performance.now() - t0) / 1000;
   return { perSecond: (batches.length * 500) / elapsed, redisCpuPerSecond: (cpuSeconds(redisPid) - cpu0) / elapsed };
 }

@@ -7,7 +7,13 @@ import { openLoop } from './open-loop.ts';
  * acknowledged vote (distinct users), the time from its 202 to the first snapshot whose total
  * reaches k.
  */
-export async function endToEnd(gateway: string, electionId: string, rate: number, seconds: number, token: (userId: string) => string): Promise<{ p50: number; p99: number; samples: number; statuses: Record<string, number> }> {
+export async function endToEnd(
+  gateway: string,
+  electionId: string,
+  rate: number,
+  seconds: number,
+  token: (userId: string) => string,
+): Promise<{ p50: number; p99: number; samples: number; statuses: Record<string, number> }> {
   const pool = new Pool(gateway, { connections: 128 });
   const sse = await pool.request({ method: 'GET', path: `/v1/elections/${electionId}/results/stream` });
   const snapshots: Array<{ at: number; total: number }> = [];
@@ -16,7 +22,10 @@ export async function endToEnd(gateway: string, electionId: string, rate: number
     buffer += chunk.toString('utf8');
     let end: number;
     while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const data = buffer.slice(0, end).split('\n').find((l) => l.startsWith('data: '));
+      const data = buffer
+        .slice(0, end)
+        .split('\n')
+        .find((l) => l.startsWith('data: '));
       buffer = buffer.slice(end + 2);
       if (data !== undefined) snapshots.push({ at: performance.now(), total: (JSON.parse(data.slice(6)) as { total: number }).total });
     }
@@ -25,7 +34,12 @@ export async function endToEnd(gateway: string, electionId: string, rate: number
   const acks: number[] = [];
   const body = JSON.stringify({ optionId: 'a' });
   const result = await openLoop(rate, seconds, async (i) => {
-    const response = await pool.request({ method: 'POST', path: `/v1/elections/${electionId}/votes`, headers: { authorization: `Bearer ${tokens[i]}`, 'content-type': 'application/json' }, body });
+    const response = await pool.request({
+      method: 'POST',
+      path: `/v1/elections/${electionId}/votes`,
+      headers: { authorization: `Bearer ${tokens[i]}`, 'content-type': 'application/json' },
+      body,
+    });
     await response.body.dump();
     if (response.statusCode === 202) acks.push(performance.now());
     return response.statusCode;

@@ -49,9 +49,22 @@ export async function headToHead(options: HeadToHeadOptions): Promise<HeadToHead
 const us = (n: number) => (Number.isFinite(n) ? fmt(n, 0) : 'n/a');
 
 export function formatHeadToHead(h2h: HeadToHead): string {
-  const rows = h2h.runs.map((r) => `           ${r.target.padEnd(5)} ${r.load.padEnd(36)} ${fmt(r.acceptedPerSecond, 0).padStart(10)} ${fmt(r.latencyMs.p50).padStart(7)} ${fmt(r.latencyMs.p99).padStart(7)} ${us(r.cpuPerVoteUsDuringLoad).padStart(11)} ${us(r.cpuPerVoteUs).padStart(11)} ${fmt(r.e2eMs.p99).padStart(9)}  ${r.reachedEvery202 ? `yes, +${fmt(r.catchUpSeconds)} s` : 'NO'}  ${JSON.stringify(r.statuses)}`);
-  const breakdown = h2h.runs.filter((r) => r.target === 'urna').map((r) => `           urna, ${r.load}: ${Object.entries(r.cpuPerVoteUsByProcess).filter(([, v]) => v >= 1).map(([name, v]) => `${name} ${us(v)}`).join(' · ')} µs`);
-  const ratios = Object.entries(h2h.ratios).map(([load, ratio]) => `           urna ÷ peer, ${load}: ${fmt(ratio, 2)}× the peer's accepted votes/s`);
+  const rows = h2h.runs.map(
+    (r) =>
+      `           ${r.target.padEnd(5)} ${r.load.padEnd(36)} ${fmt(r.acceptedPerSecond, 0).padStart(10)} ${fmt(r.latencyMs.p50).padStart(7)} ${fmt(r.latencyMs.p99).padStart(7)} ${us(r.cpuPerVoteUsDuringLoad).padStart(11)} ${us(r.cpuPerVoteUs).padStart(11)} ${fmt(r.e2eMs.p99).padStart(9)}  ${r.reachedEvery202 ? `yes, +${fmt(r.catchUpSeconds)} s` : 'NO'}  ${JSON.stringify(r.statuses)}`,
+  );
+  const breakdown = h2h.runs
+    .filter((r) => r.target === 'urna')
+    .map(
+      (r) =>
+        `           urna, ${r.load}: ${Object.entries(r.cpuPerVoteUsByProcess)
+          .filter(([, v]) => v >= 1)
+          .map(([name, v]) => `${name} ${us(v)}`)
+          .join(' · ')} µs`,
+    );
+  const ratios = Object.entries(h2h.ratios).map(
+    ([load, ratio]) => `           urna ÷ peer, ${load}: ${fmt(ratio, 2)}× the peer's accepted votes/s`,
+  );
   return `head to head (same loads, fresh voter per request, tokens minted through each target's API before the clock)
            who   load                                 accepted/s  p50 ms  p99 ms  µs CPU/vote  µs incl. drain  202→SSE p99  total reached every 202  statuses
 ${rows.join('\n')}

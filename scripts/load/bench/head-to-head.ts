@@ -17,7 +17,9 @@ export interface Target {
   processes(): ServerProcess[];
 }
 
-export type Load = { readonly kind: 'closed'; readonly connections: number; readonly seconds: number } | { readonly kind: 'open'; readonly rate: number; readonly seconds: number };
+export type Load =
+  | { readonly kind: 'closed'; readonly connections: number; readonly seconds: number }
+  | { readonly kind: 'open'; readonly rate: number; readonly seconds: number };
 
 export interface RunResult {
   readonly target: string;
@@ -38,11 +40,20 @@ export interface RunResult {
   readonly catchUpSeconds: number;
 }
 
-export const describeLoad = (load: Load) => (load.kind === 'closed' ? `closed loop, ${load.connections} connections × ${load.seconds} s` : `open loop, ${load.rate} votes/s × ${load.seconds} s`);
+export const describeLoad = (load: Load) =>
+  load.kind === 'closed'
+    ? `closed loop, ${load.connections} connections × ${load.seconds} s`
+    : `open loop, ${load.rate} votes/s × ${load.seconds} s`;
 
 const json = { 'content-type': 'application/json' };
 
-async function call<T>(pool: Pool, method: 'GET' | 'POST', path: string, body?: unknown, token?: string): Promise<{ status: number; body: T }> {
+async function call<T>(
+  pool: Pool,
+  method: 'GET' | 'POST',
+  path: string,
+  body?: unknown,
+  token?: string,
+): Promise<{ status: number; body: T }> {
   const headers: Record<string, string> = body === undefined ? {} : { ...json };
   if (token !== undefined) headers.authorization = `Bearer ${token}`;
   const response = await pool.request({ method, path, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
@@ -62,12 +73,14 @@ async function tokenFor(pool: Pool, userId: string, role: 'voter' | 'admin'): Pr
 async function mapLimit<T>(count: number, concurrency: number, make: (i: number) => Promise<T>): Promise<T[]> {
   const out: T[] = new Array(count);
   let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < count) {
-      const i = next++;
-      out[i] = await make(i);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const i = next++;
+        out[i] = await make(i);
+      }
+    }),
+  );
   return out;
 }
 
@@ -78,7 +91,20 @@ export async function prepare(target: Target, voters: number): Promise<{ electio
     const run = randomBytes(4).toString('hex');
     const admin = await tokenFor(pool, `h2h-admin-${run}`, 'admin');
     const electionId = `h2h-${run}`;
-    const created = await call(pool, 'POST', '/v1/elections', { id: electionId, title: 'head to head', options: [{ id: 'a', label: 'A' }, { id: 'b', label: 'B' }] }, admin);
+    const created = await call(
+      pool,
+      'POST',
+      '/v1/elections',
+      {
+        id: electionId,
+        title: 'head to head',
+        options: [
+          { id: 'a', label: 'A' },
+          { id: 'b', label: 'B' },
+        ],
+      },
+      admin,
+    );
     if (created.status !== 201) throw new Error(`${target.name}: creating the election answered ${created.status}`);
     const opened = await call(pool, 'POST', `/v1/elections/${electionId}/open`, {}, admin);
     if (opened.status !== 200) throw new Error(`${target.name}: opening the election answered ${opened.status}`);
@@ -90,7 +116,10 @@ export async function prepare(target: Target, voters: number): Promise<{ electio
 }
 
 /** One SSE client on the election, recording when each total was first seen. */
-function watch(pool: Pool, electionId: string): { snapshots: Array<{ at: number; total: number }>; close: () => void; ready: Promise<void> } {
+function watch(
+  pool: Pool,
+  electionId: string,
+): { snapshots: Array<{ at: number; total: number }>; close: () => void; ready: Promise<void> } {
   const snapshots: Array<{ at: number; total: number }> = [];
   let closeBody = () => {};
   const ready = pool.request({ method: 'GET', path: `/v1/elections/${electionId}/results/stream` }).then((sse) => {
@@ -101,7 +130,10 @@ function watch(pool: Pool, electionId: string): { snapshots: Array<{ at: number;
       buffer += chunk.toString('utf8');
       let end: number;
       while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const data = buffer.slice(0, end).split('\n').find((l) => l.startsWith('data: '));
+        const data = buffer
+          .slice(0, end)
+          .split('\n')
+          .find((l) => l.startsWith('data: '));
         buffer = buffer.slice(end + 2);
         if (data === undefined) continue;
         const total = (JSON.parse(data.slice(6)) as { total?: number }).total;
@@ -113,21 +145,28 @@ function watch(pool: Pool, electionId: string): { snapshots: Array<{ at: number;
 }
 
 /** Fixed concurrency: each connection sends the next vote as soon as its previous one answered. */
-async function closedLoop(connections: number, seconds: number, voters: number, send: (i: number) => Promise<number>): Promise<{ statuses: Record<string, number>; latencies: number[]; elapsed: number }> {
+async function closedLoop(
+  connections: number,
+  seconds: number,
+  voters: number,
+  send: (i: number) => Promise<number>,
+): Promise<{ statuses: Record<string, number>; latencies: number[]; elapsed: number }> {
   const statuses: Record<string, number> = {};
   const latencies: number[] = [];
   const t0 = performance.now();
   const end = t0 + seconds * 1000;
   let next = 0;
-  await Promise.all(Array.from({ length: connections }, async () => {
-    while (performance.now() < end && next < voters) {
-      const i = next++;
-      const start = performance.now();
-      const status = await send(i).catch(() => 0);
-      latencies.push(performance.now() - start);
-      statuses[status] = (statuses[status] ?? 0) + 1;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (performance.now() < end && next < voters) {
+        const i = next++;
+        const start = performance.now();
+        const status = await send(i).catch(() => 0);
+        latencies.push(performance.now() - start);
+        statuses[status] = (statuses[status] ?? 0) + 1;
+      }
+    }),
+  );
   if (next >= voters) console.log(`bench: warning: the ${voters} prepared voters ran out before ${seconds} s (raise --h2h-voters)`);
   return { statuses, latencies, elapsed: (performance.now() - t0) / 1000 };
 }
@@ -159,7 +198,12 @@ export async function runLoad(target: Target, load: Load, voters: number): Promi
   const acks: number[] = [];
   const body = JSON.stringify({ optionId: 'a' });
   const send = async (i: number) => {
-    const response = await pool.request({ method: 'POST', path: `/v1/elections/${electionId}/votes`, headers: { ...json, authorization: `Bearer ${tokens[i]}` }, body });
+    const response = await pool.request({
+      method: 'POST',
+      path: `/v1/elections/${electionId}/votes`,
+      headers: { ...json, authorization: `Bearer ${tokens[i]}` },
+      body,
+    });
     await response.body.dump();
     if (response.statusCode === 202) acks.push(performance.now());
     return response.statusCode;
@@ -185,7 +229,9 @@ export async function runLoad(target: Target, load: Load, voters: number): Promi
   const deadline = loadEnd + 60_000;
   while ((watcher.snapshots.at(-1)?.total ?? 0) < acks.length && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   const reached = (watcher.snapshots.at(-1)?.total ?? 0) >= acks.length;
-  const catchUpSeconds = reached ? Math.max(0, ((watcher.snapshots.find((s) => s.total >= acks.length)?.at ?? loadEnd) - loadEnd) / 1000) : Number.NaN;
+  const catchUpSeconds = reached
+    ? Math.max(0, ((watcher.snapshots.find((s) => s.total >= acks.length)?.at ?? loadEnd) - loadEnd) / 1000)
+    : Number.NaN;
   watcher.close();
   await pool.close();
   const cpu2 = await whenQuiet(processes);
@@ -197,9 +243,18 @@ export async function runLoad(target: Target, load: Load, voters: number): Promi
   const serverCpuSeconds = sum(byName);
   const perVote = (seconds: number) => (accepted === 0 ? Number.NaN : (seconds * 1e6) / accepted);
   return {
-    target: target.name, load: describeLoad(load), accepted, acceptedPerSecond: accepted / elapsed, statuses, latencyMs,
-    serverCpuSeconds, cpuPerVoteUsDuringLoad: perVote(sum(cpuByName(processes, cpu0, cpu1))), cpuPerVoteUs: perVote(serverCpuSeconds),
+    target: target.name,
+    load: describeLoad(load),
+    accepted,
+    acceptedPerSecond: accepted / elapsed,
+    statuses,
+    latencyMs,
+    serverCpuSeconds,
+    cpuPerVoteUsDuringLoad: perVote(sum(cpuByName(processes, cpu0, cpu1))),
+    cpuPerVoteUs: perVote(serverCpuSeconds),
     cpuPerVoteUsByProcess: Object.fromEntries([...byName].sort((a, b) => b[1] - a[1]).map(([name, seconds]) => [name, perVote(seconds)])),
-    e2eMs: { p50: percentile(e2e, 50), p99: percentile(e2e, 99) }, reachedEvery202: reached, catchUpSeconds,
+    e2eMs: { p50: percentile(e2e, 50), p99: percentile(e2e, 99) },
+    reachedEvery202: reached,
+    catchUpSeconds,
   };
 }

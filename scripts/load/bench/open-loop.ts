@@ -15,7 +15,12 @@ export interface OpenLoopResult {
  * of silently lowering the offered rate (no coordinated omission). `send` resolves with an
  * HTTP status (0 for a network error). Ticks every millisecond and sends what has fallen due.
  */
-export async function openLoop(rate: number, seconds: number, send: (i: number) => Promise<number>, okStatus = 202): Promise<OpenLoopResult> {
+export async function openLoop(
+  rate: number,
+  seconds: number,
+  send: (i: number) => Promise<number>,
+  okStatus = 202,
+): Promise<OpenLoopResult> {
   const total = Math.round(rate * seconds);
   const latencies: number[] = new Array(total);
   const statuses: Record<string, number> = {};
@@ -27,16 +32,18 @@ export async function openLoop(rate: number, seconds: number, send: (i: number) 
     while (next < total && t0 + (next * 1000) / rate <= now) {
       const i = next++;
       const due = t0 + (i * 1000) / rate;
-      const p: Promise<void> = send(i).then(
-        (status) => {
-          latencies[i] = performance.now() - due;
-          statuses[status] = (statuses[status] ?? 0) + 1;
-        },
-        () => {
-          latencies[i] = performance.now() - due;
-          statuses['0'] = (statuses['0'] ?? 0) + 1;
-        },
-      ).finally(() => inFlight.delete(p));
+      const p: Promise<void> = send(i)
+        .then(
+          (status) => {
+            latencies[i] = performance.now() - due;
+            statuses[status] = (statuses[status] ?? 0) + 1;
+          },
+          () => {
+            latencies[i] = performance.now() - due;
+            statuses['0'] = (statuses['0'] ?? 0) + 1;
+          },
+        )
+        .finally(() => inFlight.delete(p));
       inFlight.add(p);
     }
     await new Promise((r) => setTimeout(r, 1));
@@ -45,7 +52,10 @@ export async function openLoop(rate: number, seconds: number, send: (i: number) 
   const elapsed = (performance.now() - t0) / 1000;
   const done = latencies.filter((l) => l !== undefined);
   return {
-    offeredPerSecond: rate, seconds: elapsed, sent: total, statuses,
+    offeredPerSecond: rate,
+    seconds: elapsed,
+    sent: total,
+    statuses,
     okPerSecond: (statuses[String(okStatus)] ?? 0) / elapsed,
     latencyMs: { p50: percentile(done, 50), p95: percentile(done, 95), p99: percentile(done, 99), max: Math.max(...done) },
   };

@@ -16,7 +16,9 @@ function readOr(path: string, fallback: string): string {
 }
 
 function allPids(): number[] {
-  return readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map(Number);
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number);
 }
 
 function parentOf(pid: number): number {
@@ -30,10 +32,16 @@ function parentOf(pid: number): number {
  * name (`redis-server`, `java` + its main class, `nginx`, `postgres`).
  */
 function nameOf(pid: number): string {
-  const argv = readOr(`/proc/${pid}/cmdline`, '').split('\0').filter((a) => a.length > 0);
+  const argv = readOr(`/proc/${pid}/cmdline`, '')
+    .split('\0')
+    .filter((a) => a.length > 0);
   const entry = argv.find((a) => /(^|\/)src\/main\.ts$/.test(a));
   if (entry !== undefined) {
-    const service = entry.replace(/\/src\/main\.ts$/, '').split('/').at(-1) ?? entry;
+    const service =
+      entry
+        .replace(/\/src\/main\.ts$/, '')
+        .split('/')
+        .at(-1) ?? entry;
     const projection = /(?:^|\0)URNA_PROJECTION=([a-z-]+)/.exec(readOr(`/proc/${pid}/environ`, ''))?.[1];
     return projection === undefined ? service : `${service} (${projection})`;
   }
@@ -101,17 +109,23 @@ export function processesListeningOn(port: number): ServerProcess[] {
 
 /** CPU seconds of each process so far (0 for one that has exited). */
 export function cpuOf(processes: readonly ServerProcess[]): Map<number, number> {
-  return new Map(processes.map((p) => {
-    try {
-      return [p.pid, cpuSeconds(p.pid)];
-    } catch {
-      return [p.pid, 0];
-    }
-  }));
+  return new Map(
+    processes.map((p) => {
+      try {
+        return [p.pid, cpuSeconds(p.pid)];
+      } catch {
+        return [p.pid, 0];
+      }
+    }),
+  );
 }
 
 /** CPU seconds used between two readings, summed by process name. */
-export function cpuByName(processes: readonly ServerProcess[], before: Map<number, number>, after: Map<number, number>): Map<string, number> {
+export function cpuByName(
+  processes: readonly ServerProcess[],
+  before: Map<number, number>,
+  after: Map<number, number>,
+): Map<string, number> {
   const byName = new Map<string, number>();
   for (const p of processes) {
     const used = Math.max(0, (after.get(p.pid) ?? 0) - (before.get(p.pid) ?? 0));

@@ -33,7 +33,9 @@ export interface StoreDrainRow {
 
 /** The variants compared in one run: one item per vote (the worker's old default, then the production-recommended batch mode) and pages. */
 export const STORE_VARIANTS: ReadonlyArray<{ format: ItemFormat; mode: WriteMode }> = [
-  { format: 'items', mode: 'transact' }, { format: 'items', mode: 'batch' }, { format: 'pages', mode: 'batch' },
+  { format: 'items', mode: 'transact' },
+  { format: 'items', mode: 'batch' },
+  { format: 'pages', mode: 'batch' },
 ];
 
 /**
@@ -41,7 +43,11 @@ export const STORE_VARIANTS: ReadonlyArray<{ format: ItemFormat; mode: WriteMode
  * DynamoDB Local per storage mode; write units come from DynamoDB's ConsumedCapacity.
  */
 export async function storeDrain(
-  log: RedisStreamsLog, electionId: string, votes: number, dataDir: string, say: (m: string) => void,
+  log: RedisStreamsLog,
+  electionId: string,
+  votes: number,
+  dataDir: string,
+  say: (m: string) => void,
   dynamoModes: ReadonlyArray<'in-memory' | 'file'> = ['in-memory', 'file'],
 ): Promise<StoreDrainRow[]> {
   const rows: StoreDrainRow[] = [];
@@ -69,11 +75,22 @@ export async function storeDrain(
       const l0 = performance.now();
       for (let u = 0; u < 20; u++) await store.votesOf(electionId, `user-${u * 997}`);
       rows.push({
-        dynamo: dynamoMode, format, mode, votesPerSecond, dynamoCpuPerSecond: dynamoCpu / elapsed, benchCpuPerSecond: (own.user + own.system) / 1e6 / elapsed,
-        dynamoCpuUsPerVote: (dynamoCpu * 1e6) / votesWritten, writeUnitsPerVote: billedWriteUnits / votesWritten, reportedWriteUnitsPerVote: writeUnits / votesWritten,
-        itemsPerVote: itemsWritten / votesWritten, bytesPerItem: format === 'pages' ? bytesWritten / itemsWritten : Number.NaN,
+        dynamo: dynamoMode,
+        format,
+        mode,
+        votesPerSecond,
+        dynamoCpuPerSecond: dynamoCpu / elapsed,
+        benchCpuPerSecond: (own.user + own.system) / 1e6 / elapsed,
+        dynamoCpuUsPerVote: (dynamoCpu * 1e6) / votesWritten,
+        writeUnitsPerVote: billedWriteUnits / votesWritten,
+        reportedWriteUnitsPerVote: writeUnits / votesWritten,
+        itemsPerVote: itemsWritten / votesWritten,
+        bytesPerItem: format === 'pages' ? bytesWritten / itemsWritten : Number.NaN,
         usdPerMillionVotes: (billedWriteUnits / votesWritten) * ON_DEMAND_USD.perMillionWriteUnits,
-        foldMs, foldReadUnits, lookupMs: (performance.now() - l0) / 20, lookupReadUnits: (store.usage.readUnits - read0 - foldReadUnits) / 20,
+        foldMs,
+        foldReadUnits,
+        lookupMs: (performance.now() - l0) / 20,
+        lookupReadUnits: (store.usage.readUnits - read0 - foldReadUnits) / 20,
       });
       say(`store drain row: ${JSON.stringify(rows[rows.length - 1])}`);
     }
@@ -83,22 +100,31 @@ export async function storeDrain(
   return rows;
 }
 
-const f = (n: number, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : '-');
+const f = (n: number, digits = 0) =>
+  Number.isFinite(n) ? n.toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : '-';
 
 /** The store rows, then the issue-12 goals as ratios within this run (pages vs one item per vote, same DynamoDB Local mode). */
 export function formatStoreDrain(rows: readonly StoreDrainRow[]): string {
-  const lines = [`           vote store      format          votes/s  DDB CPU  urna CPU  DDB µs/vote   WCU/vote (reported)  bytes/page  $/M votes  fold ms  fold RCU  lookup ms  lookup RCU`];
+  const lines = [
+    `           vote store      format          votes/s  DDB CPU  urna CPU  DDB µs/vote   WCU/vote (reported)  bytes/page  $/M votes  fold ms  fold RCU  lookup ms  lookup RCU`,
+  ];
   for (const r of rows) {
-    lines.push(`           ${r.dynamo.padEnd(15)} ${(r.format === 'pages' ? 'pages' : `items ${r.mode}`).padEnd(14)} ${f(r.votesPerSecond).padStart(8)} ${`${f(r.dynamoCpuPerSecond * 100)}%`.padStart(8)} ${`${f(r.benchCpuPerSecond * 100)}%`.padStart(9)} ${f(r.dynamoCpuUsPerVote).padStart(12)} ${f(r.writeUnitsPerVote, 3).padStart(10)} ${`(${f(r.reportedWriteUnitsPerVote, 3)})`.padStart(10)} ${f(r.bytesPerItem).padStart(11)} ${f(r.usdPerMillionVotes, 3).padStart(10)} ${f(r.foldMs).padStart(8)} ${f(r.foldReadUnits).padStart(9)} ${f(r.lookupMs, 1).padStart(10)} ${f(r.lookupReadUnits, 1).padStart(11)}`);
+    lines.push(
+      `           ${r.dynamo.padEnd(15)} ${(r.format === 'pages' ? 'pages' : `items ${r.mode}`).padEnd(14)} ${f(r.votesPerSecond).padStart(8)} ${`${f(r.dynamoCpuPerSecond * 100)}%`.padStart(8)} ${`${f(r.benchCpuPerSecond * 100)}%`.padStart(9)} ${f(r.dynamoCpuUsPerVote).padStart(12)} ${f(r.writeUnitsPerVote, 3).padStart(10)} ${`(${f(r.reportedWriteUnitsPerVote, 3)})`.padStart(10)} ${f(r.bytesPerItem).padStart(11)} ${f(r.usdPerMillionVotes, 3).padStart(10)} ${f(r.foldMs).padStart(8)} ${f(r.foldReadUnits).padStart(9)} ${f(r.lookupMs, 1).padStart(10)} ${f(r.lookupReadUnits, 1).padStart(11)}`,
+    );
   }
-  lines.push(`           (WCU per vote from item sizes as AWS bills them, per record handed to the store; DynamoDB Local's ConsumedCapacity in brackets, which counts 2 per transaction call; $ at $${ON_DEMAND_USD.perMillionWriteUnits} per million on-demand write units, us-east-1)`);
+  lines.push(
+    `           (WCU per vote from item sizes as AWS bills them, per record handed to the store; DynamoDB Local's ConsumedCapacity in brackets, which counts 2 per transaction call; $ at $${ON_DEMAND_USD.perMillionWriteUnits} per million on-demand write units, us-east-1)`,
+  );
   for (const dynamo of ['in-memory', 'file'] as const) {
     const pages = rows.find((r) => r.dynamo === dynamo && r.format === 'pages');
     if (pages === undefined) continue;
     for (const before of rows.filter((r) => r.dynamo === dynamo && r.format === 'items')) {
       const wcu = before.writeUnitsPerVote / pages.writeUnitsPerVote;
       const cpu = before.dynamoCpuUsPerVote / pages.dynamoCpuUsPerVote;
-      lines.push(`           ${dynamo}, pages vs items ${before.mode}: ${pages.writeUnitsPerVote <= 0.1 ? 'met   ' : 'MISSED'} WCU/vote ${f(pages.writeUnitsPerVote, 3)} ≤ 0.1 (${f(wcu, 1)}× fewer); ${cpu >= 5 ? 'met   ' : 'MISSED'} DynamoDB Local CPU/vote down ${f(cpu, 1)}× (goal ≥ 5×); drain ${f(pages.votesPerSecond / before.votesPerSecond, 1)}× votes/s`);
+      lines.push(
+        `           ${dynamo}, pages vs items ${before.mode}: ${pages.writeUnitsPerVote <= 0.1 ? 'met   ' : 'MISSED'} WCU/vote ${f(pages.writeUnitsPerVote, 3)} ≤ 0.1 (${f(wcu, 1)}× fewer); ${cpu >= 5 ? 'met   ' : 'MISSED'} DynamoDB Local CPU/vote down ${f(cpu, 1)}× (goal ≥ 5×); drain ${f(pages.votesPerSecond / before.votesPerSecond, 1)}× votes/s`,
+      );
     }
   }
   return lines.join('\n');

@@ -12,7 +12,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateSigner, originOf, signCheckpoint, toNdjsonLine, parseCheckpoint, type ExportRecord, type LeafRecord } from '@urna/transparency';
+import {
+  generateSigner,
+  originOf,
+  signCheckpoint,
+  toNdjsonLine,
+  parseCheckpoint,
+  type ExportRecord,
+  type LeafRecord,
+} from '@urna/transparency';
 import { syntheticElection, type SyntheticElection } from '../../../packages/transparency/test/synthetic-election.ts';
 
 const run = promisify(execFile);
@@ -50,7 +58,9 @@ describe('urna verify', { timeout: 240_000 }, () => {
     expect(pinned.out).toContain('OK');
     expect(pinned.out).toContain('(pinned with --key)');
     const e = election.expected;
-    expect(pinned.out).toContain(`${e.accepted} votes in the log, ${e.counted} counted, ${e.duplicates} duplicates, ${e.afterClose} after the close`);
+    expect(pinned.out).toContain(
+      `${e.accepted} votes in the log, ${e.counted} counted, ${e.duplicates} duplicates, ${e.afterClose} after the close`,
+    );
     for (const [option, n] of Object.entries(e.counts)) expect(pinned.out).toContain(`${option} ${n}`);
     const unpinned = await verify(election.records);
     expect(unpinned.code, unpinned.out).toBe(0);
@@ -77,7 +87,9 @@ describe('urna verify', { timeout: 240_000 }, () => {
   });
 
   it('one leaf dropped and the rest renumbered: fails on the checkpoint size', async () => {
-    const leaves = leafRecords(election.records, 5).filter((r) => r.index !== 1234).map((r, index) => ({ ...r, index }));
+    const leaves = leafRecords(election.records, 5)
+      .filter((r) => r.index !== 1234)
+      .map((r, index) => ({ ...r, index }));
     const records = [...election.records.filter((r) => !(r.type === 'leaf' && r.partition === 5)), ...leaves];
     const { code, out } = await verify(records, '--key', election.signer.vkey);
     expect(code).toBe(1);
@@ -87,10 +99,15 @@ describe('urna verify', { timeout: 240_000 }, () => {
   it('a counted vote moved after the close marker: fails and names that leaf', async () => {
     const leaves = leafRecords(election.records, 3);
     const close = leaves.findIndex((r) => r.leaf.includes('\nclose\n'));
-    const moved = leaves.find((r) => r.index < close && election.votes.some((v) => v.leaf === r.leaf && v.classification === 'counted')) as LeafRecord;
+    const moved = leaves.find(
+      (r) => r.index < close && election.votes.some((v) => v.leaf === r.leaf && v.classification === 'counted'),
+    ) as LeafRecord;
     const order = leaves.filter((r) => r !== moved);
     order.splice(close, 0, moved);
-    const records = [...election.records.filter((r) => !(r.type === 'leaf' && r.partition === 3)), ...order.map((r, index) => ({ ...r, index }))];
+    const records = [
+      ...election.records.filter((r) => !(r.type === 'leaf' && r.partition === 3)),
+      ...order.map((r, index) => ({ ...r, index })),
+    ];
     const { code, out } = await verify(records, '--key', election.signer.vkey);
     expect(code).toBe(1);
     expect(out).toMatch(/FAIL: partition 3: leaf \d+ is out of log order/);
@@ -118,7 +135,8 @@ describe('urna verify', { timeout: 240_000 }, () => {
         const cp = parseCheckpoint(r.note.slice(0, r.note.lastIndexOf('\n\n') + 1));
         return { ...r, note: signCheckpoint({ ...cp, origin: originOf(election.electionId, r.partition) }, intruder) };
       }
-      if (r.type === 'key') return { type: 'key', name: intruder.name, publicKey: intruder.publicKey.toString('base64'), vkey: intruder.vkey };
+      if (r.type === 'key')
+        return { type: 'key', name: intruder.name, publicKey: intruder.publicKey.toString('base64'), vkey: intruder.vkey };
       return r;
     });
     const unpinned = await verify(records);
@@ -130,7 +148,9 @@ describe('urna verify', { timeout: 240_000 }, () => {
   });
 
   it('a published result or reconciliation that the log does not support: fails and names the option or figure', async () => {
-    const skewed = election.records.map((r) => (r.type === 'result' ? { ...r, counts: { ...r.counts, cats: (r.counts.cats ?? 0) + 1 } } : r));
+    const skewed = election.records.map((r) =>
+      r.type === 'result' ? { ...r, counts: { ...r.counts, cats: (r.counts.cats ?? 0) + 1 } } : r,
+    );
     const a = await verify(skewed, '--key', election.signer.vkey);
     expect(a.code).toBe(1);
     expect(a.out).toMatch(/FAIL: result mismatch for option cats: the log counts \d+, the published result says \d+/);
@@ -151,9 +171,15 @@ describe('urna verify', { timeout: 240_000 }, () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
     try {
-      const ok = await run(process.execPath, ['--import', 'tsx', 'scripts/verify/main.ts', `http://127.0.0.1:${port}/v1/elections/x/export`, '--key', election.signer.vkey], { cwd: root });
+      const ok = await run(
+        process.execPath,
+        ['--import', 'tsx', 'scripts/verify/main.ts', `http://127.0.0.1:${port}/v1/elections/x/export`, '--key', election.signer.vkey],
+        { cwd: root },
+      );
       expect(ok.stdout).toContain('OK');
-      const missing = await run(process.execPath, ['--import', 'tsx', 'scripts/verify/main.ts', `http://127.0.0.1:${port}/nope`], { cwd: root }).catch((e: { code: number; stdout: string }) => e);
+      const missing = await run(process.execPath, ['--import', 'tsx', 'scripts/verify/main.ts', `http://127.0.0.1:${port}/nope`], {
+        cwd: root,
+      }).catch((e: { code: number; stdout: string }) => e);
       expect('code' in missing && missing.code).toBe(1);
       expect(missing.stdout).toContain('answered 404');
     } finally {
