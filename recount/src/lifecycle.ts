@@ -93,8 +93,12 @@ export class Lifecycle {
     }
     const closing = await this.deps.elections.beginClose(id);
     if (closing.status === 'closed') return closing;
+    // audited when the close begins, under a key of its own: a close retried after a crash at any
+    // later step (the job then finds the election closed and skips) is still in the audit, once
+    const closingAt = closing.closingAt ?? new Date().toISOString();
+    await this.deps.audit.record(actor, 'close', id, {}, { at: closingAt, key: `close#${id}` });
     await this.publish(closing); // ingest processes refuse votes from here on
-    await this.deps.log.appendCloseMarker(id, Date.parse(closing.closingAt ?? new Date().toISOString()));
+    await this.deps.log.appendCloseMarker(id, Date.parse(closingAt));
     let closed: Election;
     try {
       closed = await this.deps.elections.transition(id, 'close');
@@ -106,7 +110,6 @@ export class Lifecycle {
     await this.deps.tally.setStatus(id, closed.status);
     await this.publish(closed);
     await this.deps.jobs.recount(id);
-    await this.deps.audit.record(actor, 'close', id);
     return closed;
   }
 

@@ -27,9 +27,19 @@ export class AuditLog {
     this.table = table ?? tableNames().votes;
   }
 
-  async record(actor: string, action: string, electionId: string | undefined, details: Record<string, unknown> = {}): Promise<AuditAction> {
+  /**
+   * Records an action. With `once`, the entry's time and key are given, so recording the same
+   * action again (a retried job after a crash) rewrites one entry instead of adding another.
+   */
+  async record(
+    actor: string,
+    action: string,
+    electionId: string | undefined,
+    details: Record<string, unknown> = {},
+    once?: { readonly at: string; readonly key: string },
+  ): Promise<AuditAction> {
     const entry: AuditAction = {
-      at: new Date().toISOString(),
+      at: once?.at ?? new Date().toISOString(),
       actor,
       action,
       ...(electionId === undefined ? {} : { electionId }),
@@ -39,7 +49,11 @@ export class AuditLog {
       await this.client.send(
         new PutItemCommand({
           TableName: this.table,
-          Item: { pk: { S: 'audit' }, sk: { S: `${entry.at}#${randomBytes(4).toString('hex')}` }, doc: { S: JSON.stringify(entry) } },
+          Item: {
+            pk: { S: 'audit' },
+            sk: { S: `${entry.at}#${once?.key ?? randomBytes(4).toString('hex')}` },
+            doc: { S: JSON.stringify(entry) },
+          },
         }),
       );
     } catch (error) {
