@@ -38,11 +38,22 @@ interface Servers {
 
 async function startServers(): Promise<Servers> {
   const dir = mkdtempSync(join(tmpdir(), 'urna-test-'));
-  const [redis, dynamo, kafka] = await Promise.all([
+  const started = await Promise.allSettled([
     RedisServer.start({ dataDir: join(dir, 'redis') }),
     DynamoDbLocal.start({}),
     startKafka(dir),
-  ]);
+  ] as const);
+  const [redisStart, dynamoStart, kafkaStart] = started;
+  if (redisStart.status === 'rejected' || dynamoStart.status === 'rejected' || kafkaStart.status === 'rejected') {
+    // stop what did start: a failed set-up must not leave servers behind
+    await Promise.allSettled([
+      redisStart.status === 'fulfilled' ? redisStart.value.stop() : undefined,
+      dynamoStart.status === 'fulfilled' ? dynamoStart.value.stop() : undefined,
+      kafkaStart.status === 'fulfilled' ? kafkaStart.value.stop() : undefined,
+    ]);
+    throw started.map((r) => (r.status === 'rejected' ? (r.reason as unknown) : undefined)).find((reason) => reason !== undefined);
+  }
+  const [redis, dynamo, kafka] = [redisStart.value, dynamoStart.value, kafkaStart.value];
   const client = createDynamoClient({ endpoint: dynamo.endpoint });
   await ensureTables(client);
   client.destroy();
