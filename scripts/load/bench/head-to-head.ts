@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Pool } from 'undici';
 import { percentile } from '../measure.ts';
 import { openLoop } from './open-loop.ts';
+import { ackToSnapshotMs, watchTotals } from './sse-watch.ts';
 import { cpuByName, cpuOf, type ServerProcess } from './processes.ts';
 
 /**
@@ -115,35 +116,6 @@ export async function prepare(target: Target, voters: number): Promise<{ electio
   }
 }
 
-/** One SSE client on the election, recording when each total was first seen. */
-function watch(
-  pool: Pool,
-  electionId: string,
-): { snapshots: Array<{ at: number; total: number }>; close: () => void; ready: Promise<void> } {
-  const snapshots: Array<{ at: number; total: number }> = [];
-  let closeBody = () => {};
-  const ready = pool.request({ method: 'GET', path: `/v1/elections/${electionId}/results/stream` }).then((sse) => {
-    let buffer = '';
-    closeBody = () => sse.body.destroy();
-    sse.body.on('error', () => {});
-    sse.body.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString('utf8');
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const data = buffer
-          .slice(0, end)
-          .split('\n')
-          .find((l) => l.startsWith('data: '));
-        buffer = buffer.slice(end + 2);
-        if (data === undefined) continue;
-        const total = (JSON.parse(data.slice(6)) as { total?: number }).total;
-        if (typeof total === 'number') snapshots.push({ at: performance.now(), total });
-      }
-    });
-  });
-  return { snapshots, close: () => closeBody(), ready };
-}
-
 /** Fixed concurrency: each connection sends the next vote as soon as its previous one answered. */
 async function closedLoop(
   connections: number,
@@ -193,7 +165,7 @@ export async function runLoad(target: Target, load: Load, voters: number): Promi
   const { electionId, tokens } = await prepare(target, voters);
   const connections = load.kind === 'closed' ? load.connections : 256;
   const pool = new Pool(target.url, { connections: connections + 1 });
-  const watcher = watch(pool, electionId);
+  const watcher = watchTotals(pool, electionId);
   await watcher.ready;
   const acks: number[] = [];
   const body = JSON.stringify({ optionId: 'a' });
@@ -235,8 +207,7 @@ export async function runLoad(target: Target, load: Load, voters: number): Promi
   watcher.close();
   await pool.close();
   const cpu2 = await whenQuiet(processes);
-  acks.sort((a, b) => a - b);
-  const e2e = acks.map((at, k) => (watcher.snapshots.find((s) => s.total >= k + 1)?.at ?? Number.NaN) - at).filter(Number.isFinite);
+  const e2e = ackToSnapshotMs(acks, watcher.snapshots);
   const accepted = statuses['202'] ?? 0;
   const sum = (byName: Map<string, number>) => [...byName.values()].reduce((a, b) => a + b, 0);
   const byName = cpuByName(processes, cpu0, cpu2);
