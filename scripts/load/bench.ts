@@ -21,6 +21,7 @@ import { formatStoreDrain, storeDrain, type StoreDrainRow } from './bench/store-
 import { sseFanout, type FanoutResult } from './bench/sse-fanout.ts';
 import { endToEnd } from './bench/end-to-end.ts';
 import { formatHeadToHead, headToHead } from './bench/head-to-head-report.ts';
+import { BENCH_LIMITS, describeLimits } from './bench/limits.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -48,11 +49,13 @@ const say = (m: string) => console.log(`bench: ${m}`);
 
 const dataDir = mkdtempSync(join(tmpdir(), 'urna-bench-'));
 const profileDir = join(REPO_ROOT, '.urna', 'bench', 'profiles');
+say(describeLimits());
 const stack = await startStack({
   dataDir,
   ports: 'free',
   logs: 'files',
   dynamoOnDisk: true,
+  env: BENCH_LIMITS,
   ...(args.profile ? { nodeArgs: { ingest: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] } } : {}),
 });
 const redis = new Redis(stack.urls.redis);

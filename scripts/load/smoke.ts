@@ -16,6 +16,7 @@ import { RedisStreamsLog, type VoteLog } from '@urna/log';
 import { KafkaLog } from '@urna/log/kafka';
 import { GROUPS } from '@urna/tally-worker';
 import { REPO_ROOT, startStack } from '../launcher/stack.ts';
+import { BENCH_LIMITS, describeLimits } from './bench/limits.ts';
 import { cpuSeconds, fmt, percentile } from './measure.ts';
 import { endToEnd } from './bench/end-to-end.ts';
 
@@ -43,7 +44,8 @@ const logEnv: Record<string, string> =
   kafka === undefined
     ? {}
     : { URNA_LOG: 'kafka', URNA_KAFKA_BROKERS: kafka.bootstrapServers, URNA_KAFKA_TOPIC: topic, URNA_LOG_PARTITIONS: '4' };
-const stack = await startStack({ dataDir, ports: 'free', logs: 'files', dynamoOnDisk: true, env: logEnv });
+console.log(`smoke: ${describeLimits()}`);
+const stack = await startStack({ dataDir, ports: 'free', logs: 'files', dynamoOnDisk: true, env: { ...BENCH_LIMITS, ...logEnv } });
 const secret = Buffer.from(stack.env.URNA_VOTING_TOKEN_SECRET as string, 'base64url');
 const pool = new Pool(stack.urls.gateway, { connections: CONCURRENCY, pipelining: 1 });
 const redis = new Redis(stack.urls.redis);

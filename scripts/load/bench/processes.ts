@@ -50,7 +50,8 @@ function nameOf(pid: number): string {
     if (argv.some((a) => a.includes('DynamoDBLocal'))) return 'DynamoDB Local';
     if (argv.some((a) => a === 'kafka.Kafka' || a.includes('kafka'))) return 'kafka broker';
   }
-  return program.replace(/:$/, '').split(' ')[0] ?? program;
+  // process titles: `redis-server 127.0.0.1:6380`, `nginx: worker process`
+  return (program.split(' ')[0] ?? program).replace(/:$/, '');
 }
 
 /** Every live descendant of `root` (children, grandchildren, …), not `root` itself. */
