@@ -2,8 +2,10 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { randomName } from './helpers.ts';
-import { startTestStack, type TestStack } from './stack.ts';
+import type { ResultsSnapshot } from '@urna/tally';
+import { eventually, randomName } from './helpers.ts';
+import { SseClient } from './sse-client.ts';
+import { api, startTestStack, type TestStack } from './stack.ts';
 import { REPO_ROOT } from '../scripts/launcher/stack.ts';
 import { solvedProof } from './pow.ts';
 
@@ -286,4 +288,102 @@ describe('voter page and admin console, in Chromium', () => {
     expect(refused).toBeGreaterThanOrEqual(2);
     expect(foreign).toEqual([]);
   }, 60_000);
+});
+
+describe('hidden results, the job dashboard and the scheduled close, in Chromium', () => {
+  const createElection = async (body: Record<string, unknown>) => {
+    const token = await s.adminToken();
+    const created = await api(s.gateway, 'POST', '/v1/elections', token, body);
+    expect(created.status).toBe(201);
+    return token;
+  };
+
+  it('hidden results: no per-option count in the results JSON, in any SSE event or on the voter page until the official result; then all three show it', async () => {
+    const electionId = randomName('e2e-hidden');
+    const token = await createElection({
+      id: electionId,
+      title: 'Hidden',
+      options: [
+        { id: 'a', label: 'Alpha' },
+        { id: 'b', label: 'Beta' },
+      ],
+      challenge: 'off',
+      resultsVisibility: 'hidden',
+    });
+    expect((await api(s.gateway, 'POST', `/v1/elections/${electionId}/open`, token)).status).toBe(200);
+    const sse = new SseClient(`${s.gateway}/v1/elections/${electionId}/results/stream`);
+
+    // the page's own stream, recorded as it receives it
+    const pageContext = await context(360);
+    await pageContext.addInitScript(() => {
+      const seen: string[] = [];
+      (globalThis as unknown as { seenEvents: string[] }).seenEvents = seen;
+      const Original = globalThis.EventSource;
+      globalThis.EventSource = class extends Original {
+        constructor(url: string | URL, init?: EventSourceInit) {
+          super(url, init);
+          for (const name of ['results', 'final', 'message'])
+            this.addEventListener(name, (event) => seen.push(`${name} ${(event as unknown as { data: string }).data}`));
+        }
+      };
+    });
+    const page = await pageContext.newPage();
+    await page.goto(`/?election=${electionId}`);
+    await expect.poll(() => page.locator('.live').textContent()).toBe('Live');
+
+    for (let i = 0; i < 10; i++) {
+      const vote = await api(s.gateway, 'POST', `/v1/elections/${electionId}/votes`, s.voterToken(`hidden-${i}`), {
+        optionId: i < 7 ? 'a' : 'b',
+      });
+      expect(vote.status).toBe(202);
+    }
+    // admins see the live counts; voters and anonymous readers cannot ask for them
+    const adminResults = await eventually('live counts', async () => {
+      const r = await api<ResultsSnapshot>(s.gateway, 'GET', `/v1/admin/elections/${electionId}/results`, token);
+      return r.json.total === 10 ? r : undefined;
+    });
+    expect(adminResults.json.counts).toEqual({ a: 7, b: 3 });
+    expect((await api(s.gateway, 'GET', `/v1/admin/elections/${electionId}/results`)).status).toBe(401);
+    expect((await api(s.gateway, 'GET', `/v1/admin/elections/${electionId}/results`, s.voterToken('nosy'))).status).toBe(403);
+
+    // the public JSON, the stream and the page: the total, no per-option count
+    const hiddenJson = await api<ResultsSnapshot>(s.gateway, 'GET', `/v1/elections/${electionId}/results`);
+    expect(hiddenJson.json).toMatchObject({ counts: {}, total: 10, final: false, visibility: 'hidden' });
+    await expect.poll(() => page.getByTestId('total').textContent(), { timeout: 10_000 }).toBe('10 votes counted');
+    expect(await page.locator('.bar-num').allTextContents()).toEqual(['hidden', 'hidden']);
+    expect(await page.getByTestId('results-note').textContent()).toContain('hidden until the official recount');
+    await shot(page, 'voter-hidden', 360);
+    await eventually('stream saw the 10 votes', async () => (sse.latest<ResultsSnapshot>()?.total === 10 ? true : undefined));
+
+    expect((await api(s.gateway, 'POST', `/v1/elections/${electionId}/close`, token)).status).toBe(200);
+    const official = await eventually(
+      'official result',
+      async () => {
+        const r = await api<ResultsSnapshot>(s.gateway, 'GET', `/v1/elections/${electionId}/results`);
+        return r.json.final ? r.json : undefined;
+      },
+      60_000,
+    );
+    expect(official).toMatchObject({ counts: { a: 7, b: 3 }, total: 10, final: true });
+    // the open page shows it without a reload: `event: final`
+    await expect.poll(() => countOf(page, 'a').textContent(), { timeout: 10_000 }).toBe('7 · 70.0%');
+    expect(await countOf(page, 'b').textContent()).toBe('3 · 30.0%');
+    expect(await page.getByRole('heading', { name: 'Official result' }).count()).toBe(1);
+    await eventually('SSE event: final', async () => (sse.events.some((e) => e.event === 'final') ? true : undefined), 10_000);
+    sse.close();
+
+    // every event before the official one, on both streams, carried no per-option count
+    const streamed = sse.events.map((e) => ({ event: e.event, snapshot: JSON.parse(e.data) as ResultsSnapshot }));
+    const pageSeen = (await page.evaluate(() => (globalThis as unknown as { seenEvents: string[] }).seenEvents)).map((line) => {
+      const space = line.indexOf(' ');
+      return { event: line.slice(0, space), snapshot: JSON.parse(line.slice(space + 1)) as ResultsSnapshot };
+    });
+    for (const seen of [streamed, pageSeen]) {
+      const before = seen.filter((e) => e.event !== 'final');
+      expect(before.length).toBeGreaterThan(0);
+      for (const e of before) expect(e.snapshot).toMatchObject({ counts: {}, final: false, visibility: 'hidden' });
+      expect(seen.at(-1)).toMatchObject({ event: 'final', snapshot: { counts: { a: 7, b: 3 }, final: true } });
+    }
+    expect(foreign).toEqual([]);
+  }, 120_000);
 });

@@ -18,6 +18,8 @@ export interface Snapshot {
   readonly status?: Election['status'];
   /** True once the official recount has replaced the live counts. */
   readonly final?: boolean;
+  /** `hidden`: `counts` is empty until the official result is published. */
+  readonly visibility?: 'live' | 'hidden';
 }
 export interface Receipt {
   readonly voteId: string;

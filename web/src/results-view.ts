@@ -12,6 +12,8 @@ export interface ResultsView {
  * (text and a CSS transform), so updates do not flicker or move the layout. EventSource
  * reconnects by itself after a drop and sends Last-Event-ID, so nothing is re-sent needlessly;
  * the connection state is shown. `onSnapshot` lets the page react to the status (closed).
+ * Hidden results (`visibility: "hidden"`) carry no per-option counts: the bars say so instead
+ * of showing zeros. `event: final` (the official result) is rendered like any snapshot.
  */
 export function resultsView(election: Election, onSnapshot: (snapshot: Snapshot) => void = () => {}): ResultsView {
   const rows = new Map<string, { count: HTMLElement; fill: HTMLElement; row: HTMLElement }>();
@@ -30,26 +32,37 @@ export function resultsView(election: Election, onSnapshot: (snapshot: Snapshot)
   }
   const total = h('span', { class: 'total', 'data-testid': 'total' }, '0 votes counted');
   const live = h('span', { class: 'live connecting', role: 'status' }, 'Connecting…');
+  const heading = h('h2', { id: 'results-title' }, 'Live results');
+  const note = h('p', { class: 'muted small', 'data-testid': 'results-note', hidden: true });
   const element = h(
     'section',
     { class: 'card results', 'aria-labelledby': 'results-title' },
-    h('div', { class: 'card-head' }, h('h2', { id: 'results-title' }, 'Live results'), live),
+    h('div', { class: 'card-head' }, heading, live),
     list,
     h('p', { class: 'muted' }, total),
+    note,
   );
 
   let lastVersion = -1;
   const render = (snapshot: Snapshot) => {
     if (snapshot.version < lastVersion) return;
     lastVersion = snapshot.version;
+    const hidden = snapshot.visibility === 'hidden' && snapshot.final !== true;
     const max = Math.max(1, ...Object.values(snapshot.counts));
     for (const [optionId, { count, fill, row }] of rows) {
       const n = snapshot.counts[optionId] ?? 0;
-      count.textContent = `${n.toLocaleString('en')} · ${percent(n, snapshot.total)}`;
-      fill.style.transform = `scaleX(${n / max})`;
-      row.classList.toggle('leading', n > 0 && n === max);
+      count.textContent = hidden ? 'hidden' : `${n.toLocaleString('en')} · ${percent(n, snapshot.total)}`;
+      fill.style.transform = `scaleX(${hidden ? 0 : n / max})`;
+      row.classList.toggle('leading', !hidden && n > 0 && n === max);
     }
+    heading.textContent = snapshot.final === true ? 'Official result' : 'Live results';
     total.textContent = `${snapshot.total.toLocaleString('en')} vote${snapshot.total === 1 ? '' : 's'} counted`;
+    note.hidden = !hidden && snapshot.final !== true;
+    note.textContent = hidden
+      ? 'Results are hidden until the official recount at close.'
+      : snapshot.final === true
+        ? 'Official result: the recount of every stored vote at close.'
+        : '';
     onSnapshot(snapshot);
   };
 
@@ -68,11 +81,13 @@ export function resultsView(election: Election, onSnapshot: (snapshot: Snapshot)
     source = new EventSource(`/v1/elections/${encodeURIComponent(election.id)}/results/stream`);
     const current = source;
     current.addEventListener('open', () => setLive('live', 'Live'));
-    current.addEventListener('results', (event) => {
+    const onSnapshotEvent = (event: Event) => {
       failures = 0;
       setLive('live', 'Live');
       render(JSON.parse((event as MessageEvent<string>).data) as Snapshot);
-    });
+    };
+    current.addEventListener('results', onSnapshotEvent);
+    current.addEventListener('final', onSnapshotEvent);
     current.addEventListener('error', () => {
       setLive('connecting', 'Reconnecting…');
       if (current.readyState !== EventSource.CLOSED || closed) return;

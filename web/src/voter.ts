@@ -240,7 +240,7 @@ async function main(): Promise<void> {
     badge.className = `badge ${status}`;
     badge.textContent = STATUS_TEXT[status];
     banner.textContent =
-      status === 'closed' ? 'This election is closed. No more votes are accepted; the counts below are final for the live tally.' : '';
+      status === 'closed' ? 'This election is closed. No more votes are accepted; the official result follows the recount.' : '';
     banner.hidden = status !== 'closed';
     let body: HTMLElement;
     if (s === undefined) body = signInForm(config, () => void load(), notice);
