@@ -1,10 +1,11 @@
+import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildIngestApp, ElectionCache } from '@urna/ingest';
 import { liveTallyProjection, startWorker, voteStoreProjection, type RunningWorker } from '@urna/tally-worker';
 import { buildTestIngest, createElection, type TestIngest } from './apps.ts';
 import { eventually, nonZero } from './helpers.ts';
-import { recountMetrics, runRecount, runReprocess } from '@urna/recount';
+import { recountMetrics, runRecount, runReprocess, startLifecycleWorker } from '@urna/recount';
 
 let t: TestIngest;
 let workers: RunningWorker[] = [];
@@ -152,5 +153,74 @@ describe('deterministic close', () => {
     await asAdmin('POST', `/v1/elections/${id}/close`);
     await eventually('recount ready', async () => runRecount(id, recountDeps()).catch(() => undefined));
     expect(await t.tally.results(id)).toMatchObject({ counts: { a: 4, b: 2 }, total: 6, final: true });
+  });
+
+  it('reprocess over HTTP: the live read model deleted from Redis comes back identical, and the job result says what it replaced', async () => {
+    const id = await createElection(t, { optionIds: ['a', 'b'] });
+    for (let i = 0; i < 30; i++) expect((await vote(t.app, id, `rp-${i % 25}`, i % 3 ? 'a' : 'b')).statusCode).toBe(202);
+    await asAdmin('POST', `/v1/elections/${id}/close`);
+    await eventually('recount ready', async () => runRecount(id, recountDeps()).catch(() => undefined));
+    const snapshot = async () => ({
+      digest: await t.tally.digest(id),
+      live: (await t.tally.results(id, { raw: true }))?.counts,
+      // the version moves on with every rebuild (watchers must get the new snapshot)
+      public: { ...(await t.tally.results(id)), version: 'any' },
+      receipts: await Promise.all(['rp-0', 'rp-3', 'rp-24'].map((u) => t.tally.receiptsOf(id, u))),
+    });
+    const before = await snapshot();
+    expect(before.receipts[0]?.map((r) => r.status)).toEqual(['counted', 'rejected']); // rp-0 voted twice
+
+    // the live model: counts, total, close markers and every user marker (status, version and
+    // the recount's published documents stay: reprocess rebuilds the model the live tally keeps)
+    const keys = await t.redis.keys(`urna:tally:{${id}}:*`);
+    const kept = [':meta', ':official', ':reconciliation', ':live-at-close'];
+    await t.redis.del(...keys.filter((k) => !kept.some((suffix) => k.endsWith(suffix))));
+    await t.redis.hdel(`urna:tally:{${id}}:meta`, 'total');
+    const damaged = await t.tally.digest(id);
+    expect(damaged).toEqual({ counts: {}, total: 0, closeMarkers: {} });
+    expect((await t.tally.receiptsOf(id, 'rp-3'))[0]?.status).not.toBe('counted');
+
+    const connection = new Redis(inject('redisUrl'), { maxRetriesPerRequest: null });
+    const worker = startLifecycleWorker({
+      connection,
+      prefix: t.queuePrefix,
+      lifecycle: t.lifecycle,
+      elections: t.repo,
+      recount: async () => ({ skipped: 'the tests in this file run recounts themselves' }),
+      reprocess: (electionId) => runReprocess(electionId, { elections: t.repo, store: t.store, tally: t.tally }),
+    });
+    try {
+      const reprocess = async () => {
+        const accepted = await asAdmin('POST', `/v1/admin/elections/${id}/reprocess`);
+        expect(accepted.statusCode).toBe(202);
+        const { jobId } = accepted.json() as { jobId: string };
+        expect(jobId).toMatch(/^reprocess-/);
+        return eventually('reprocess job done', async () => {
+          const job = await asAdmin('GET', `/v1/admin/jobs/${jobId}`);
+          expect(job.statusCode).toBe(200);
+          const body = job.json() as { state: string; result?: Record<string, unknown> };
+          expect(body.state).not.toBe('failed');
+          return body.state === 'completed' ? body : undefined;
+        });
+      };
+      const first = await reprocess();
+      expect(first.result).toMatchObject({ identical: false, counted: 25, accepted: 30, before: damaged, after: before.digest });
+      expect(await snapshot()).toEqual(before);
+
+      const second = await reprocess(); // over an intact model: nothing to repair, and it says so
+      expect(second.result).toMatchObject({ identical: true, before: before.digest, after: before.digest });
+      expect(await snapshot()).toEqual(before);
+    } finally {
+      await worker.close();
+      connection.disconnect();
+    }
+    expect((await asAdmin('POST', '/v1/admin/elections/no-such-election/reprocess')).statusCode).toBe(404);
+    expect((await asAdmin('GET', '/v1/admin/jobs/reprocess-nope-0')).json().error.code).toBe('JOB_NOT_FOUND');
+    const asVoter = await t.admin.inject({
+      method: 'POST',
+      url: `/v1/admin/elections/${id}/reprocess`,
+      headers: { authorization: `Bearer ${t.voterToken('mallory')}` },
+    });
+    expect(asVoter.statusCode).toBe(403);
   });
 });
