@@ -9,7 +9,7 @@ import { AuditLog, createDynamoClient, ElectionRepository, VoteStore } from '@ur
 import { ElectionConfigs, LiveTally } from '@urna/tally';
 import { buildIngestApp, ElectionCache } from '@urna/ingest';
 import { liveTallyProjection, startWorker, voteStoreProjection } from '@urna/tally-worker';
-import { buildRecountApp, BullLifecycleJobs, LIFECYCLE_QUEUE, Lifecycle, type JobData, type JobResult } from '@urna/recount';
+import { AcceptedRates, buildRecountApp, BullLifecycleJobs, LIFECYCLE_QUEUE, Lifecycle, type JobData, type JobResult } from '@urna/recount';
 import { nonZero, randomName, waitDrained } from './helpers.ts';
 
 export interface TestIngest {
@@ -70,7 +70,8 @@ export async function buildTestIngest(options: { redisUrl?: string; devMode?: bo
   const audit = new AuditLog(dynamo);
   // announce stands for the Redis notice every ingest process follows
   const lifecycle = new Lifecycle({ elections: repo, log, tally, configs, jobs, audit, announce: async (id) => cache.invalidate(id) });
-  const admin = buildRecountApp({ lifecycle, elections: repo, store, jobs, queue, audit, verifier, registry: new Registry() });
+  const rates = new AcceptedRates({ tally });
+  const admin = buildRecountApp({ lifecycle, elections: repo, store, jobs, queue, audit, rates, verifier, registry: new Registry() });
   const app = buildIngestApp({
     log,
     cache,

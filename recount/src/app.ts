@@ -9,6 +9,7 @@ import { principalOf, requireRole } from './authenticate.ts';
 import type { BullLifecycleJobs, JobData, JobResult } from './jobs.ts';
 import type { Lifecycle } from './lifecycle.ts';
 import { registerDashboard } from './dashboard.ts';
+import type { AcceptedRates } from './accepted-rate.ts';
 
 export interface RecountAppDeps {
   readonly lifecycle: Lifecycle;
@@ -18,6 +19,8 @@ export interface RecountAppDeps {
   /** The lifecycle queue: jobs endpoint and the bull-board dashboard at /admin/queues. */
   readonly queue: Queue<JobData, JobResult>;
   readonly audit: Pick<AuditLog, 'record' | 'newest'>;
+  /** Accepted votes/s of all ingest processes, sampled off the live read model (the console's figure). */
+  readonly rates: Pick<AcceptedRates, 'report' | 'stop'>;
   readonly verifier: TokenVerifier;
   readonly registry: Registry;
   readonly logger?: boolean | object;
@@ -92,6 +95,14 @@ export function buildRecountApp(deps: RecountAppDeps): FastifyInstance {
       ...(job.failedReason ? { failedReason: job.failedReason } : {}),
     };
   });
+
+  app.get('/v1/admin/elections/:id/rate', admin, async (request) => {
+    const id = electionIdFromPath(request.params);
+    const report = await deps.rates.report(id);
+    if (report === undefined) throw DomainErrors.electionNotFound(id);
+    return report;
+  });
+  app.addHook('onClose', async () => deps.rates.stop());
 
   app.get('/v1/admin/audit', admin, async () => ({ actions: await deps.audit.newest() }));
   void app.register(async (scope) => registerDashboard(scope, [deps.queue], deps.verifier));

@@ -12,6 +12,7 @@ import { Lifecycle } from './lifecycle.ts';
 import { recountMetrics, runRecount } from './recount.ts';
 import { runReprocess } from './reprocess.ts';
 import { requireNoEviction } from './redis-policy.ts';
+import { AcceptedRates } from './accepted-rate.ts';
 
 const config = readRecountConfig();
 const redis = patientRedis(config.URNA_REDIS_URL);
@@ -46,6 +47,7 @@ const app = buildRecountApp({
   jobs,
   queue,
   audit,
+  rates: new AcceptedRates({ tally }),
   verifier: verifierFromConfig(config),
   registry,
   logger: { level: config.URNA_LOG_LEVEL },

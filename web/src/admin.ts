@@ -20,6 +20,12 @@ interface Reconciliation {
 /** A datetime-local value (the browser's zone) as ISO 8601 UTC, or undefined when empty. */
 const isoOf = (local: string): string | undefined => (local === '' ? undefined : new Date(local).toISOString());
 
+interface AcceptedRate {
+  readonly accepted: number;
+  readonly acceptedPerSecond: number | null;
+  readonly windowSeconds: number;
+}
+
 interface LogLag {
   readonly partitions: number;
   readonly groups: Record<string, { undelivered: number; pending: number }>;
@@ -131,14 +137,16 @@ function console_(session: Session): void {
       clearInterval(watching.timer);
     }
     const rate = h('dd', { 'data-testid': 'rate' }, '—');
+    const accepted = h('dd', { 'data-testid': 'accepted' }, '—');
     const lagLive = h('dd', { 'data-testid': 'lag-live' }, '—');
     const lagStore = h('dd', { 'data-testid': 'lag-store' }, '—');
-    const samples: Array<{ at: number; total: number }> = [];
+    const hiddenCounts = h('p', { class: 'muted small', 'data-testid': 'admin-counts', hidden: true });
     const official = h('div', { 'data-testid': 'official' });
     let reconciled = false;
+    let final = false;
     const view = resultsView(election, (snapshot: Snapshot) => {
-      samples.push({ at: performance.now(), total: snapshot.total });
-      while (samples.length > 2 && (samples[0]?.at ?? 0) < performance.now() - 5_000) samples.shift();
+      final = snapshot.final === true;
+      if (final) hiddenCounts.hidden = true;
       if (snapshot.final === true && !reconciled) {
         reconciled = true;
         void api<Reconciliation>('GET', `/v1/elections/${election.id}/reconciliation`)
@@ -161,12 +169,26 @@ function console_(session: Session): void {
       }
     });
     const tick = async () => {
-      const first = samples[0];
-      const last = samples.at(-1);
-      rate.textContent =
-        first !== undefined && last !== undefined && last.at > first.at
-          ? `${((last.total - first.total) / ((performance.now() - first.at) / 1000)).toFixed(1)} /s`
-          : '0.0 /s';
+      // accepted votes/s of every ingest process together, sampled by the lifecycle service
+      try {
+        const r = await api<AcceptedRate>('GET', `/v1/admin/elections/${election.id}/rate`, { token });
+        rate.textContent = r.acceptedPerSecond === null ? '—' : `${r.acceptedPerSecond.toFixed(1)} /s`;
+        accepted.textContent = r.accepted.toLocaleString('en');
+      } catch (error) {
+        rate.textContent = error instanceof ApiError ? error.message : 'unavailable';
+      }
+      // hidden results: the public stream carries no per-option counts; admins read them here
+      if (election.resultsVisibility === 'hidden' && !final) {
+        try {
+          const live = await api<Snapshot>('GET', `/v1/admin/elections/${election.id}/results`, { token });
+          hiddenCounts.textContent = `Live counts (admins only, hidden from the public): ${election.options
+            .map((o) => `${o.label} ${(live.counts[o.id] ?? 0).toLocaleString('en')}`)
+            .join(' · ')}`;
+          hiddenCounts.hidden = final;
+        } catch {
+          hiddenCounts.hidden = true;
+        }
+      }
       try {
         const lag = await api<LogLag>('GET', '/v1/admin/log', { token });
         const behind = (group: string) => {
@@ -187,24 +209,32 @@ function console_(session: Session): void {
       h(
         'dl',
         { class: 'stats' },
-        h('dt', {}, 'Counted votes per second (last 5 s)'),
+        h('dt', {}, 'Accepted votes per second, all ingest processes (last 5 s)'),
         rate,
+        h('dt', {}, 'Accepted votes (applied by the live tally)'),
+        accepted,
         h('dt', {}, 'Live tally (Redis) lag'),
         lagLive,
         h('dt', {}, 'Vote store (DynamoDB) lag'),
         lagStore,
       ),
       view.element,
+      hiddenCounts,
       official,
-      h('p', { class: 'muted small' }, 'Counted votes per second are what this page sees of the live tally.'),
+      h(
+        'p',
+        { class: 'muted small' },
+        'Accepted votes are every vote the log acknowledged, counted or not, as the live tally applies them: the figure trails the log by the live tally lag.',
+      ),
     );
   };
 
   const title = h('input', { id: 'title', required: true, maxlength: 200 });
   const id = h('input', { id: 'election-id', pattern: '[A-Za-z0-9_-]{1,64}', placeholder: 'optional' });
   const options = h('textarea', { id: 'options', rows: 4, required: true, placeholder: 'One option per line' });
-  const opensAt = h('input', { id: 'opens-at', type: 'datetime-local' });
-  const closesAt = h('input', { id: 'closes-at', type: 'datetime-local' });
+  // step 1: to the second (the default step of 60 s would refuse a time with seconds)
+  const opensAt = h('input', { id: 'opens-at', type: 'datetime-local', step: 1 });
+  const closesAt = h('input', { id: 'closes-at', type: 'datetime-local', step: 1 });
   const hidden = h('input', { id: 'hidden-results', type: 'checkbox' });
   const createError = h('p', { class: 'error', role: 'alert' });
   const create = h(
@@ -300,6 +330,8 @@ function console_(session: Session): void {
     ),
   );
   void refresh().catch((error: unknown) => (notice.textContent = error instanceof ApiError ? error.message : String(error)));
+  // scheduled opens and closes happen without this page: the list follows them
+  setInterval(() => void refresh().catch(() => undefined), 3_000);
 }
 
 async function main(): Promise<void> {

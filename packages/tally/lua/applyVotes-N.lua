@@ -9,7 +9,10 @@
 -- counted, and never displacing the vote that counts.
 --
 -- KEYS[1]    counts hash  optionId -> number of counted votes
--- KEYS[2]    meta hash    total -> counted votes, version -> bumped once per changing call
+-- KEYS[2]    meta hash    total -> counted votes, version -> bumped once per changing call,
+--                         accepted -> votes applied whatever their fate (counted, duplicate,
+--                         replacing, after-close; redeliveries of the counted vote excluded):
+--                         sampled over time, it is the accepted-votes rate of all ingest processes
 -- KEYS[3]    close hash   partition -> position of its close marker (absent while open)
 -- KEYS[4..N] marker buckets, hashes userId -> "position|voteId|optionId"
 -- ARGV[1]    channel on which the new version is published when something changed
@@ -65,6 +68,9 @@ for _, option in ipairs(order) do
   if delta ~= 0 then redis.call('HINCRBY', KEYS[1], option, delta) end
   change = change + delta
 end
+
+local seen = counted + duplicates + replaced + afterClose
+if seen > 0 then redis.call('HINCRBY', KEYS[2], 'accepted', seen) end
 
 local version
 if counted + replaced > 0 then

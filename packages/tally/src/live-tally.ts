@@ -224,6 +224,20 @@ export class LiveTally {
     return summary;
   }
 
+  /**
+   * Votes the live tally has applied per election, whatever their fate (the meta `accepted`
+   * counter kept by applyVotes-N.lua); undefined for an election without a read model. One
+   * round trip for all of them: sampled over time, this is the accepted-votes rate of every
+   * ingest process together, read off the projection instead of the vote path.
+   */
+  async acceptedCounts(electionIds: readonly string[]): Promise<Array<number | undefined>> {
+    if (electionIds.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const id of electionIds) pipeline.hmget(this.keys.meta(id), 'accepted', 'version');
+    const replies = (await this.exec(pipeline)) as Array<Array<string | null>>;
+    return replies.map(([accepted, version]) => (version === null || version === undefined ? undefined : Number(accepted ?? 0)));
+  }
+
   /** Partitions whose close marker the live tally has passed, with the marker's position. */
   async closeMarkersPassed(electionId: string): Promise<Map<number, string>> {
     const [raw] = await this.exec(this.redis.pipeline().hgetall(this.keys.closePassed(electionId)));
