@@ -386,4 +386,143 @@ describe('hidden results, the job dashboard and the scheduled close, in Chromium
     }
     expect(foreign).toEqual([]);
   }, 120_000);
+
+  const signInAsAdmin = async (page: Page) => {
+    await page.goto('/admin');
+    await page.getByLabel('Admin name').fill('ada');
+    await page.getByRole('button', { name: 'Sign in as admin' }).click();
+    await expect.poll(() => page.getByTestId('dashboard').count()).toBe(1);
+  };
+
+  it('bull-board: 401 without a session, 403 for a voter planting a session cookie, rendered for an admin who follows the console link', async () => {
+    const anonymous = await (await context()).newPage();
+    expect((await anonymous.goto('/admin/queues'))?.status()).toBe(401);
+
+    const voterContext = await context();
+    await voterContext.addCookies([{ name: 'urna_admin', value: s.voterToken('mallory'), url: s.gateway }]);
+    const voter = await voterContext.newPage();
+    expect((await voter.goto('/admin/queues'))?.status()).toBe(403);
+
+    const adminContext = await context();
+    const admin = await adminContext.newPage();
+    await signInAsAdmin(admin);
+    const [board] = await Promise.all([adminContext.waitForEvent('page'), admin.getByTestId('dashboard').click()]);
+    await board.waitForLoadState();
+    expect(board.url()).toBe(`${s.gateway}/admin/queues`);
+    await expect.poll(() => board.getByText('urna-lifecycle').count(), { timeout: 20_000 }).toBeGreaterThan(0);
+    const cookies = await adminContext.cookies(s.gateway);
+    expect(cookies.find((c) => c.name === 'urna_admin')).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
+    await shot(board, 'bull-board', 1280);
+    expect(foreign).toEqual([]);
+  }, 120_000);
+
+  it('console journey: schedule open and close, a storm of votes, the scheduled close fires, the console shows the accepted rate, the official result and the reconciliation', async () => {
+    const electionId = randomName('e2e-sched');
+    const adminContext = await context();
+    const admin = await adminContext.newPage();
+    await signInAsAdmin(admin);
+    /** A datetime-local value in the browser's own zone. */
+    const local = (at: number) =>
+      admin.evaluate((ms) => {
+        const d = new Date(ms);
+        const two = (n: number) => String(n).padStart(2, '0');
+        return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}T${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
+      }, at);
+    const closesAt = Date.now() + 35_000;
+    await admin.getByLabel('Title').fill('Scheduled (browser test)');
+    await admin.getByLabel('Id (letters, digits, _ and -)').fill(electionId);
+    await admin.getByLabel('Options, one per line (at least two)').fill('Red\nGreen\nBlue');
+    await admin.getByLabel('Opens at (optional, scheduled)').fill(await local(Date.now() + 4_000));
+    await admin.getByLabel('Closes at (optional, scheduled)').fill(await local(closesAt));
+    await admin.getByRole('button', { name: 'Create election' }).click();
+    const row = admin.locator(`tr[data-election="${electionId}"]`);
+    await expect.poll(() => row.getByTestId('schedule').textContent()).toMatch(/^opens .* · closes /);
+    // opened by the scheduler (BullMQ), and the list follows it without a click
+    await expect.poll(() => row.locator('.badge').textContent(), { timeout: 30_000 }).toBe('open');
+    await row.getByRole('button', { name: 'Scheduled (browser test)' }).click();
+
+    // a storm through the API: 300 votes from 270 voters (30 second votes), 16 at a time, each
+    // with the proof-of-work the election asks for (the deployment default here)
+    const options = ['red', 'green', 'blue'];
+    const votes = Array.from({ length: 300 }, (_, i) => ({ userId: `storm-${i % 270}`, optionId: options[i % 3] as string }));
+    const statuses: number[] = [];
+    const rates: string[] = [];
+    let next = 0;
+    const sampling = setInterval(
+      () =>
+        void admin
+          .getByTestId('rate')
+          .textContent()
+          .then((text) => rates.push(text ?? '')),
+      500,
+    );
+    try {
+      await Promise.all(
+        Array.from({ length: 16 }, async () => {
+          while (next < votes.length) {
+            const v = votes[next++] as { userId: string; optionId: string };
+            const token = s.voterToken(v.userId);
+            const response = await fetch(`${s.gateway}/v1/elections/${electionId}/votes`, {
+              method: 'POST',
+              headers: {
+                authorization: `Bearer ${token}`,
+                'content-type': 'application/json',
+                'x-altcha': await solvedProof(s.gateway, electionId, token),
+              },
+              body: JSON.stringify({ optionId: v.optionId }),
+            });
+            await response.arrayBuffer();
+            statuses.push(response.status);
+          }
+        }),
+      );
+      // the console's figure is every ingest process's accepted votes, sampled by the lifecycle service
+      const accepted202 = statuses.filter((st) => st === 202).length;
+      await expect.poll(() => admin.getByTestId('accepted').textContent(), { timeout: 15_000 }).toBe(accepted202.toLocaleString('en'));
+    } finally {
+      clearInterval(sampling);
+    }
+    expect(statuses.every((st) => st === 202 || st === 409)).toBe(true);
+    const accepted202 = statuses.filter((st) => st === 202).length;
+    expect(accepted202).toBeGreaterThan(200); // the storm ran while voting was open
+    expect(rates.some((text) => /^[1-9][\d.]* \/s$/.test(text.replace(/,/g, '')))).toBe(true);
+
+    // the scheduled close fires on its own, then the recount: the console shows the official result
+    await expect.poll(() => row.locator('.badge').textContent(), { timeout: 60_000 }).toBe('closed');
+    expect(Date.now()).toBeGreaterThanOrEqual(closesAt - 1_000);
+    const official = admin.getByTestId('official');
+    await expect.poll(() => official.textContent(), { timeout: 90_000 }).toContain('Reconciliation');
+    const reconciliation = await api<{ accepted: number; counted: number; rejected: Record<string, number>; liveMatched: boolean }>(
+      s.gateway,
+      'GET',
+      `/v1/elections/${electionId}/reconciliation`,
+    );
+    const rec = reconciliation.json;
+    expect(rec.accepted).toBe(accepted202);
+    expect(rec.counted + Object.values(rec.rejected).reduce((a, b) => a + b, 0)).toBe(rec.accepted);
+    expect(rec.liveMatched).toBe(true);
+    const rejected = Object.entries(rec.rejected)
+      .map(([reason, n]) => `${n.toLocaleString('en')} ${reason}`)
+      .join(', ');
+    expect(await official.textContent()).toContain(
+      `${rec.counted.toLocaleString('en')} counted of ${rec.accepted.toLocaleString('en')} accepted; rejected: ${rejected}. The live tally matched.`,
+    );
+    expect(await admin.getByRole('heading', { name: 'Official result', exact: true }).count()).toBe(1);
+    const results = await api<ResultsSnapshot>(s.gateway, 'GET', `/v1/elections/${electionId}/results`);
+    expect(results.json.final).toBe(true);
+    for (const option of options)
+      expect(await countOf(admin, option).textContent()).toMatch(
+        new RegExp(`^${(results.json.counts[option] ?? 0).toLocaleString('en')} · `),
+      );
+    const audit = await api<{ actions: Array<{ actor: string; action: string; electionId?: string }> }>(
+      s.gateway,
+      'GET',
+      '/v1/admin/audit',
+      await s.adminToken(),
+    );
+    const scheduled = audit.json.actions.filter((a) => a.electionId === electionId && (a.action === 'open' || a.action === 'close'));
+    expect(scheduled.map((a) => `${a.actor} ${a.action}`).sort()).toEqual(['scheduler close', 'scheduler open']);
+    await shot(admin, 'admin-official', 1280);
+    expect(foreign).toEqual([]);
+  }, 180_000);
 });

@@ -18,6 +18,14 @@ function cookieOf(request: FastifyRequest, name: string): string | undefined {
   return undefined;
 }
 
+/**
+ * bull-board's page links its fonts from fonts.googleapis.com: a request to a third party from
+ * an admin's browser, and one that hangs on a closed network. The link is removed and a CSP
+ * keeps the dashboard same-origin, like the console (its own styles fall back to system fonts).
+ */
+const FOREIGN_FONTS = /<link[^>]+href="https:\/\/fonts\.googleapis\.com[^>]*>\s*/g;
+const DASHBOARD_CSP = "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'self'";
+
 /** TLS seen by this process or by the edge in front of it (which sets x-forwarded-proto). */
 const overTls = (request: FastifyRequest) => request.protocol === 'https' || request.headers['x-forwarded-proto'] === 'https';
 
@@ -65,6 +73,11 @@ export async function registerDashboard(app: FastifyInstance, queues: readonly Q
   createBullBoard({ queues: queues.map((q) => new BullMQAdapter(q)), serverAdapter, options: { uiConfig: { boardTitle: 'urna jobs' } } });
   await app.register(async (scope) => {
     scope.addHook('onRequest', requireSession);
+    scope.addHook('onSend', async (_request, reply, payload) => {
+      if (typeof payload !== 'string' || !String(reply.getHeader('content-type') ?? '').startsWith('text/html')) return payload;
+      void reply.header('content-security-policy', DASHBOARD_CSP);
+      return payload.replace(FOREIGN_FONTS, '');
+    });
     await scope.register(serverAdapter.registerPlugin(), { prefix: DASHBOARD_PATH });
   });
 }

@@ -42,6 +42,8 @@ describe('bull-board behind the admin session', () => {
     const page = await t.admin.inject({ url: '/admin/queues', headers: { cookie: pair } });
     expect(page.statusCode).toBe(200);
     expect(page.body).toMatch(/<html/i);
+    expect(page.body).not.toMatch(/https?:\/\//); // same-origin only: bull-board's Google Fonts link is removed
+    expect(page.headers['content-security-policy']).toContain("default-src 'self'");
     const api = await t.admin.inject({ url: '/admin/queues/api/queues', headers: { cookie: pair } });
     expect(api.statusCode).toBe(200);
     expect(JSON.stringify(api.json())).toContain('urna-lifecycle');

@@ -155,7 +155,7 @@ function console_(session: Session): void {
               .map(([reason, n]) => `${n.toLocaleString('en')} ${reason}`)
               .join(', ');
             official.replaceChildren(
-              h('h3', {}, 'Official result (recount)'),
+              h('h3', {}, 'Reconciliation'),
               h(
                 'p',
                 {},
