@@ -2,9 +2,9 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildIngestApp, ElectionCache } from '@urna/ingest';
 import { liveTallyProjection, startWorker, type RunningWorker } from '@urna/tally-worker';
-import { buildTestIngest, createElection, type TestIngest } from '../../test/apps.ts';
-import { eventually } from '../../test/helpers.ts';
-import type { AcceptedRateReport } from '../src/accepted-rate.ts';
+import { buildTestIngest, createElection, type TestIngest } from './apps.ts';
+import { eventually } from './helpers.ts';
+import type { AcceptedRateReport } from '@urna/recount';
 
 let t: TestIngest;
 let live: RunningWorker;
