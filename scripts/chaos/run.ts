@@ -223,8 +223,13 @@ export function longestAckGap(
     }
     if (b - previous > best.ms) best = { ms: b - previous, from: previous };
   }
-  const faults = events.filter((e) => e.f === 'nemesis' && e.type === 'invoke' && e.t <= best.from + best.ms);
-  const last = faults.at(-1);
-  const fault = last === undefined ? 'none' : `${last.fault} ${last.target} at ${last.t} ms`;
-  return { ...best, fault };
+  // the faults in progress during the stretch or ended shortly (5 s) before it began
+  const spans: Array<{ label: string; from: number; to: number }> = [];
+  for (const e of events) {
+    if (e.f !== 'nemesis') continue;
+    if (e.type === 'invoke') spans.push({ label: `${e.fault} ${e.target} at ${e.t} ms`, from: e.t, to: Number.POSITIVE_INFINITY });
+    else if (e.type === 'ok' && spans.length > 0) (spans.at(-1) as { to: number }).to = e.t;
+  }
+  const near = spans.filter((s) => s.from <= best.from + best.ms && s.to >= best.from - 5_000).map((s) => s.label);
+  return { ...best, fault: near.length === 0 ? 'none' : near.join(', ') };
 }
