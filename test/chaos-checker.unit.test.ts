@@ -100,6 +100,18 @@ describe('chaos checker', () => {
     expect(check(history, [{ ...final, official: undefined }]).mismatch).toBe(1);
   });
 
+  it('notes after-close votes logged after the recount, and counts any other reconciliation gap', () => {
+    const { history, final } = scenario();
+    const snapshot = { ...final.official!, accepted: 3, rejected: { duplicate: 1, 'after-close': 0 } };
+    const late = check(history, [{ ...final, official: snapshot }]);
+    expect(late.mismatch).toBe(0);
+    expect(late.notes).toEqual([`note: ${E} 1 after-close vote(s) reached the log after the official recount`]);
+    const more = { ...final.official!, accepted: 5, rejected: { duplicate: 1, 'after-close': 2 } };
+    expect(check(history, [{ ...final, official: more }]).mismatch).toBe(1);
+    const lessCounted = { ...final.official!, accepted: 3, rejected: { duplicate: 0, 'after-close': 1 } };
+    expect(check(history, [{ ...final, official: lessCounted }]).mismatch).toBe(1);
+  });
+
   it('counts a log vote of a user whose attempts all failed as a phantom', () => {
     const { history, final } = scenario();
     const result = check(history, [{ ...final, logVotes: [...final.logVotes, vote('vd1', 'dave', 'a', 1, '0010')] }]);

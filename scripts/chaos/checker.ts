@@ -44,6 +44,8 @@ export interface CheckResult {
   readonly mismatch: number;
   /** One line per anomaly (capped by the caller when printed). */
   readonly problems: string[];
+  /** Facts worth reporting that are not anomalies (late after-close votes). */
+  readonly notes: string[];
   readonly expected: Record<string, { counted: number; duplicates: number; afterClose: number; accepted: number }>;
 }
 
@@ -68,6 +70,7 @@ const show = (c: Readonly<Record<string, number>>) => JSON.stringify(c);
  */
 export function check(history: readonly HistoryEvent[], finals: readonly ElectionFinalState[]): CheckResult {
   const problems: string[] = [];
+  const notes: string[] = [];
   let lost = 0;
   let double = 0;
   let mismatch = 0;
@@ -182,13 +185,20 @@ export function check(history: readonly HistoryEvent[], finals: readonly Electio
       problems.push(`mismatch: ${id} has no official recount`);
     } else {
       const rejected = Object.values(official.rejected).reduce((a, b) => a + b, 0);
+      // The recount runs once both projections passed every close marker: every vote before
+      // the markers is in it. A vote after a marker can still reach the log later (an ingest
+      // process that validated it while the election was open appends it after the close):
+      // it is rejected `after-close` by every projection, but the reconciliation, a snapshot,
+      // does not list it. That is reported, not a mismatch; any other difference is.
+      const late = expected.afterClose - (official.rejected['after-close'] ?? 0);
+      if (late > 0) notes.push(`note: ${id} ${late} after-close vote(s) reached the log after the official recount`);
       if (
         !sameCounts(final.options, expectedCounts, official.counts) ||
-        official.accepted !== expected.accepted ||
+        official.accepted + Math.max(0, late) !== expected.accepted ||
         official.counted !== expected.counted ||
         official.accepted !== official.counted + rejected ||
         (official.rejected.duplicate ?? 0) !== expected.duplicates ||
-        (official.rejected['after-close'] ?? 0) !== expected.afterClose ||
+        late < 0 ||
         !official.liveMatched
       ) {
         mismatch++;
@@ -226,5 +236,5 @@ export function check(history: readonly HistoryEvent[], finals: readonly Electio
     }
     lastSeen.set(key, { total: Math.max(e.total, previous?.total ?? 0), t: e.t });
   }
-  return { lost, double, mismatch, problems, expected: expectedSummary };
+  return { lost, double, mismatch, problems, notes, expected: expectedSummary };
 }

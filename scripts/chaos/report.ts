@@ -15,6 +15,7 @@ export function formatReport(report: ChaosReport): string {
     `faults injected (${Object.values(report.faults).reduce((a, b) => a + b, 0)}): ${faults || 'none'}`,
     `longest time without an acknowledged vote while an election was open: ${(report.longestAckGap.ms / 1000).toFixed(1)} s` +
       ` (from ${report.longestAckGap.from} ms; last fault before it: ${report.longestAckGap.fault})`,
+    ...r.notes.slice(0, 20),
     ...r.problems.slice(0, 50),
     ...(r.problems.length > 50 ? [`… and ${r.problems.length - 50} more`] : []),
     `lost ${r.lost} · double ${r.double} · mismatch ${r.mismatch} · seed ${report.seed}`,
