@@ -74,21 +74,34 @@ export async function startChaosCluster(options: {
   const dynamoDir = join(options.dataDir, 'dynamodb');
   const redis = await RedisServer.start({ dataDir: redisDir, port: await freePort() });
   const dynamoPort = await freePort();
-  let dynamo = await DynamoDbLocal.start({ port: dynamoPort, dataDir: dynamoDir });
+  let dynamo: DynamoDbLocal | undefined;
   let kafka: KafkaCluster | undefined;
   const topic = 'chaos.votes';
   const logEnv: Record<string, string> = {};
-  if (options.log === 'kafka') {
-    const { KafkaCluster } = await import('@urna/embedded/kafka');
-    kafka = await KafkaCluster.start({ dataDir: join(options.dataDir, 'kafka'), nodes: 3 });
-    await kafka.createTopic(topic, options.partitions);
-    Object.assign(logEnv, {
-      URNA_LOG: 'kafka',
-      URNA_KAFKA_BROKERS: kafka.bootstrapServers,
-      URNA_KAFKA_TOPIC: topic,
-      URNA_KAFKA_SESSION_TIMEOUT_MS: '6000',
-    });
+  try {
+    dynamo = await startDynamo(dynamoPort, dynamoDir);
+    if (options.log === 'kafka') {
+      const { KafkaCluster } = await import('@urna/embedded/kafka');
+      kafka = await KafkaCluster.start({ dataDir: join(options.dataDir, 'kafka'), nodes: 3 });
+      await kafka.createTopic(topic, options.partitions);
+      Object.assign(logEnv, {
+        URNA_LOG: 'kafka',
+        URNA_KAFKA_BROKERS: kafka.bootstrapServers,
+        URNA_KAFKA_TOPIC: topic,
+        URNA_KAFKA_SESSION_TIMEOUT_MS: '6000',
+      });
+    }
+  } catch (error) {
+    // nothing of a failed start stays behind (DynamoDB Local's JVM is killed by its pid)
+    if (dynamo === undefined)
+      signalTree(
+        processTree(process.pid).filter((pid) => isDynamoOf(pid, dynamoDir)),
+        'SIGKILL',
+      );
+    await Promise.all([redis.stop(), dynamo?.stop(), kafka?.stop()]);
+    throw error;
   }
+  let dynamoNow: DynamoDbLocal = dynamo;
   const env: Record<string, string> = {
     URNA_LOG_PARTITIONS: String(options.partitions),
     // the load generator is one address standing in for a crowd: per-address limits are raised
@@ -112,11 +125,11 @@ export async function startChaosCluster(options: {
       ports: 'free',
       logs: 'files',
       redisUrl: redis.url,
-      dynamoEndpoint: dynamo.endpoint,
+      dynamoEndpoint: dynamoNow.endpoint,
       env,
     });
   } catch (error) {
-    await Promise.all([redis.stop(), dynamo.stop(), kafka?.stop()]);
+    await Promise.all([redis.stop(), dynamoNow.stop(), kafka?.stop()]);
     throw error;
   }
 
@@ -147,16 +160,16 @@ export async function startChaosCluster(options: {
   let dynamoDown = false;
   targets.push({
     name: 'dynamodb',
-    pids: () => (dynamoDown || dynamo.pid === undefined ? [] : [dynamo.pid]),
+    pids: () => (dynamoDown || dynamoNow.pid === undefined ? [] : [dynamoNow.pid]),
     kill: async () => {
       dynamoDown = true;
-      const pid = dynamo.pid;
+      const pid = dynamoNow.pid;
       if (pid !== undefined) signalTree([pid], 'SIGKILL');
       await waitGone(pid);
     },
     heal: async () => {
       if (!dynamoDown) return;
-      dynamo = await DynamoDbLocal.start({ port: dynamoPort, dataDir: dynamoDir });
+      dynamoNow = await startDynamo(dynamoPort, dynamoDir);
       dynamoDown = false;
     },
   });
@@ -187,9 +200,17 @@ export async function startChaosCluster(options: {
     stop: async () => {
       for (const target of targets) signalTree(target.pids(), 'SIGCONT');
       await stack.stop();
-      await Promise.all([redis.stop(), dynamo.stop(), kafka?.stop()]);
+      await Promise.all([redis.stop(), dynamoNow.stop(), kafka?.stop()]);
     },
   };
+}
+
+function isDynamoOf(pid: number, dataDir: string): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dataDir);
+  } catch {
+    return false;
+  }
 }
 
 async function waitGone(pid: number | undefined): Promise<void> {

@@ -40,6 +40,7 @@ const report = await runChaos({
   faultGapMs: faultGap * 1_000,
   dataDir,
   say: (line) => console.log(line),
+  handleSignals: true,
 });
 writeFileSync(join(dataDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
 console.log(formatReport(report));

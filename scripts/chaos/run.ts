@@ -23,6 +23,8 @@ export interface ChaosOptions {
   readonly targets?: readonly string[];
   readonly env?: Readonly<Record<string, string>>;
   readonly say?: (line: string) => void;
+  /** Ctrl-C / SIGTERM stop every process of the run before exiting (the CLI; not inside tests). */
+  readonly handleSignals?: boolean;
 }
 
 export interface ChaosReport {
@@ -76,6 +78,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     env: options.env ?? {},
   });
   const history = new HistoryRecorder(historyPath);
+  const interrupt = () => {
+    say('chaos: interrupted; stopping every process of the run');
+    void cluster.stop().finally(() => process.exit(130));
+  };
+  if (options.handleSignals === true) for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, interrupt);
   try {
     const gateway = cluster.stack.urls.gateway;
     const secret = Buffer.from(cluster.env.URNA_VOTING_TOKEN_SECRET as string, 'base64url');
@@ -188,6 +195,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       dataDir: options.dataDir,
     };
   } finally {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.off(signal, interrupt);
     await history.close();
     await cluster.stop();
   }
