@@ -92,16 +92,11 @@ export async function startChaosCluster(options: {
       });
     }
   } catch (error) {
-    // nothing of a failed start stays behind (DynamoDB Local's JVM is killed by its pid)
-    if (dynamo === undefined)
-      signalTree(
-        processTree(process.pid).filter((pid) => isDynamoOf(pid, dynamoDir)),
-        'SIGKILL',
-      );
+    // nothing of a failed start stays behind
     await Promise.all([redis.stop(), dynamo?.stop(), kafka?.stop()]);
     throw error;
   }
-  let dynamoNow: DynamoDbLocal = dynamo;
+  let dynamoNow: DynamoDbLocal = dynamo as DynamoDbLocal;
   const env: Record<string, string> = {
     URNA_LOG_PARTITIONS: String(options.partitions),
     // the load generator is one address standing in for a crowd: per-address limits are raised
@@ -203,6 +198,20 @@ export async function startChaosCluster(options: {
       await Promise.all([redis.stop(), dynamoNow.stop(), kafka?.stop()]);
     },
   };
+}
+
+/** DynamoDB Local (a JVM) can take over a minute to start on a loaded machine: a slow start is killed and retried. */
+async function startDynamo(port: number, dataDir: string): Promise<DynamoDbLocal> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await DynamoDbLocal.start({ port, dataDir });
+    } catch (error) {
+      const stale = processTree(process.pid).filter((pid) => pid !== process.pid && isDynamoOf(pid, dataDir));
+      signalTree(stale, 'SIGKILL');
+      await Promise.all(stale.map((pid) => waitGone(pid)));
+      if (attempt === 3) throw error;
+    }
+  }
 }
 
 function isDynamoOf(pid: number, dataDir: string): boolean {
