@@ -1,3 +1,4 @@
+import { Pool } from 'undici';
 import { mintVotingToken } from '@urna/auth';
 import { DEFINITE_FAILURES } from './checker.ts';
 import type { HistoryRecorder } from './history.ts';
@@ -42,6 +43,8 @@ export interface LoadOptions {
   readonly duplicateShare?: number;
   readonly maxInFlight?: number;
   readonly requestTimeoutMs?: number;
+  /** Connections to the edge: a request beyond them waits in the client's queue (its timeout runs). */
+  readonly connections?: number;
 }
 
 export interface LoadStats {
@@ -67,6 +70,9 @@ export async function runVoteLoad(options: LoadOptions): Promise<LoadStats> {
   const timeoutMs = options.requestTimeoutMs ?? 5_000;
   let processId = 0;
   const pending = new Set<Promise<void>>();
+  // A bounded pool: unbounded connects piled up in SYN-SENT behind a stopped edge and then
+  // exhausted its worker_connections (found by the first 30-minute run)
+  const pool = new Pool(options.gateway, { connections: options.connections ?? 256, pipelining: 1, connectTimeout: timeoutMs });
 
   const attempt = async (electionId: string, userId: string, optionId: string, retriesLeft: number, retryRng: Prng): Promise<void> => {
     const process = `v${processId++}`;
@@ -76,19 +82,21 @@ export async function runVoteLoad(options: LoadOptions): Promise<LoadStats> {
     let unknown = false;
     try {
       const token = mintVotingToken({ userId, role: 'voter' }, options.votingSecret, 900);
-      const response = await fetch(`${options.gateway}/v1/elections/${electionId}/votes`, {
+      const response = await pool.request({
         method: 'POST',
+        path: `/v1/elections/${electionId}/votes`,
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
         body: JSON.stringify({ optionId }),
         signal: AbortSignal.timeout(timeoutMs),
       });
-      const text = await response.text();
-      if (response.status === 202) {
+      const text = await response.body.text();
+      const status = response.statusCode;
+      if (status === 202) {
         const { voteId } = JSON.parse(text) as { voteId: string };
         history.record({ type: 'ok', f: 'vote', process, electionId, userId, optionId, voteId, status: 202 });
-      } else if (DEFINITE_FAILURES.has(response.status)) {
+      } else if (DEFINITE_FAILURES.has(status)) {
         const code = (JSON.parse(text) as { error?: { code?: string } }).error?.code;
-        history.record({ type: 'fail', f: 'vote', process, electionId, userId, optionId, status: response.status, error: code ?? '' });
+        history.record({ type: 'fail', f: 'vote', process, electionId, userId, optionId, status, error: code ?? '' });
       } else {
         unknown = true;
         history.record({
@@ -98,7 +106,7 @@ export async function runVoteLoad(options: LoadOptions): Promise<LoadStats> {
           electionId,
           userId,
           optionId,
-          status: response.status,
+          status,
           error: text.slice(0, 80),
         });
       }
@@ -149,6 +157,7 @@ export async function runVoteLoad(options: LoadOptions): Promise<LoadStats> {
     await sleep(10);
   }
   await Promise.all(pending);
+  await pool.close();
   return stats;
 }
 
