@@ -4,7 +4,8 @@
 // with --log kafka three Apache Kafka brokers), drives scheduled elections, open-loop votes with
 // duplicates and retries, SSE watchers, and a nemesis (SIGKILL, SIGSTOP/SIGCONT) over every
 // process; then heals, drains and checks. Prints `lost N · double N · mismatch N` and the seed;
-// exits 1 on any. The history (NDJSON) and the services' logs stay in the data dir.
+// exits 1 on any (3 when under 5% of the votes were acknowledged: inconclusive). The history
+// (NDJSON) and the services' logs stay in the data dir.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,6 +46,9 @@ const report = await runChaos({
 writeFileSync(join(dataDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
 console.log(formatReport(report));
 const failed = report.result.lost + report.result.double + report.result.mismatch > 0;
-if (!failed && !args.keep && args.dir === undefined) rmSync(dataDir, { recursive: true, force: true });
+// a run that acknowledged (almost) nothing proves nothing: the machine was too busy for the rate
+const inconclusive = report.acknowledged < report.attempted * 0.05;
+if (inconclusive) console.log(`inconclusive: only ${report.acknowledged} of ${report.attempted} votes acknowledged; lower --rate`);
+if (!failed && !inconclusive && !args.keep && args.dir === undefined) rmSync(dataDir, { recursive: true, force: true });
 else console.log(`history and service logs kept in ${dataDir}`);
-process.exit(failed ? 1 : 0);
+process.exit(failed ? 1 : inconclusive ? 3 : 0);
