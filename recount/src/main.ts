@@ -4,7 +4,7 @@ import { ElectionConfigs, LiveTally } from '@urna/tally';
 import { ELECTION_CHANGED_CHANNEL, UrnaError } from '@urna/domain';
 import { verifierFromConfig } from '@urna/auth';
 import { openVoteLog } from '@urna/log';
-import { createRegistry, failFastRedis, onShutdown, patientRedis } from '@urna/service-kit';
+import { armFailpoints, createRegistry, failFastRedis, onShutdown, patientRedis } from '@urna/service-kit';
 import { buildRecountApp } from './app.ts';
 import { readRecountConfig } from './config.ts';
 import { BullLifecycleJobs, LIFECYCLE_QUEUE, resumeLifecycle, startLifecycleWorker, type JobData, type JobResult } from './jobs.ts';
@@ -15,6 +15,8 @@ import { requireNoEviction } from './redis-policy.ts';
 import { AcceptedRates } from './accepted-rate.ts';
 
 const config = readRecountConfig();
+// tests only: URNA_FAILPOINTS (refused with URNA_MODE=production)
+const failpoints = armFailpoints();
 const redis = patientRedis(config.URNA_REDIS_URL);
 await requireNoEviction(redis);
 const dynamo = createDynamoClient({ endpoint: config.URNA_DYNAMODB_ENDPOINT, region: config.URNA_AWS_REGION });
@@ -94,6 +96,7 @@ worker.on('failed', (job, error) => app.log.warn({ job: job?.id, err: error }, '
 await resumeLifecycle(await elections.list(), jobs, lifecycle, async (id) => (await elections.officialResult(id)) !== undefined);
 
 await app.listen({ host: config.URNA_HOST, port: config.URNA_RECOUNT_PORT });
+if (failpoints.size > 0) app.log.warn({ failpoints: Object.fromEntries(failpoints) }, 'failpoints armed (tests only)');
 onShutdown(
   async () => {
     await app.close();

@@ -1,5 +1,6 @@
 import { Counter, type Registry } from 'prom-client';
 import { UrnaError } from '@urna/domain';
+import { failpoint } from '@urna/service-kit';
 import type { ElectionRepository, VoteStore } from '@urna/store';
 import type { LiveTally } from '@urna/tally';
 
@@ -60,7 +61,7 @@ export async function runRecount(electionId: string, deps: RecountDeps): Promise
       `projections have passed the close marker on ${livePassed.size} (live) and ${storeMarkers.size} (store) of ${deps.partitions} partitions`,
     );
   }
-  const fold = await deps.store.tally(electionId);
+  const fold = await deps.store.tally(electionId, () => failpoint('recount.mid-fold'));
   const counts = Object.fromEntries(election.options.map((o) => [o.id, fold.counts[o.id] ?? 0]));
   const official = JSON.stringify({ electionId, counts, total: fold.total, closedAt: election.closedAt });
   const live = await deps.tally.saveLiveAtClose(electionId);
@@ -77,6 +78,7 @@ export async function runRecount(electionId: string, deps: RecountDeps): Promise
     markers,
   });
   await deps.elections.setOfficialResult(electionId, official);
+  failpoint('recount.after-official-write');
   const published = await deps.tally.publishOfficial(electionId, official, reconciliation);
   if (published) deps.metrics.recounts.inc();
   if (!liveMatched && published) {

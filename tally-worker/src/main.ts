@@ -1,12 +1,14 @@
 import { createDynamoClient, tableNames, VoteStore } from '@urna/store';
 import { LiveTally } from '@urna/tally';
 import { openVoteLog } from '@urna/log';
-import { createHttpApp, createRegistry, onShutdown, patientRedis } from '@urna/service-kit';
+import { armFailpoints, createHttpApp, createRegistry, onShutdown, patientRedis } from '@urna/service-kit';
 import { readWorkerConfig } from './config.ts';
 import { liveTallyProjection, voteStoreProjection, type Projection } from './projections.ts';
 import { startWorker } from './worker.ts';
 
 const config = readWorkerConfig();
+// tests only: URNA_FAILPOINTS (refused with URNA_MODE=production)
+const failpoints = armFailpoints();
 const registry = createRegistry(`tally-worker-${config.URNA_PROJECTION}`);
 const redis = patientRedis(config.URNA_REDIS_URL);
 const log = await openVoteLog(config, 'worker', {
@@ -47,6 +49,7 @@ const worker = await startWorker({
 });
 await app.listen({ host: config.URNA_HOST, port: config.URNA_WORKER_PORT });
 app.log.info(`projection ${projection.name} consuming as ${config.workerName}`);
+if (failpoints.size > 0) app.log.warn({ failpoints: Object.fromEntries(failpoints) }, 'failpoints armed (tests only)');
 
 onShutdown(
   async () => {

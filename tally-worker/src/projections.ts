@@ -1,6 +1,7 @@
 import { PROJECTION_GROUPS, type LoggedCloseMarker, type LoggedVote } from '@urna/domain';
 import type { LiveTally } from '@urna/tally';
 import type { VoteStore } from '@urna/store';
+import { failpoint } from '@urna/service-kit';
 
 export type ProjectionName = 'live' | 'store';
 
@@ -19,10 +20,24 @@ export const GROUPS: Readonly<Record<ProjectionName, string>> = PROJECTION_GROUP
 
 /** Redis read model: one EVALSHA per election in the batch. */
 export function liveTallyProjection(tally: LiveTally): Projection {
-  return { name: 'live', group: GROUPS.live, apply: async (records, markers) => void (await tally.apply(records, markers)) };
+  return {
+    name: 'live',
+    group: GROUPS.live,
+    apply: async (records, markers) => {
+      await tally.apply(records, markers);
+      failpoint('live.after-lua');
+    },
+  };
 }
 
 /** DynamoDB source of truth: batched, concurrent, idempotent writes. */
 export function voteStoreProjection(store: VoteStore): Projection {
-  return { name: 'store', group: GROUPS.store, apply: (records, markers) => store.write(records, markers) };
+  return {
+    name: 'store',
+    group: GROUPS.store,
+    apply: async (records, markers) => {
+      await store.write(records, markers);
+      failpoint('store.after-write');
+    },
+  };
 }

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { RunningConsumer, VoteLog } from '@urna/log';
+import { failpoint } from '@urna/service-kit';
 import type { Projection } from './projections.ts';
 
 export interface WorkerOptions {
@@ -72,9 +73,11 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       },
     },
     async (records, markers) => {
+      failpoint(`${options.projection.name}.after-read`);
       const end = seconds.startTimer(labels);
       await options.projection.apply(records, markers);
       end();
+      failpoint(`${options.projection.name}.before-ack`);
       applied.inc(labels, records.length + markers.length);
       if (++batches === options.crashAfterBatches) process.kill(process.pid, 'SIGKILL');
     },

@@ -4,3 +4,4 @@ export * from './metrics.ts';
 export * from './lifecycle.ts';
 export * from './redis.ts';
 export * from './shared-config.ts';
+export * from './failpoints.ts';

@@ -1,0 +1,109 @@
+import { Redis } from 'ioredis';
+import { openVoteLog, type LogConfig } from '@urna/log';
+import { createDynamoClient, tableNames, VoteStore } from '@urna/store';
+import { LiveTally } from '@urna/tally';
+import type { ElectionFinalState, LogVote } from './checker.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface ReadFinalOptions {
+  readonly env: Readonly<Record<string, string>>;
+  readonly gateway: string;
+  readonly elections: ReadonlyArray<{ readonly id: string; readonly options: readonly string[] }>;
+  /** Consumer group of the checker's own read of the log (a new group reads it from the start). */
+  readonly group: string;
+}
+
+/**
+ * Everything the checker compares, read after healing and draining: the log itself (through a
+ * fresh consumer group of the checker's, so from the first record), the DynamoDB fold, the
+ * live read model's raw counts, and the published reconciliation.
+ */
+export async function readFinalState(options: ReadFinalOptions): Promise<ElectionFinalState[]> {
+  const env = options.env;
+  const partitions = Number(env.URNA_LOG_PARTITIONS ?? '16');
+  const config = {
+    URNA_LOG: env.URNA_LOG === 'kafka' ? 'kafka' : 'redis',
+    URNA_KAFKA_BROKERS: env.URNA_KAFKA_BROKERS?.split(','),
+    URNA_KAFKA_TOPIC: env.URNA_KAFKA_TOPIC ?? 'urna.votes',
+    URNA_KAFKA_CLIENT_ID: 'urna-chaos-checker',
+    URNA_KAFKA_LINGER_MS: 2,
+    URNA_KAFKA_MESSAGE_TIMEOUT_MS: 10_000,
+    URNA_KAFKA_SESSION_TIMEOUT_MS: 10_000,
+    URNA_KAFKA_FETCH_MAX_WAIT_MS: 50,
+    URNA_KAFKA_COMPRESSION: 'lz4',
+    URNA_KAFKA_SECURITY_PROTOCOL: 'plaintext',
+    URNA_LOG_PARTITIONS: partitions,
+    URNA_LOG_PREFIX: env.URNA_LOG_PREFIX ?? 'urna:votes',
+  } as LogConfig;
+  const redisUrl = env.URNA_REDIS_URL as string;
+  const log = await openVoteLog(config, 'worker', { redis: () => new Redis(redisUrl), connect: () => new Redis(redisUrl) });
+  const wanted = new Set(options.elections.map((e) => e.id));
+  const votes = new Map<string, Map<string, LogVote>>();
+  const markers = new Map<string, Map<number, string>>();
+  let seen = 0;
+  const consumer = await log.consume({ group: options.group, consumer: 'checker', batchSize: 2_000 }, async (records, closes) => {
+    seen += records.length + closes.length;
+    for (const r of records) {
+      if (!wanted.has(r.vote.electionId)) continue;
+      const byPosition = votes.get(r.vote.electionId) ?? new Map<string, LogVote>();
+      // a redelivered record is the same (partition, position)
+      byPosition.set(`${r.partition}:${r.position}`, {
+        voteId: r.vote.voteId,
+        userId: r.vote.userId,
+        optionId: r.vote.optionId,
+        partition: r.partition,
+        position: r.position,
+      });
+      votes.set(r.vote.electionId, byPosition);
+    }
+    for (const m of closes) {
+      const byPartition = markers.get(m.marker.electionId) ?? new Map<number, string>();
+      const current = byPartition.get(m.partition);
+      if (current === undefined || m.position < current) byPartition.set(m.partition, m.position);
+      markers.set(m.marker.electionId, byPartition);
+    }
+  });
+  // read until the group has nothing undelivered or pending and nothing moved for a while
+  for (let quiet = 0, last = -1; quiet < 3;) {
+    await sleep(1_000);
+    const backlog = await log.backlog(options.group).catch(() => ({ undelivered: 1, pending: 1 }));
+    quiet = backlog.undelivered === 0 && backlog.pending === 0 && seen === last ? quiet + 1 : 0;
+    last = seen;
+  }
+  await consumer.stop();
+  await log.close();
+
+  const dynamo = createDynamoClient({ endpoint: env.URNA_DYNAMODB_ENDPOINT as string, region: env.URNA_AWS_REGION ?? 'local' });
+  const store = new VoteStore({
+    client: dynamo,
+    table: tableNames(env.URNA_TABLE_PREFIX ?? 'urna_').votes,
+    logPartitions: partitions,
+    ...(env.URNA_STORE_SHARDS === undefined ? {} : { shards: Number(env.URNA_STORE_SHARDS) }),
+  });
+  const redis = new Redis(redisUrl);
+  const live = new LiveTally({ redis, buckets: Number(env.URNA_TALLY_BUCKETS ?? '65536') });
+  const out: ElectionFinalState[] = [];
+  try {
+    for (const election of options.elections) {
+      const counted: Array<{ voteId: string; userId: string }> = [];
+      const fold = await store.tally(election.id, (v) => counted.push({ voteId: v.voteId, userId: v.userId }));
+      const liveResults = await live.results(election.id, { raw: true });
+      const response = await fetch(`${options.gateway}/v1/elections/${election.id}/reconciliation`);
+      const official = response.status === 200 ? ((await response.json()) as ElectionFinalState['official']) : undefined;
+      out.push({
+        electionId: election.id,
+        options: election.options,
+        logVotes: [...(votes.get(election.id)?.values() ?? [])],
+        markers: markers.get(election.id) ?? new Map(),
+        store: { counts: fold.counts, accepted: fold.accepted, duplicates: fold.duplicates, afterClose: fold.afterClose, counted },
+        live: liveResults?.counts,
+        official,
+      });
+    }
+  } finally {
+    redis.disconnect();
+    dynamo.destroy();
+  }
+  return out;
+}
