@@ -189,7 +189,10 @@ function runTests() {
       (results.numFailedTests ?? 0) +
       (results.testResults ?? []).filter((f) => f.status === 'failed' && (f.assertionResults ?? []).every((a) => a.status !== 'failed'))
         .length;
-  } else if (vitest.status !== 0) failed++;
+  }
+  // vitest failed without a failed test (a worker that died, an unhandled error, no report):
+  // that is one failure, never "0 failed"
+  if (vitest.status !== 0 && failed === 0) failed++;
   for (const check of checks) {
     if (check.status === 0) passed++;
     else failed++;

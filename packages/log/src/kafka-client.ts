@@ -29,7 +29,9 @@ const quietLogger = (): KafkaJS.Logger => {
 
 /**
  * A consumer's logger: the quiet logger, and `onFatal` for librdkafka's fatal errors (after
- * which the consumer instance is unusable).
+ * which the consumer instance is unusable). Matched on librdkafka's own ERR__FATAL text only:
+ * the library also logs "Seek error. This is effectively a fatal error", after which the
+ * consumer goes on working, and a rejoin there would only cost a needless rebalance.
  */
 export function memberLogger(onFatal: (message: string) => void): KafkaJS.Logger {
   const base = quietLogger();
@@ -37,7 +39,7 @@ export function memberLogger(onFatal: (message: string) => void): KafkaJS.Logger
     ...base,
     error: (message, extra) => {
       base.error(message, extra);
-      if (/fatal error/i.test(message)) onFatal(message);
+      if (message.includes('Local: Fatal error')) onFatal(message);
     },
     namespace: () => logger,
   };
