@@ -353,6 +353,16 @@ describe('hidden results, the job dashboard and the scheduled close, in Chromium
     expect(await page.locator('.bar-num').allTextContents()).toEqual(['hidden', 'hidden']);
     expect(await page.getByTestId('results-note').textContent()).toContain('hidden until the official recount');
     await shot(page, 'voter-hidden', 360);
+    // the console shows the admin the live counts the public cannot see
+    const admin = await (await context()).newPage();
+    await admin.goto('/admin');
+    await admin.getByLabel('Admin name').fill('ada');
+    await admin.getByRole('button', { name: 'Sign in as admin' }).click();
+    await admin.locator(`tr[data-election="${electionId}"]`).getByRole('button', { name: 'Hidden' }).click();
+    await expect
+      .poll(() => admin.getByTestId('admin-counts').textContent(), { timeout: 10_000 })
+      .toBe('Live counts (admins only, hidden from the public): Alpha 7 · Beta 3');
+    expect(await admin.locator('.bar-num').allTextContents()).toEqual(['hidden', 'hidden']);
     await eventually('stream saw the 10 votes', async () => (sse.latest<ResultsSnapshot>()?.total === 10 ? true : undefined));
 
     expect((await api(s.gateway, 'POST', `/v1/elections/${electionId}/close`, token)).status).toBe(200);

@@ -60,7 +60,11 @@ function signInForm(onDone: () => void): HTMLElement {
   return form;
 }
 
+/** The election list's refresh timer: one per signed-in console. */
+let listTimer: ReturnType<typeof setInterval> | undefined;
+
 function console_(session: Session): void {
+  clearInterval(listTimer);
   who.replaceChildren(
     `Admin ${session.userId} `,
     h(
@@ -69,6 +73,7 @@ function console_(session: Session): void {
         type: 'button',
         class: 'link',
         onclick: () => {
+          clearInterval(listTimer);
           signOut('admin');
           void main();
         },
@@ -331,7 +336,7 @@ function console_(session: Session): void {
   );
   void refresh().catch((error: unknown) => (notice.textContent = error instanceof ApiError ? error.message : String(error)));
   // scheduled opens and closes happen without this page: the list follows them
-  setInterval(() => void refresh().catch(() => undefined), 3_000);
+  listTimer = setInterval(() => void refresh().catch(() => undefined), 3_000);
 }
 
 async function main(): Promise<void> {
