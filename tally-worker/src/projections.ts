@@ -2,7 +2,7 @@ import { PROJECTION_GROUPS, type LoggedCloseMarker, type LoggedVote } from '@urn
 import type { LiveTally } from '@urna/tally';
 import type { VoteStore } from '@urna/store';
 
-export type ProjectionName = 'live' | 'store';
+export type ProjectionName = 'live' | 'store' | 'transparency';
 
 export interface Projection {
   readonly name: ProjectionName;
@@ -15,7 +15,10 @@ export interface Projection {
   apply(records: readonly LoggedVote[], markers: readonly LoggedCloseMarker[]): Promise<void>;
 }
 
-export const GROUPS: Readonly<Record<ProjectionName, string>> = PROJECTION_GROUPS;
+/** The groups every deployment runs (the admin log view and the drain checks list these). */
+export const GROUPS: Readonly<Record<'live' | 'store', string>> = PROJECTION_GROUPS;
+/** The transparency projection's group, apart from GROUPS: a deployment may run without it. */
+export const TRANSPARENCY_GROUP = 'transparency';
 
 /** Redis read model: one EVALSHA per election in the batch. */
 export function liveTallyProjection(tally: LiveTally): Projection {

@@ -24,6 +24,10 @@ export const ERROR_CODES = {
   ELECTION_NOT_FOUND: 404,
   NO_VOTES: 404,
   JOB_NOT_FOUND: 404,
+  /** Transparency endpoints: no leaf for this vote in a published checkpoint yet; no such partition; no checkpoint of that size. */
+  PROOF_NOT_FOUND: 404,
+  PARTITION_NOT_FOUND: 404,
+  CHECKPOINT_NOT_FOUND: 404,
   ELECTION_EXISTS: 409,
   ELECTION_NOT_OPEN: 409,
   INVALID_TRANSITION: 409,
