@@ -5,6 +5,7 @@ import {
   leafHash,
   leafSaltOf,
   publishCheckpoint,
+  TransparencyErrors,
   pseudonymOf,
   type ElectionSecrets,
   type MerkleLog,
@@ -82,6 +83,12 @@ export class TransparencyProjection {
     const log = this.#tree(electionId, partition);
     const { size, cursor } = await log.state();
     const fresh = entries.filter((e) => e.position > cursor);
+    // A record at or before the cursor is normally a redelivery, already a leaf. One that is not
+    // arrived out of log order (a takeover by a second member of the group on the Redis log): it
+    // can no longer be appended in order, so the batch fails loudly instead of losing it.
+    const stale = entries.flatMap((e) => (e.position <= cursor && e.vote !== undefined ? [e.vote.voteId] : []));
+    const missing = await this.#o.logs.missingVotes(electionId, stale);
+    if (missing.length > 0) throw TransparencyErrors.outOfOrder(treeIdOf(electionId, partition), missing[0] as string, cursor);
     if (fresh.length === 0) return;
     const secrets = this.#secretsOf(electionId);
     const hasClose = fresh.some((e) => e.vote === undefined);

@@ -132,3 +132,15 @@ describe('transparency projection', () => {
     expect(await redis.sismember(logs.keys.closing(prefix), e)).toBe(0);
   });
 });
+
+describe('transparency projection, out of order', () => {
+  it('refuses a vote that arrives after later entries of its partition (it could not be appended in order), instead of dropping it', async () => {
+    const e = `e-${randomBytes(4).toString('hex')}`;
+    const logs = new RedisElectionLogs(redis, { prefix });
+    const p = projection(logs);
+    await p.apply([vote(e, 1, 'a', 'cats'), vote(e, 5, 'b', 'cats')], []);
+    await expect(p.apply([vote(e, 3, 'c', 'dogs')], [])).rejects.toMatchObject({ code: 'TREE_OUT_OF_ORDER' });
+    await p.apply([vote(e, 5, 'b', 'cats'), vote(e, 7, 'd', 'dogs')], []); // a plain redelivery is fine
+    expect((await logs.log(e, 0).state()).size).toBe(3);
+  });
+});

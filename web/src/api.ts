@@ -69,6 +69,7 @@ const PLAIN: Record<ErrorCode, string> = {
   CHECKPOINT_CONFLICT: BUSY,
   TREE_NODE_CONFLICT: OUR_FAULT,
   TREE_NODE_MISSING: OUR_FAULT,
+  TREE_OUT_OF_ORDER: OUR_FAULT,
   RESULT_NOT_FINAL: 'The official result is not published yet. It follows shortly after the close.',
   RECOUNT_NOT_READY: 'The official count is still running. Try again in a few seconds.',
   JOB_NOT_FOUND: 'This job does not exist.',

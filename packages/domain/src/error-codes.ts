@@ -50,6 +50,8 @@ export const ERROR_CODES = {
   /** A stored Merkle subtree would be rewritten with other bytes, or is missing: integrity alarm. */
   TREE_NODE_CONFLICT: 500,
   TREE_NODE_MISSING: 500,
+  /** The transparency projection got a record after later ones of its partition (it cannot append it in order). */
+  TREE_OUT_OF_ORDER: 500,
   LOG_UNAVAILABLE: 503,
   STORE_UNAVAILABLE: 503,
   TALLY_UNAVAILABLE: 503,

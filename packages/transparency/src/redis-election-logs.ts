@@ -82,6 +82,19 @@ export class RedisElectionLogs {
     return { partition: Number(p), index: Number(i) };
   }
 
+  /** The voteIds among these that have no leaf (one pipelined HEXISTS each). */
+  async missingVotes(electionId: string, voteIds: readonly string[]): Promise<string[]> {
+    if (voteIds.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const voteId of voteIds) pipeline.hexists(this.keys.votes(electionId, voteId), voteId);
+    const results = (await pipeline.exec()) ?? [];
+    return voteIds.filter((_, i) => {
+      const [error, found] = results[i] ?? [];
+      if (error) throw error;
+      return found !== 1;
+    });
+  }
+
   /** Leaf texts [from, to) of one tree, in index order. */
   async leaves(electionId: string, partition: number, from: number, to: number): Promise<string[]> {
     if (to <= from) return [];
