@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { authConfigShape, checkAuthConfig } from '@urna/auth';
 import { checkLogConfig, logConfigShape } from '@urna/log';
-import { loadConfig, sharedConfigShape } from '@urna/service-kit';
+import { ConfigError, loadConfig, sharedConfigShape } from '@urna/service-kit';
+import { transparencySecretsShape } from '@urna/transparency/config';
 import { INGEST_DEFAULTS } from './deps.ts';
 
 export const IngestConfig = z.object({
@@ -39,6 +40,8 @@ export const IngestConfig = z.object({
     .string()
     .regex(/^[A-Za-z0-9_-]{43,}$/, 'at least 32 bytes, base64url')
     .optional(),
+  /** Signed receipts with the 202 (docs/transparency.md §6): both or neither. */
+  ...transparencySecretsShape,
 });
 export type IngestConfig = z.infer<typeof IngestConfig>;
 
@@ -46,5 +49,10 @@ export function readIngestConfig(env: NodeJS.ProcessEnv = process.env): IngestCo
   const config = loadConfig(IngestConfig, env);
   checkLogConfig(config);
   checkAuthConfig(config);
+  if ((config.URNA_TRANSPARENCY_KEY === undefined) !== (config.URNA_PSEUDONYM_SECRET === undefined)) {
+    throw new ConfigError([
+      `${config.URNA_TRANSPARENCY_KEY === undefined ? 'URNA_TRANSPARENCY_KEY' : 'URNA_PSEUDONYM_SECRET'}: required with the other (signed receipts need both)`,
+    ]);
+  }
   return config;
 }

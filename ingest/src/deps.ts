@@ -5,6 +5,7 @@ import type { DevIssuer, TokenVerifier } from '@urna/auth';
 import type { ElectionCache } from './election-cache.ts';
 import type { RateLimits } from './abuse/rate-limits.ts';
 import type { ProofOfWork } from './abuse/proof-of-work.ts';
+import type { ReceiptSigner } from './receipts.ts';
 
 /**
  * Defaults of buildIngestApp, which are also the production config's (ingest/src/config.ts),
@@ -35,6 +36,8 @@ export interface IngestDeps {
   readonly limits?: RateLimits;
   /** ALTCHA proof-of-work; without it elections are created with `challenge: "off"`. */
   readonly pow?: ProofOfWork;
+  /** Signs the transparency receipt of each 202; without it the 202 carries no `receipt`. */
+  readonly receipts?: ReceiptSigner;
   /** The edge's addresses, whose X-Forwarded-For names the client. */
   readonly trustProxy?: string;
   readonly logger?: boolean | object;

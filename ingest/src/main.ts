@@ -9,6 +9,8 @@ import { ElectionCache } from './election-cache.ts';
 import { RateLimits } from './abuse/rate-limits.ts';
 import { ProofOfWork } from './abuse/proof-of-work.ts';
 import { followElectionChanges } from './election-changes.ts';
+import { signerFromSkey } from '@urna/transparency';
+import { ReceiptSigner } from './receipts.ts';
 
 const config = readIngestConfig();
 const redis = failFastRedis(config.URNA_REDIS_URL);
@@ -57,6 +59,11 @@ const app = buildIngestApp({
   tally,
   limits,
   pow,
+  ...(config.URNA_TRANSPARENCY_KEY === undefined || config.URNA_PSEUDONYM_SECRET === undefined
+    ? {}
+    : {
+        receipts: new ReceiptSigner(signerFromSkey(config.URNA_TRANSPARENCY_KEY), Buffer.from(config.URNA_PSEUDONYM_SECRET, 'base64url')),
+      }),
   trustProxy: config.URNA_TRUST_PROXY,
   verifier: verifierFromConfig(config),
   registry,

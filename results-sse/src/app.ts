@@ -6,6 +6,7 @@ import type { LiveTally } from '@urna/tally';
 import type { TokenVerifier } from '@urna/auth';
 import { createHttpApp } from '@urna/service-kit';
 import type { ResultsHub } from './results-hub.ts';
+import { transparencyRoutes, type TransparencyReadDeps } from './transparency-routes.ts';
 
 export interface ResultsDeps {
   readonly tally: Pick<LiveTally, 'results' | 'receiptsOf' | 'reconciliation'>;
@@ -15,6 +16,8 @@ export interface ResultsDeps {
   readonly logger?: boolean | object;
   /** Open streams this process serves at most; above it 503 + Retry-After, before file descriptors run out. */
   readonly maxStreams?: number;
+  /** The transparency endpoints (keys, checkpoints, proofs, export); absent: not served. */
+  readonly transparency?: TransparencyReadDeps;
 }
 
 /** The query side: live results (JSON and SSE) and voters' receipts, all from the Redis read model. */
@@ -90,5 +93,6 @@ export function buildResultsApp(deps: ResultsDeps): FastifyInstance {
     if (votes.length === 0) throw DomainErrors.noVotes(id);
     return { votes };
   });
+  if (deps.transparency !== undefined) transparencyRoutes(app, deps.transparency);
   return app;
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { authConfigShape, checkAuthConfig } from '@urna/auth';
 import { loadConfig, sharedConfigShape } from '@urna/service-kit';
+import { transparencyPublicShape } from '@urna/transparency/config';
 
 export const ResultsConfig = z.object({
   ...sharedConfigShape,
@@ -15,6 +16,7 @@ export const ResultsConfig = z.object({
   URNA_SSE_HEARTBEAT_MS: z.coerce.number().int().min(1_000).default(15_000),
   /** Open streams per process at most (15k measured within the latency goal, docs/benchmarks.md); above: 503. */
   URNA_SSE_MAX_STREAMS: z.coerce.number().int().min(1).default(15_000),
+  ...transparencyPublicShape,
 });
 export function readResultsConfig(env: NodeJS.ProcessEnv = process.env) {
   const config = loadConfig(ResultsConfig, env);

@@ -4,6 +4,7 @@ import { createRegistry, failFastRedis, onShutdown, patientRedis } from '@urna/s
 import { buildResultsApp } from './app.ts';
 import { readResultsConfig } from './config.ts';
 import { ResultsHub } from './results-hub.ts';
+import { RedisElectionLogs } from '@urna/transparency/redis';
 
 const config = readResultsConfig();
 const redis = failFastRedis(config.URNA_REDIS_URL);
@@ -20,6 +21,16 @@ const app = buildResultsApp({
   registry: createRegistry('results-sse'),
   logger: { level: config.URNA_LOG_LEVEL },
   maxStreams: config.URNA_SSE_MAX_STREAMS,
+  transparency: {
+    logs: new RedisElectionLogs(redis),
+    partitions: config.URNA_LOG_PARTITIONS,
+    vkey: config.URNA_TRANSPARENCY_VKEY,
+    exists: async (id) => (await tally.results(id, { raw: true })) !== undefined,
+    official: async (id) => {
+      const [result, reconciliation] = await Promise.all([redis.get(tally.keys.official(id)), tally.reconciliation(id)]);
+      return result === null || reconciliation === undefined ? undefined : { result, reconciliation };
+    },
+  },
 });
 await app.listen({ host: config.URNA_HOST, port: config.URNA_RESULTS_PORT });
 onShutdown(

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { DynamoDbLocal, freePort, RedisServer } from '@urna/embedded';
 import { prepareEdge, readEdgeConfig } from '@urna/edge';
 import { createDynamoClient, ensureTables, tableNames } from '@urna/store';
+import { signerFromSkey } from '@urna/transparency';
 import { loadOrCreateSecrets } from './secrets.ts';
 import { SupervisedService, type LogSink } from './supervisor.ts';
 
@@ -34,6 +35,7 @@ export const DEFAULT_PORTS = {
   workerLive: 8083,
   workerStore: 8084,
   recount: 8085,
+  workerTransparency: 8086,
   redis: 6380,
   dynamo: 8000,
 } as const;
@@ -45,6 +47,7 @@ export const PORT_SETTINGS: Readonly<Record<keyof typeof DEFAULT_PORTS, string>>
   workerLive: 'URNA_TALLY_LIVE_PORT',
   workerStore: 'URNA_TALLY_STORE_PORT',
   recount: 'URNA_RECOUNT_PORT',
+  workerTransparency: 'URNA_TALLY_TRANSPARENCY_PORT',
   redis: 'URNA_EMBEDDED_REDIS_PORT',
   dynamo: 'URNA_EMBEDDED_DYNAMODB_PORT',
 };
@@ -120,6 +123,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     workerLive: await port('workerLive'),
     workerStore: await port('workerStore'),
     recount: await port('recount'),
+    workerTransparency: await port('workerTransparency'),
   };
   const local = (p: number) => `http://127.0.0.1:${p}`;
   const env: Record<string, string> = {
@@ -137,6 +141,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     URNA_LOG_LEVEL: 'warn',
     ...options.env,
   };
+  // the transparency log's keys: from the deployment's config, else generated once (secrets.json);
+  // the signer key and the pseudonym root go only to the processes that sign
+  const logKey = options.env?.URNA_TRANSPARENCY_KEY ?? process.env.URNA_TRANSPARENCY_KEY ?? secrets.transparency.skey;
+  const signing = {
+    URNA_TRANSPARENCY_KEY: logKey,
+    URNA_PSEUDONYM_SECRET: options.env?.URNA_PSEUDONYM_SECRET ?? process.env.URNA_PSEUDONYM_SECRET ?? secrets.transparency.pseudonymSecret,
+  };
+  env.URNA_TRANSPARENCY_VKEY = signerFromSkey(logKey).vkey;
   let edgeCommand: readonly string[];
   try {
     edgeCommand = prepareEdge({
@@ -156,7 +168,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     {
       name: 'ingest',
       entry: 'ingest/src/main.ts',
-      env: { ...env, URNA_INGEST_PORT: String(ports.ingest) },
+      env: { ...env, ...signing, URNA_INGEST_PORT: String(ports.ingest) },
       healthUrl: `${local(ports.ingest)}/healthz`,
     },
     {
@@ -176,6 +188,18 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       entry: 'tally-worker/src/main.ts',
       env: { ...env, URNA_PROJECTION: 'store', URNA_WORKER_NAME: 'store-1', URNA_WORKER_PORT: String(ports.workerStore) },
       healthUrl: `${local(ports.workerStore)}/healthz`,
+    },
+    {
+      name: 'tally-transparency',
+      entry: 'tally-worker/src/main.ts',
+      env: {
+        ...env,
+        ...signing,
+        URNA_PROJECTION: 'transparency',
+        URNA_WORKER_NAME: 'transparency-1',
+        URNA_WORKER_PORT: String(ports.workerTransparency),
+      },
+      healthUrl: `${local(ports.workerTransparency)}/healthz`,
     },
     {
       name: 'recount',

@@ -5,7 +5,9 @@
 // 2. inclusion-proof serving latency from the in-memory store (p50/p99) for a 1M-leaf tree;
 // 3. `urna verify` on a synthetic 1M-vote export: wall and CPU time, in-process with 1 and N
 //    worker threads and as the CLI a user runs, against the pure hashing time of all leaves.
-// Usage: node --import tsx scripts/load/transparency-bench.ts [--leaves 1000000] [--votes 1000000]
+// 4. the service side on a real redis-server (transparency-service-bench.ts): the projection's
+//    leaves/s, proof serving p99 through results-sse, the receipt's signature per vote.
+// Usage: node --import tsx scripts/load/transparency-bench.ts [--leaves 1000000] [--votes 1000000] [--projected 200000]
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,9 +18,14 @@ import { formatLeaf, leafHash, MerkleLog, InMemoryTreeStore, toNdjsonLine, verif
 import { syntheticElection } from '../../packages/transparency/test/synthetic-election.ts';
 import { verifyExport } from '../verify/verify-export.ts';
 import { fmt, percentile } from './measure.ts';
+import { benchTransparencyService } from './transparency-service-bench.ts';
 
 const { values } = parseArgs({
-  options: { leaves: { type: 'string', default: '1000000' }, votes: { type: 'string', default: '1000000' } },
+  options: {
+    leaves: { type: 'string', default: '1000000' },
+    votes: { type: 'string', default: '1000000' },
+    projected: { type: 'string', default: '200000' },
+  },
 });
 const LEAVES = Number(values.leaves);
 const VOTES = Number(values.votes);
@@ -135,3 +142,5 @@ try {
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
+
+await benchTransparencyService(Number(values.projected));

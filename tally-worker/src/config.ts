@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { z } from 'zod';
 import { checkLogConfig, CONSUMER_DEFAULTS, logConfigShape } from '@urna/log';
 import { ConfigError, loadConfig, sharedConfigShape } from '@urna/service-kit';
+import { transparencySecretsShape } from '@urna/transparency/config';
 
 const partitionList = z
   .string()
@@ -16,8 +17,8 @@ const partitionList = z
 export const WorkerConfig = z.object({
   ...sharedConfigShape,
   ...logConfigShape,
-  /** Which projection this process runs: `live` (Redis read model) or `store` (DynamoDB). */
-  URNA_PROJECTION: z.enum(['live', 'store']),
+  /** Which projection this process runs: `live` (Redis read model), `store` (DynamoDB) or `transparency` (Merkle logs). */
+  URNA_PROJECTION: z.enum(['live', 'store', 'transparency']),
   /** Stable member name: a restarted process with the same name resumes its unacknowledged records. */
   URNA_WORKER_NAME: z.string().min(1).optional(),
   /** Partitions read by this process; all when unset. Redis log only: Kafka assigns partitions to group members. */
@@ -31,6 +32,9 @@ export const WorkerConfig = z.object({
   URNA_STORE_WRITE_MODE: z.enum(['transact', 'batch']).default('transact'),
   URNA_STORE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   URNA_STORE_SHARDS: z.coerce.number().int().min(1).max(1024).default(16),
+  ...transparencySecretsShape,
+  /** Transparency projection: a tree that grew is checkpointed within this long (docs/transparency.md §5: at most 5 s). */
+  URNA_CHECKPOINT_INTERVAL_MS: z.coerce.number().int().min(100).max(5_000).default(1_000),
 });
 export type WorkerConfig = z.infer<typeof WorkerConfig>;
 
@@ -39,6 +43,10 @@ export function readWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
   checkLogConfig(config);
   if (config.URNA_LOG === 'kafka' && config.URNA_WORKER_PARTITIONS !== undefined) {
     throw new ConfigError(['URNA_WORKER_PARTITIONS: not used with URNA_LOG=kafka (the consumer group assigns partitions)']);
+  }
+  if (config.URNA_PROJECTION === 'transparency') {
+    const missing = (['URNA_TRANSPARENCY_KEY', 'URNA_PSEUDONYM_SECRET'] as const).filter((key) => config[key] === undefined);
+    if (missing.length > 0) throw new ConfigError(missing.map((key) => `${key}: required with URNA_PROJECTION=transparency`));
   }
   return { ...config, workerName: config.URNA_WORKER_NAME ?? `${config.URNA_PROJECTION}-${hostname()}` };
 }

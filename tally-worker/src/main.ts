@@ -3,8 +3,11 @@ import { LiveTally } from '@urna/tally';
 import { openVoteLog } from '@urna/log';
 import { armFailpoints, createHttpApp, createRegistry, onShutdown, patientRedis } from '@urna/service-kit';
 import { readWorkerConfig } from './config.ts';
-import { liveTallyProjection, voteStoreProjection, type Projection } from './projections.ts';
+import { TRANSPARENCY_GROUP, liveTallyProjection, voteStoreProjection, type Projection } from './projections.ts';
 import { startWorker } from './worker.ts';
+import { signerFromSkey } from '@urna/transparency';
+import { RedisElectionLogs } from '@urna/transparency/redis';
+import { TransparencyProjection } from './transparency-projection.ts';
 
 const config = readWorkerConfig();
 // tests only: URNA_FAILPOINTS (refused with URNA_MODE=production)
@@ -18,7 +21,19 @@ const log = await openVoteLog(config, 'worker', {
 const dynamo = createDynamoClient({ endpoint: config.URNA_DYNAMODB_ENDPOINT, region: config.URNA_AWS_REGION });
 
 let projection: Projection;
-if (config.URNA_PROJECTION === 'live') {
+let transparency: TransparencyProjection | undefined;
+if (config.URNA_PROJECTION === 'transparency') {
+  const tally = new LiveTally({ redis, buckets: config.URNA_TALLY_BUCKETS });
+  projection = transparency = new TransparencyProjection(TRANSPARENCY_GROUP, {
+    logs: new RedisElectionLogs(redis),
+    signer: signerFromSkey(config.URNA_TRANSPARENCY_KEY as string),
+    rootSecret: Buffer.from(config.URNA_PSEUDONYM_SECRET as string, 'base64url'),
+    partitions: config.URNA_LOG_PARTITIONS,
+    closingScope: config.URNA_LOG === 'kafka' ? `kafka:${config.URNA_KAFKA_TOPIC}` : `redis:${config.URNA_LOG_PREFIX}`,
+    reconciliation: (electionId) => tally.reconciliation(electionId),
+    checkpointIntervalMs: config.URNA_CHECKPOINT_INTERVAL_MS,
+  });
+} else if (config.URNA_PROJECTION === 'live') {
   const tally = new LiveTally({ redis, buckets: config.URNA_TALLY_BUCKETS });
   await tally.loadScripts();
   projection = liveTallyProjection(tally);
@@ -50,9 +65,26 @@ const worker = await startWorker({
 await app.listen({ host: config.URNA_HOST, port: config.URNA_WORKER_PORT });
 app.log.info(`projection ${projection.name} consuming as ${config.workerName}`);
 if (failpoints.size > 0) app.log.warn({ failpoints: Object.fromEntries(failpoints) }, 'failpoints armed (tests only)');
+// checkpoints while trees grow, final checkpoints once results are official (one tick at a time)
+let ticking = false;
+const ticker =
+  transparency === undefined
+    ? undefined
+    : setInterval(
+        () => {
+          if (ticking) return;
+          ticking = true;
+          transparency
+            .tick()
+            .catch((error: unknown) => app.log.warn({ err: error }, 'checkpoint tick failed; retried at the next one'))
+            .finally(() => (ticking = false));
+        },
+        Math.min(250, config.URNA_CHECKPOINT_INTERVAL_MS),
+      );
 
 onShutdown(
   async () => {
+    clearInterval(ticker);
     await worker.stop();
     await log.close();
     await app.close();

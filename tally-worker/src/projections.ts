@@ -3,7 +3,7 @@ import type { LiveTally } from '@urna/tally';
 import type { VoteStore } from '@urna/store';
 import { failpoint } from '@urna/service-kit';
 
-export type ProjectionName = 'live' | 'store';
+export type ProjectionName = 'live' | 'store' | 'transparency';
 
 export interface Projection {
   readonly name: ProjectionName;
@@ -16,7 +16,10 @@ export interface Projection {
   apply(records: readonly LoggedVote[], markers: readonly LoggedCloseMarker[]): Promise<void>;
 }
 
-export const GROUPS: Readonly<Record<ProjectionName, string>> = PROJECTION_GROUPS;
+/** The groups every deployment runs (the admin log view and the drain checks list these). */
+export const GROUPS: Readonly<Record<'live' | 'store', string>> = PROJECTION_GROUPS;
+/** The transparency projection's group, apart from GROUPS: a deployment may run without it. */
+export const TRANSPARENCY_GROUP = 'transparency';
 
 /** Redis read model: one EVALSHA per election in the batch. */
 export function liveTallyProjection(tally: LiveTally): Projection {

@@ -71,9 +71,13 @@ const PLAIN: Record<ErrorCode, string> = {
   CHECKPOINT_CONFLICT: BUSY,
   TREE_NODE_CONFLICT: OUR_FAULT,
   TREE_NODE_MISSING: OUR_FAULT,
+  TREE_OUT_OF_ORDER: OUR_FAULT,
   RESULT_NOT_FINAL: 'The official result is not published yet. It follows shortly after the close.',
   RECOUNT_NOT_READY: 'The official count is still running. Try again in a few seconds.',
   JOB_NOT_FOUND: 'This job does not exist.',
+  PROOF_NOT_FOUND: 'This vote is not in the published log yet. Votes enter it within a few seconds; try again shortly.',
+  PARTITION_NOT_FOUND: 'This part of the public log does not exist.',
+  CHECKPOINT_NOT_FOUND: 'No published checkpoint has that size.',
 };
 const BY_STATUS: Record<number, string> = {
   409: 'Voting is closed for this election.',

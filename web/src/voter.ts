@@ -5,6 +5,7 @@ import { byId, h, mount } from './dom.ts';
 import { USER_ID } from './ids.ts';
 import { resultsView } from './results-view.ts';
 import { ProofOfWork } from './pow.ts';
+import { verifyPanel } from './verify-vote.ts';
 
 const app = byId('app');
 const who = byId('who');
@@ -81,7 +82,11 @@ function signInForm(config: AuthConfig, onSignedIn: () => void, notice?: string)
   return form;
 }
 
-function receiptList(election: Election, receipts: readonly Receipt[]): HTMLElement {
+function receiptList(
+  election: Election,
+  receipts: readonly Receipt[],
+  verify?: (r: Receipt, statusText: string) => HTMLElement,
+): HTMLElement {
   const label = (optionId: string) => election.options.find((o) => o.id === optionId)?.label ?? optionId;
   const text = (r: Receipt) =>
     r.status === 'counted'
@@ -101,6 +106,7 @@ function receiptList(election: Election, receipts: readonly Receipt[]): HTMLElem
         h('span', { class: 'receipt-choice' }, label(r.optionId)),
         h('span', { class: `chip ${r.status}` }, text(r)),
         h('span', { class: 'muted small' }, 'Receipt ', h('code', { 'data-testid': 'receipt' }, r.voteId)),
+        verify?.(r, text(r)),
       ),
     ),
   );
@@ -131,6 +137,30 @@ async function main(): Promise<void> {
   let status = election.status;
   let receipts: Receipt[] | undefined;
   let pollTimer: ReturnType<typeof setTimeout> | undefined;
+  /** "Verify my vote" panels by voteId, kept across re-renders (the check runs once per click). */
+  const verifications = new Map<string, HTMLElement>();
+  const verifyControl = (r: Receipt, statusText: string): HTMLElement => {
+    const shown = verifications.get(r.voteId);
+    if (shown !== undefined) return shown;
+    const slot = h('div', { class: 'verify-slot' });
+    slot.append(
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'link',
+          'data-testid': 'verify-vote',
+          onclick: () => {
+            const panel = verifyPanel(election.id, r.voteId, r.optionId, statusText);
+            slot.replaceChildren(panel);
+            verifications.set(r.voteId, slot);
+          },
+        },
+        'Verify my vote',
+      ),
+    );
+    return slot;
+  };
 
   const badge = h('span', { class: `badge ${status}`, 'data-testid': 'status' }, STATUS_TEXT[status]);
   const banner = h('p', { class: 'banner', role: 'status' });
@@ -249,7 +279,7 @@ async function main(): Promise<void> {
       body = h(
         'div',
         {},
-        receiptList(election, receipts),
+        receiptList(election, receipts, verifyControl),
         h('p', { class: 'muted small' }, 'Keep your receipt: it identifies your vote in the audit.'),
       );
     else if (status === 'open') body = ballot(s);

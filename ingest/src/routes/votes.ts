@@ -41,9 +41,10 @@ export const voteRoutes =
           await deps.pow.spend(request.headers[ALTCHA_HEADER], electionId, principal.userId);
         }
         const vote: Vote = { voteId: randomUUID(), electionId, userId: principal.userId, optionId: body.optionId, acceptedAt: Date.now() };
-        await batcher.append(vote);
+        const logged = await batcher.append(vote);
         metrics.accepted.inc();
-        return reply.status(202).send({ voteId: vote.voteId, status: 'accepted' });
+        const receipt = deps.receipts?.sign(logged);
+        return reply.status(202).send({ voteId: vote.voteId, status: 'accepted', ...(receipt === undefined ? {} : { receipt }) });
       },
     );
   };

@@ -24,6 +24,10 @@ export const ERROR_CODES = {
   ELECTION_NOT_FOUND: 404,
   NO_VOTES: 404,
   JOB_NOT_FOUND: 404,
+  /** Transparency endpoints: no leaf for this vote in a published checkpoint yet; no such partition; no checkpoint of that size. */
+  PROOF_NOT_FOUND: 404,
+  PARTITION_NOT_FOUND: 404,
+  CHECKPOINT_NOT_FOUND: 404,
   ELECTION_EXISTS: 409,
   ELECTION_NOT_OPEN: 409,
   INVALID_TRANSITION: 409,
@@ -46,6 +50,8 @@ export const ERROR_CODES = {
   /** A stored Merkle subtree would be rewritten with other bytes, or is missing: integrity alarm. */
   TREE_NODE_CONFLICT: 500,
   TREE_NODE_MISSING: 500,
+  /** The transparency projection got a record after later ones of its partition (it cannot append it in order). */
+  TREE_OUT_OF_ORDER: 500,
   LOG_UNAVAILABLE: 503,
   STORE_UNAVAILABLE: 503,
   TALLY_UNAVAILABLE: 503,

@@ -13,4 +13,9 @@ export const TransparencyErrors = {
   invalidKey: (message: string) => new UrnaError('INVALID_KEY', message),
   invalidNote: (message: string) => new UrnaError('INVALID_NOTE', message),
   invalidCheckpoint: (message: string) => new UrnaError('INVALID_CHECKPOINT', message),
+  outOfOrder: (treeId: string, voteId: string, cursor: string) =>
+    new UrnaError(
+      'TREE_OUT_OF_ORDER',
+      `vote ${voteId} reached tree ${treeId} after later entries (cursor ${cursor}): run one transparency member per partition`,
+    ),
 } as const;
