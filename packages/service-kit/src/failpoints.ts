@@ -22,6 +22,8 @@ export const FAILPOINTS = [
   'store.after-read',
   'store.after-write',
   'store.before-ack',
+  'transparency.after-read',
+  'transparency.before-ack',
   'recount.mid-fold',
   'recount.after-official-write',
 ] as const;
