@@ -130,8 +130,11 @@ export const failureBudget =
   (limits: RateLimits | undefined) =>
   async (error: unknown, request: FastifyRequest): Promise<never> => {
     const status = toUrnaError(error).status;
-    if (limits !== undefined && status >= 400 && status < 500 && status !== 429) {
-      const limited = await limits.afterFailure(request.ip);
+    // typed string, but undefined once the client's socket is gone (node's remoteAddress): the
+    // answer then reaches nobody, so no budget is spent
+    const ip = request.ip as string | undefined;
+    if (limits !== undefined && ip !== undefined && status >= 400 && status < 500 && status !== 429) {
+      const limited = await limits.afterFailure(ip);
       if (limited !== undefined) throw limited;
     }
     throw error;
