@@ -6,3 +6,4 @@ export { ElectionCache, type ElectionCacheOptions, type ElectionSource } from '.
 export { followElectionChanges } from './election-changes.ts';
 export { IngestConfig, readIngestConfig } from './config.ts';
 export { ALTCHA_HEADER, decode as decodeAltcha, verifyAltcha } from './abuse/proof-of-work.ts';
+export { ReceiptSigner } from './receipts.ts';

@@ -21,7 +21,7 @@ import { electionSecretsOf, generateSigner, InMemoryTreeStore, leafHash, MerkleL
 import { RedisElectionLogs } from '@urna/transparency/redis';
 import { TransparencyProjection } from '@urna/tally-worker';
 import { buildResultsApp, ResultsHub } from '@urna/results-sse';
-import { ReceiptSigner } from '../../ingest/src/receipts.ts';
+import { ReceiptSigner } from '@urna/ingest';
 import { fmt, percentile } from './measure.ts';
 
 const cpuS = (): number => {

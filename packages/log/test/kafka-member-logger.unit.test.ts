@@ -8,7 +8,8 @@ describe("a Kafka member's logger", () => {
     const logger = memberLogger(onFatal);
     logger.error('Seek error. This is effectively a fatal error: Error: Local: Erroneous state');
     expect(onFatal).not.toHaveBeenCalled();
-    const fatal = 'Consumer encountered error while consuming. Retrying. Error details: KafkaJSError: Local: Fatal error : Error: Local: Fatal error';
+    const fatal =
+      'Consumer encountered error while consuming. Retrying. Error details: KafkaJSError: Local: Fatal error : Error: Local: Fatal error';
     logger.error(fatal);
     expect(onFatal).toHaveBeenCalledWith(fatal);
     stderr.mockRestore();
