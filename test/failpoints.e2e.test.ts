@@ -22,6 +22,8 @@ const ARMED = [
   'store.after-read=crash-once@2',
   'store.after-write=crash-once@3',
   'store.before-ack=crash-once@4',
+  'transparency.after-read=crash-once@2',
+  'transparency.before-ack=crash-once@3',
   'recount.mid-fold=crash-once@5',
   'recount.after-official-write=crash-once',
 ].join(',');
@@ -85,6 +87,7 @@ describe('failpoints: a crash at each point of the projections and the recount',
     for (const point of FAILPOINTS) expect(existsSync(join(state, point)), point).toBe(true);
     expect(s.stack.services.get('tally-live')?.restartCount).toBeGreaterThanOrEqual(3);
     expect(s.stack.services.get('tally-store')?.restartCount).toBeGreaterThanOrEqual(3);
+    expect(s.stack.services.get('tally-transparency')?.restartCount).toBeGreaterThanOrEqual(2);
     expect(s.stack.services.get('recount')?.restartCount).toBeGreaterThanOrEqual(2);
 
     const finals = await readFinalState({
