@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { z } from 'zod';
-import { checkLogConfig } from '@urna/log';
+import { checkLogConfig, recordSigningOf } from '@urna/log';
 import { checkAuthConfig } from '@urna/auth';
 import { loadConfig, sharedConfigShape } from '@urna/service-kit';
 import { IngestConfig } from '@urna/ingest';
@@ -29,6 +29,7 @@ const secrets = {
   URNA_AUTH_AUDIENCE: 'urna',
   URNA_AUTH_JWKS_URL: 'https://idp.example.org/.well-known/jwks.json',
   URNA_VOTING_TOKEN_SECRET: randomBytes(32).toString('base64url'),
+  URNA_LOG_SIGNING_KEY: randomBytes(32).toString('base64url'),
 };
 const compose = (env: Record<string, string>, ...args: string[]) =>
   run('docker-compose', ['-f', FILE, ...args], { env: { PATH: process.env.PATH, ...env }, cwd: REPO_ROOT });
@@ -93,7 +94,10 @@ describe('docker-compose.redpanda.yml', () => {
     const unknown = Object.keys(env).filter((key) => !(key in schema.shape));
     expect(unknown, `keys ${name} never reads`).toEqual([]);
     const config = loadConfig(schema, env) as Record<string, unknown>;
-    if ('URNA_LOG' in config) checkLogConfig(config as Parameters<typeof checkLogConfig>[0]);
+    if ('URNA_LOG' in config) {
+      checkLogConfig(config as Parameters<typeof checkLogConfig>[0]);
+      recordSigningOf(config as Parameters<typeof recordSigningOf>[0]); // what openVoteLog requires: the record signing key
+    }
     // ingest and results-sse run in production mode: no dev issuer, a real identity provider
     if ('URNA_MODE' in config) {
       expect(config.URNA_MODE).toBe('production');

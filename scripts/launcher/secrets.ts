@@ -6,12 +6,24 @@ export interface EmbeddedSecrets {
   readonly dev: DevKeys;
   /** base64url secret of urna's voting tokens. */
   readonly votingSecret: string;
+  /** base64url HMAC key of log records (URNA_LOG_SIGNING_KEY). */
+  readonly logSigningKey: string;
+  /** The embedded redis-server's password (requirepass). */
+  readonly redisPassword: string;
 }
 
-/** Keys of the embedded default, made once and kept under the data dir (tokens survive restarts). */
+/**
+ * Keys of the embedded default, made once and kept under the data dir (tokens survive
+ * restarts). A file from an earlier version gets the keys it lacks added, the others kept.
+ */
 export async function loadOrCreateSecrets(path: string): Promise<EmbeddedSecrets> {
-  if (existsSync(path)) return JSON.parse(readFileSync(path, 'utf8')) as EmbeddedSecrets;
-  const secrets: EmbeddedSecrets = { dev: await generateDevKeys(), votingSecret: randomBytes(32).toString('base64url') };
-  writeFileSync(path, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  const stored = existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Partial<EmbeddedSecrets>) : {};
+  const secrets: EmbeddedSecrets = {
+    dev: stored.dev ?? (await generateDevKeys()),
+    votingSecret: stored.votingSecret ?? randomBytes(32).toString('base64url'),
+    logSigningKey: stored.logSigningKey ?? randomBytes(32).toString('base64url'),
+    redisPassword: stored.redisPassword ?? randomBytes(24).toString('base64url'),
+  };
+  if (Object.keys(stored).length < Object.keys(secrets).length) writeFileSync(path, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;
 }

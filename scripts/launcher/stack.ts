@@ -134,6 +134,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           URNA_AUTH_JWKS: JSON.stringify(secrets.dev.jwks),
         }),
     URNA_VOTING_TOKEN_SECRET: secrets.votingSecret,
+    URNA_LOG_SIGNING_KEY: secrets.logSigningKey,
     URNA_LOG_LEVEL: 'warn',
     ...options.env,
   };

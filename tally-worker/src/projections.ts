@@ -1,4 +1,4 @@
-import { PROJECTION_GROUPS, type LoggedCloseMarker, type LoggedVote } from '@urna/domain';
+import { ElectionId, isCloseMarker, PROJECTION_GROUPS, type LoggedCloseMarker, type LoggedVote, type RejectedRecord } from '@urna/domain';
 import type { LiveTally } from '@urna/tally';
 import type { VoteStore } from '@urna/store';
 
@@ -13,16 +13,37 @@ export interface Projection {
    * Votes after their partition's close marker are kept as rejected `after-close`.
    */
   apply(records: readonly LoggedVote[], markers: readonly LoggedCloseMarker[]): Promise<void>;
+  /**
+   * Keeps the votes the log refused to deliver as valid (reason `forged`) as rejected, never
+   * counted; idempotent. Rejected close markers close nothing and are only counted in metrics.
+   */
+  reject(rejected: readonly RejectedRecord[]): Promise<void>;
 }
+
+/** The rejected votes of a batch that name a well-formed election (others cannot belong to any). */
+export const rejectedVotes = (rejected: readonly RejectedRecord[]): Array<{ vote: LoggedVote; reason: 'forged' }> =>
+  rejected.flatMap(({ record, reason }) =>
+    isCloseMarker(record) || !ElectionId.safeParse(record.vote.electionId).success ? [] : [{ vote: record, reason }],
+  );
 
 export const GROUPS: Readonly<Record<ProjectionName, string>> = PROJECTION_GROUPS;
 
 /** Redis read model: one EVALSHA per election in the batch. */
 export function liveTallyProjection(tally: LiveTally): Projection {
-  return { name: 'live', group: GROUPS.live, apply: async (records, markers) => void (await tally.apply(records, markers)) };
+  return {
+    name: 'live',
+    group: GROUPS.live,
+    apply: async (records, markers) => void (await tally.apply(records, markers)),
+    reject: (rejected) => tally.recordRejected(rejectedVotes(rejected)),
+  };
 }
 
 /** DynamoDB source of truth: batched, concurrent, idempotent writes. */
 export function voteStoreProjection(store: VoteStore): Projection {
-  return { name: 'store', group: GROUPS.store, apply: (records, markers) => store.write(records, markers) };
+  return {
+    name: 'store',
+    group: GROUPS.store,
+    apply: (records, markers) => store.write(records, markers),
+    reject: (rejected) => store.writeRejected(rejectedVotes(rejected)),
+  };
 }
