@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { readdirSync } from 'node:fs';
 import { freePort, waitFor } from './ports.ts';
 
@@ -21,7 +22,14 @@ function bundledJar(): { jar: string; libDir: string } {
   return { jar: join(lib, release, 'DynamoDBLocal.jar'), libDir: join(lib, release, 'DynamoDBLocal_lib') };
 }
 
-/** Amazon's DynamoDB Local on the machine's Java, as a child process. */
+/** Starts DynamoDB Local bound to 127.0.0.1 (its own command line cannot): see the file. */
+const LOOPBACK_LAUNCHER = join(dirname(fileURLToPath(import.meta.url)), '..', 'dynamodb', 'LoopbackDynamoDbLocal.java');
+
+/**
+ * Amazon's DynamoDB Local on the machine's Java, as a child process, listening on 127.0.0.1
+ * only (through LoopbackDynamoDbLocal.java, run in Java's source-file mode), telemetry off.
+ * It accepts any credentials: loopback is its only protection, so it must never be exposed.
+ */
 export class DynamoDbLocal {
   private child: ChildProcess | undefined;
   private constructor(
@@ -45,7 +53,17 @@ export class DynamoDbLocal {
 
   private async launch(): Promise<void> {
     const { jar, libDir } = bundledJar();
-    const args = [`-Djava.library.path=${libDir}`, '-Xmx1g', '-jar', jar, '-port', String(this.port), '-sharedDb'];
+    const args = [
+      `-Djava.library.path=${libDir}`,
+      '-Xmx1g',
+      '-cp',
+      `${jar}:${join(libDir, '*')}`,
+      LOOPBACK_LAUNCHER,
+      '-port',
+      String(this.port),
+      '-sharedDb',
+      '-disableTelemetry',
+    ];
     if (this.options.dataDir === undefined) args.push('-inMemory');
     else {
       mkdirSync(this.options.dataDir, { recursive: true });
