@@ -31,6 +31,8 @@ export interface TestIngest {
   readonly tally: LiveTally;
   readonly store: VoteStore;
   readonly redis: Redis;
+  /** The DynamoDB client every store and repository of this app uses (tests count its commands). */
+  readonly dynamo: ReturnType<typeof createDynamoClient>;
   readonly keys: DevKeys;
   readonly votingSecret: Buffer;
   voterToken(userId: string): string;
@@ -84,7 +86,17 @@ export async function buildTestIngest(options: { redisUrl?: string; devMode?: bo
     audit,
     announce: async (id) => cache.invalidate(id),
   });
-  const admin = buildRecountApp({ lifecycle, elections: repo, store, jobs, queue, audit, verifier, registry: new Registry() });
+  const admin = buildRecountApp({
+    lifecycle,
+    elections: repo,
+    listing: configs,
+    store,
+    jobs,
+    queue,
+    audit,
+    verifier,
+    registry: new Registry(),
+  });
   const app = buildIngestApp({
     log: signedLog,
     cache,
@@ -111,6 +123,7 @@ export async function buildTestIngest(options: { redisUrl?: string; devMode?: bo
     tally,
     store,
     redis,
+    dynamo,
     keys,
     votingSecret,
     elections: [],

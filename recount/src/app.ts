@@ -7,12 +7,15 @@ import type { AuditLog, ElectionRepository, VoteStore } from '@urna/store';
 import { createHttpApp, parseBody } from '@urna/service-kit';
 import { principalOf, requireRole } from './authenticate.ts';
 import type { BullLifecycleJobs, JobData, JobResult } from './jobs.ts';
+import type { ElectionConfigs } from '@urna/tally';
 import type { Lifecycle } from './lifecycle.ts';
 import { registerDashboard } from './dashboard.ts';
 
 export interface RecountAppDeps {
   readonly lifecycle: Lifecycle;
-  readonly elections: Pick<ElectionRepository, 'get' | 'list'>;
+  readonly elections: Pick<ElectionRepository, 'get'>;
+  /** The listing index the lifecycle keeps in Redis (GET /v1/elections reads nothing else). */
+  readonly listing: Pick<ElectionConfigs, 'list'>;
   readonly store: Pick<VoteStore, 'votesOf' | 'closeMarkers'>;
   readonly jobs: Pick<BullLifecycleJobs, 'reprocess'>;
   /** The lifecycle queue: jobs endpoint and the bull-board dashboard at /admin/queues. */
@@ -33,7 +36,12 @@ export function buildRecountApp(deps: RecountAppDeps): FastifyInstance {
     return reply.status(201).send(await deps.lifecycle.create(body, principalOf(request).userId));
   });
 
-  app.get('/v1/elections', async () => ({ elections: await deps.elections.list() }));
+  /** No scan: the newest elections from the lifecycle's index; drafts only for an admin's token. */
+  app.get('/v1/elections', async (request) => {
+    const authorization = request.headers.authorization;
+    const admin = authorization !== undefined && (await deps.verifier.verify(authorization).catch(() => undefined))?.role === 'admin';
+    return { elections: await deps.listing.list({ drafts: admin }) };
+  });
 
   app.get('/v1/elections/:id', async (request) => {
     const id = electionIdFromPath(request.params);

@@ -30,11 +30,12 @@ const registry = createRegistry('recount');
 const metrics = recountMetrics(registry);
 const queue = new Queue<JobData, JobResult>(LIFECYCLE_QUEUE, { connection: redis, prefix: config.URNA_QUEUE_PREFIX });
 const jobs = new BullLifecycleJobs(queue);
+const configs = new ElectionConfigs(redis);
 const lifecycle = new Lifecycle({
   elections,
   log,
   tally,
-  configs: new ElectionConfigs(redis),
+  configs,
   audit,
   jobs,
   announce: async (id) => void (await redis.publish(ELECTION_CHANGED_CHANNEL, id)),
@@ -42,6 +43,7 @@ const lifecycle = new Lifecycle({
 const app = buildRecountApp({
   lifecycle,
   elections,
+  listing: configs,
   store,
   jobs,
   queue,
@@ -89,7 +91,11 @@ const worker = startLifecycleWorker({
   reprocess: (electionId) => runReprocess(electionId, { elections, store, tally }),
 });
 worker.on('failed', (job, error) => app.log.warn({ job: job?.id, err: error }, 'lifecycle job failed (BullMQ retries it)'));
-await resumeLifecycle(await elections.list(), jobs, lifecycle, async (id) => (await elections.officialResult(id)) !== undefined);
+// one read of the elections table at start-up (never per request): resume schedules, and index
+// elections written before the listing index existed
+const known = await elections.list();
+await configs.reindex(known);
+await resumeLifecycle(known, jobs, lifecycle, async (id) => (await elections.officialResult(id)) !== undefined);
 
 await app.listen({ host: config.URNA_HOST, port: config.URNA_RECOUNT_PORT });
 onShutdown(

@@ -1,5 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { promisify } from 'node:util';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,8 +29,26 @@ function bundledJar(): { jar: string; libDir: string } {
 const LOOPBACK_LAUNCHER = join(dirname(fileURLToPath(import.meta.url)), '..', 'dynamodb', 'LoopbackDynamoDbLocal.java');
 
 /**
+ * The launcher compiled once per source and jar (javac, a few seconds; Java's source-file mode
+ * would compile it on every start) into a directory under the OS temp dir; returns it.
+ */
+async function compiledLauncher(classpath: string): Promise<string> {
+  const digest = createHash('sha256').update(readFileSync(LOOPBACK_LAUNCHER)).update(classpath).digest('hex').slice(0, 16);
+  const dir = join(tmpdir(), `urna-dynamodb-launcher-${digest}`);
+  if (existsSync(join(dir, 'LoopbackDynamoDbLocal.class'))) return dir;
+  const staging = `${dir}.${process.pid}.${Date.now()}`;
+  await promisify(execFile)('javac', ['-cp', classpath, '-d', staging, LOOPBACK_LAUNCHER]);
+  try {
+    renameSync(staging, dir);
+  } catch {
+    rmSync(staging, { recursive: true, force: true }); // another process compiled it first
+  }
+  return dir;
+}
+
+/**
  * Amazon's DynamoDB Local on the machine's Java, as a child process, listening on 127.0.0.1
- * only (through LoopbackDynamoDbLocal.java, run in Java's source-file mode), telemetry off.
+ * only (through LoopbackDynamoDbLocal.java, compiled once with javac), telemetry off.
  * It accepts any credentials: loopback is its only protection, so it must never be exposed.
  */
 export class DynamoDbLocal {
@@ -53,12 +74,14 @@ export class DynamoDbLocal {
 
   private async launch(): Promise<void> {
     const { jar, libDir } = bundledJar();
+    const classpath = `${jar}:${join(libDir, '*')}`;
+    const launcher = await compiledLauncher(classpath);
     const args = [
       `-Djava.library.path=${libDir}`,
       '-Xmx1g',
       '-cp',
-      `${jar}:${join(libDir, '*')}`,
-      LOOPBACK_LAUNCHER,
+      `${launcher}:${classpath}`,
+      'LoopbackDynamoDbLocal',
       '-port',
       String(this.port),
       '-sharedDb',
