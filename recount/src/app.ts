@@ -4,7 +4,7 @@ import type { Queue } from 'bullmq';
 import { CreateElectionBody, DomainErrors, electionIdFromPath, isAfterClose, ScheduleBody, UserId } from '@urna/domain';
 import type { TokenVerifier } from '@urna/auth';
 import type { AuditLog, ElectionRepository, VoteStore } from '@urna/store';
-import { createHttpApp, parseBody } from '@urna/service-kit';
+import { createHttpApp, parseBody, type HttpTimeouts } from '@urna/service-kit';
 import { principalOf, requireRole } from './authenticate.ts';
 import type { BullLifecycleJobs, JobData, JobResult } from './jobs.ts';
 import type { ElectionConfigs } from '@urna/tally';
@@ -24,11 +24,19 @@ export interface RecountAppDeps {
   readonly verifier: TokenVerifier;
   readonly registry: Registry;
   readonly logger?: boolean | object;
+  /** Socket limits (service-kit HTTP_TIMEOUT_DEFAULTS when absent). */
+  readonly httpTimeouts?: Partial<HttpTimeouts>;
 }
 
 /** The lifecycle side's HTTP face: elections admin (create, schedule, open, close) and audit. */
 export function buildRecountApp(deps: RecountAppDeps): FastifyInstance {
-  const app = createHttpApp({ service: 'recount', registry: deps.registry, logger: deps.logger ?? false, bodyLimit: 16 * 1024 });
+  const app = createHttpApp({
+    service: 'recount',
+    registry: deps.registry,
+    logger: deps.logger ?? false,
+    bodyLimit: 16 * 1024,
+    ...(deps.httpTimeouts === undefined ? {} : { timeouts: deps.httpTimeouts }),
+  });
   const admin = { onRequest: requireRole(deps.verifier, 'admin') };
 
   app.post('/v1/elections', admin, async (request, reply) => {

@@ -4,7 +4,7 @@ import { ElectionConfigs, LiveTally } from '@urna/tally';
 import { ELECTION_CHANGED_CHANNEL, UrnaError } from '@urna/domain';
 import { verifierFromConfig } from '@urna/auth';
 import { openVoteLog } from '@urna/log';
-import { createRegistry, failFastRedis, onShutdown, patientRedis } from '@urna/service-kit';
+import { createRegistry, failFastRedis, httpTimeoutsOf, onShutdown, patientRedis } from '@urna/service-kit';
 import { buildRecountApp } from './app.ts';
 import { readRecountConfig } from './config.ts';
 import { BullLifecycleJobs, LIFECYCLE_QUEUE, resumeLifecycle, startLifecycleWorker, type JobData, type JobResult } from './jobs.ts';
@@ -41,6 +41,7 @@ const lifecycle = new Lifecycle({
   announce: async (id) => void (await redis.publish(ELECTION_CHANGED_CHANNEL, id)),
 });
 const app = buildRecountApp({
+  httpTimeouts: httpTimeoutsOf(config),
   lifecycle,
   elections,
   listing: configs,
