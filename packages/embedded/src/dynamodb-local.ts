@@ -111,7 +111,8 @@ export class DynamoDbLocal {
             return false;
           }
         },
-        60_000,
+        // a JVM start takes 40-70 s on a 2-core machine with a load average of 60 (measured)
+        120_000,
       ),
       exited,
     ]);
