@@ -28,6 +28,8 @@ function run(command, args, options = {}) {
 const APT = [
   ['redis-server', 'redis-server', ['start', 'test']],
   ['java', 'openjdk-17-jre-headless', ['start', 'test']],
+  // compiles the launcher that binds DynamoDB Local to loopback (packages/embedded/dynamodb/)
+  ['javac', 'openjdk-17-jdk-headless', ['start', 'test']],
   ['docker-compose', 'docker-compose', ['test']],
   ['chromium', 'chromium', ['test']],
   // the edge (one origin at :8080); Debian puts it in /usr/sbin, often off a user's PATH

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { expect, inject } from 'vitest';
 import { createTokenVerifier, DEV_AUDIENCE, DEV_ISSUER, DevIssuer, generateDevKeys, mintVotingToken, type DevKeys } from '@urna/auth';
-import { RedisStreamsLog } from '@urna/log';
+import { RecordSigning, RedisStreamsLog, signedVoteLog, type VoteLog } from '@urna/log';
 import { Queue } from 'bullmq';
 import { AuditLog, createDynamoClient, ElectionRepository, VoteStore } from '@urna/store';
 import { ElectionConfigs, LiveTally } from '@urna/tally';
@@ -23,10 +23,16 @@ export interface TestIngest {
   readonly verifier: ReturnType<typeof createTokenVerifier>;
   readonly queue: Queue<JobData, JobResult>;
   readonly queuePrefix: string;
+  /** The bare Redis log (stream keys, raw appends); `signedLog` is the same log as the services see it. */
   readonly log: RedisStreamsLog;
+  /** `log` signed with `signing`: what ingest and the lifecycle append through, and what drainAndCompare's workers read. */
+  readonly signedLog: VoteLog;
+  readonly signing: RecordSigning;
   readonly tally: LiveTally;
   readonly store: VoteStore;
   readonly redis: Redis;
+  /** The DynamoDB client every store and repository of this app uses (tests count its commands). */
+  readonly dynamo: ReturnType<typeof createDynamoClient>;
   readonly keys: DevKeys;
   readonly votingSecret: Buffer;
   voterToken(userId: string): string;
@@ -58,6 +64,8 @@ export async function buildTestIngest(options: { redisUrl?: string; devMode?: bo
   const dynamo = createDynamoClient({ endpoint: inject('dynamoEndpoint') });
   const repo = new ElectionRepository(dynamo);
   const log = new RedisStreamsLog({ redis, connect, partitions: 4, prefix: randomName('test:votes') });
+  const signing = new RecordSigning({ id: 'test', secret: randomBytes(32) });
+  const signedLog = signedVoteLog(log, signing);
   const tally = new LiveTally({ redis, buckets: 256 });
   const store = new VoteStore({ client: dynamo, shards: 4, logPartitions: log.partitions });
   const issuer = await DevIssuer.fromJwk(keys.privateJwk);
@@ -69,11 +77,30 @@ export async function buildTestIngest(options: { redisUrl?: string; devMode?: bo
   const jobs = new BullLifecycleJobs(queue);
   const audit = new AuditLog(dynamo);
   // announce stands for the Redis notice every ingest process follows
-  const lifecycle = new Lifecycle({ elections: repo, log, tally, configs, jobs, audit, announce: async (id) => cache.invalidate(id) });
+  const lifecycle = new Lifecycle({
+    elections: repo,
+    log: signedLog,
+    tally,
+    configs,
+    jobs,
+    audit,
+    announce: async (id) => cache.invalidate(id),
+  });
   const rates = new AcceptedRates({ tally });
-  const admin = buildRecountApp({ lifecycle, elections: repo, store, jobs, queue, audit, rates, verifier, registry: new Registry() });
+  const admin = buildRecountApp({
+    lifecycle,
+    elections: repo,
+    listing: configs,
+    store,
+    jobs,
+    queue,
+    audit,
+    rates,
+    verifier,
+    registry: new Registry(),
+  });
   const app = buildIngestApp({
-    log,
+    log: signedLog,
     cache,
     tally,
     verifier,
@@ -93,9 +120,12 @@ export async function buildTestIngest(options: { redisUrl?: string; devMode?: bo
     queue,
     queuePrefix,
     log,
+    signedLog,
+    signing,
     tally,
     store,
     redis,
+    dynamo,
     keys,
     votingSecret,
     elections: [],
@@ -107,8 +137,18 @@ export async function buildTestIngest(options: { redisUrl?: string; devMode?: bo
       return n;
     },
     drainAndCompare: async () => {
-      const live = await startWorker({ log, projection: liveTallyProjection(tally), consumer: 'live-test', registry: new Registry() });
-      const stored = await startWorker({ log, projection: voteStoreProjection(store), consumer: 'store-test', registry: new Registry() });
+      const live = await startWorker({
+        log: signedLog,
+        projection: liveTallyProjection(tally),
+        consumer: 'live-test',
+        registry: new Registry(),
+      });
+      const stored = await startWorker({
+        log: signedLog,
+        projection: voteStoreProjection(store),
+        consumer: 'store-test',
+        registry: new Registry(),
+      });
       try {
         await waitDrained(log);
       } finally {

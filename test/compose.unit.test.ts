@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { z } from 'zod';
-import { checkLogConfig } from '@urna/log';
+import { checkLogConfig, recordSigningOf } from '@urna/log';
 import { checkAuthConfig } from '@urna/auth';
 import { loadConfig, sharedConfigShape } from '@urna/service-kit';
 import { IngestConfig } from '@urna/ingest';
@@ -29,6 +29,12 @@ const secrets = {
   URNA_AUTH_AUDIENCE: 'urna',
   URNA_AUTH_JWKS_URL: 'https://idp.example.org/.well-known/jwks.json',
   URNA_VOTING_TOKEN_SECRET: randomBytes(32).toString('base64url'),
+  URNA_LOG_SIGNING_KEY: randomBytes(32).toString('base64url'),
+  URNA_KAFKA_ADMIN_PASSWORD: randomBytes(12).toString('hex'),
+  URNA_KAFKA_PRODUCER_PASSWORD: randomBytes(12).toString('hex'),
+  URNA_KAFKA_CONSUMER_PASSWORD: randomBytes(12).toString('hex'),
+  URNA_KAFKA_CONSOLE_PASSWORD: randomBytes(12).toString('hex'),
+  URNA_CONSOLE_LOGIN_PASSWORD: randomBytes(8).toString('hex'),
 };
 const compose = (env: Record<string, string>, ...args: string[]) =>
   run('docker-compose', ['-f', FILE, ...args], { env: { PATH: process.env.PATH, ...env }, cwd: REPO_ROOT });
@@ -55,12 +61,80 @@ beforeAll(async () => {
 describe('docker-compose.redpanda.yml', () => {
   it('is valid for docker-compose (config -q) and refuses to render without the auth secrets', async () => {
     await expect(compose(secrets, 'config', '-q')).resolves.toBeDefined();
-    await expect(compose({}, 'config', '-q')).rejects.toThrow(/URNA_AUTH_ISSUER|URNA_VOTING_TOKEN_SECRET/);
+    await expect(compose({}, 'config', '-q')).rejects.toThrow(/set URNA_[A-Z_]+/);
+    // each secret of the log and of Kafka's users is required on its own
+    for (const key of [
+      'URNA_LOG_SIGNING_KEY',
+      'URNA_KAFKA_ADMIN_PASSWORD',
+      'URNA_KAFKA_PRODUCER_PASSWORD',
+      'URNA_KAFKA_CONSUMER_PASSWORD',
+      'URNA_KAFKA_CONSOLE_PASSWORD',
+      'URNA_CONSOLE_LOGIN_PASSWORD',
+    ]) {
+      const without = Object.fromEntries(Object.entries(secrets).filter(([k]) => k !== key));
+      await expect(compose(without, 'config', '-q'), key).rejects.toThrow(new RegExp(`set ${key}`));
+    }
+  });
+
+  it('Kafka requires SASL/SCRAM: every client has its own user, and ACLs grant each only what it needs', () => {
+    const job = commandOf('create-topics');
+    const step = (text: string) => job.indexOf(text);
+    // users before SASL is switched on, SASL before any Kafka request of the job
+    for (const user of ['admin', 'urna-producer', 'urna-consumer', 'console'])
+      expect(step(`rpk security user create ${user} `), user).toBeGreaterThanOrEqual(0);
+    expect(step('rpk security user create console')).toBeLessThan(step('rpk cluster config set enable_sasl true'));
+    expect(step('rpk cluster config set superusers "[\'admin\']"')).toBeLessThan(step('rpk cluster config set enable_sasl true'));
+    expect(step('rpk cluster config set enable_sasl true')).toBeLessThan(step('rpk topic describe'));
+    expect(envOf('create-topics')).toMatchObject({ RPK_USER: 'admin', RPK_SASL_MECHANISM: 'SCRAM-SHA-256' });
+    const grants = (user: string) =>
+      [...job.matchAll(new RegExp(`--allow-principal User:${user} (--operation [^&]+)`, 'g'))].map((m) => m[1]?.trim());
+    expect(grants('urna-producer')).toEqual([
+      '--operation write,describe --topic "$URNA_KAFKA_TOPIC"',
+      '--operation idempotent_write --cluster',
+      '--operation describe --group live-tally,vote-store',
+    ]);
+    expect(grants('urna-consumer')).toEqual([
+      '--operation read,describe --topic "$URNA_KAFKA_TOPIC"',
+      '--operation read,describe --group live-tally,vote-store',
+    ]);
+    const consoleOperations = grants('console').flatMap((g) => (g?.match(/^--operation (\S+)/)?.[1] ?? '').split(','));
+    expect(consoleOperations.sort()).toEqual(['describe', 'describe', 'describe_configs', 'read']);
+    // the services: producers write (ingest, recount's close markers), consumers read (workers)
+    const users = { ingest: 'urna-producer', recount: 'urna-producer', 'tally-live': 'urna-consumer', 'tally-store': 'urna-consumer' };
+    for (const [name, user] of Object.entries(users)) {
+      expect(envOf(name), name).toMatchObject({
+        URNA_KAFKA_SECURITY_PROTOCOL: 'sasl_plaintext',
+        URNA_KAFKA_SASL_MECHANISM: 'SCRAM-SHA-256',
+        URNA_KAFKA_SASL_USERNAME: user,
+      });
+      expect(envOf(name).URNA_KAFKA_SASL_PASSWORD).toBe(
+        user === 'urna-producer' ? secrets.URNA_KAFKA_PRODUCER_PASSWORD : secrets.URNA_KAFKA_CONSUMER_PASSWORD,
+      );
+    }
+    expect(envOf('results-sse').URNA_KAFKA_SASL_PASSWORD).toBeUndefined(); // never touches the log
+  });
+
+  it('Redpanda Console logs in to Kafka as the read-only user and is reachable only through basic auth on loopback', () => {
+    expect(envOf('console')).toMatchObject({
+      KAFKA_SASL_ENABLED: 'true',
+      KAFKA_SASL_MECHANISM: 'SCRAM-SHA-256',
+      KAFKA_SASL_USERNAME: 'console',
+      KAFKA_SASL_PASSWORD: secrets.URNA_KAFKA_CONSOLE_PASSWORD,
+    });
+    expect(services.console?.ports ?? []).toEqual([]);
+    const proxy = commandOf('console-auth');
+    expect(proxy).toContain('auth_basic "Redpanda Console"');
+    expect(proxy).toContain('auth_basic_user_file /etc/nginx/console.htpasswd');
+    expect(proxy).toContain('proxy_pass http://console:8080');
+    expect(envOf('console-auth').CONSOLE_LOGIN_PASSWORD).toBe(secrets.URNA_CONSOLE_LOGIN_PASSWORD);
+    // docker-compose 1.29 prints short syntax: published on loopback only
+    expect((services['console-auth']?.ports ?? []).map(String)).toEqual(['127.0.0.1:8088:8088/tcp']);
   });
 
   it('has every service of the design: 3 Redpanda brokers, console, Redis, DynamoDB, the admin jobs and every urna service', () => {
     expect(Object.keys(services).sort()).toEqual([
       'console',
+      'console-auth',
       'create-tables',
       'create-topics',
       'dynamodb',
@@ -93,7 +167,10 @@ describe('docker-compose.redpanda.yml', () => {
     const unknown = Object.keys(env).filter((key) => !(key in schema.shape));
     expect(unknown, `keys ${name} never reads`).toEqual([]);
     const config = loadConfig(schema, env) as Record<string, unknown>;
-    if ('URNA_LOG' in config) checkLogConfig(config as Parameters<typeof checkLogConfig>[0]);
+    if ('URNA_LOG' in config) {
+      checkLogConfig(config as Parameters<typeof checkLogConfig>[0]);
+      recordSigningOf(config as Parameters<typeof recordSigningOf>[0]); // what openVoteLog requires: the record signing key
+    }
     // ingest and results-sse run in production mode: no dev issuer, a real identity provider
     if ('URNA_MODE' in config) {
       expect(config.URNA_MODE).toBe('production');

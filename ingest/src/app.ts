@@ -17,6 +17,7 @@ export function buildIngestApp(deps: IngestDeps): FastifyInstance {
     logger: deps.logger ?? false,
     bodyLimit: deps.bodyLimit ?? INGEST_DEFAULTS.bodyLimit,
     ...(deps.trustProxy === undefined ? {} : { trustProxy: deps.trustProxy }),
+    ...(deps.httpTimeouts === undefined ? {} : { timeouts: deps.httpTimeouts }),
   });
   const metrics = ingestMetrics(deps.registry);
   const batcher = new AppendBatcher({

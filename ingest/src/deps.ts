@@ -1,4 +1,5 @@
 import type { Registry } from 'prom-client';
+import type { HttpTimeouts } from '@urna/service-kit';
 import type { VoteLog } from '@urna/log';
 import type { LiveTally } from '@urna/tally';
 import type { DevIssuer, TokenVerifier } from '@urna/auth';
@@ -41,6 +42,8 @@ export interface IngestDeps {
   /** The edge's addresses, whose X-Forwarded-For names the client. */
   readonly trustProxy?: string;
   readonly logger?: boolean | object;
+  /** Socket limits (service-kit HTTP_TIMEOUT_DEFAULTS when absent). */
+  readonly httpTimeouts?: Partial<HttpTimeouts>;
   /** @defaultValue INGEST_DEFAULTS.bodyLimit (16 KiB) */
   readonly bodyLimit?: number;
   /** @defaultValue INGEST_DEFAULTS.maxAppendBatch (1,000) */

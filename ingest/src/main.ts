@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { ElectionConfigs, LiveTally } from '@urna/tally';
 import { DevIssuer, verifierFromConfig } from '@urna/auth';
 import { openVoteLog } from '@urna/log';
-import { createRegistry, failFastRedis, onShutdown, patientRedis } from '@urna/service-kit';
+import { createRegistry, failFastRedis, httpTimeoutsOf, onShutdown, patientRedis } from '@urna/service-kit';
 import { buildIngestApp } from './app.ts';
 import { readIngestConfig } from './config.ts';
 import { ElectionCache } from './election-cache.ts';
@@ -54,6 +54,7 @@ const pow = new ProofOfWork(
   registry,
 );
 const app = buildIngestApp({
+  httpTimeouts: httpTimeoutsOf(config),
   log,
   cache,
   tally,

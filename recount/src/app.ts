@@ -4,16 +4,19 @@ import type { Queue } from 'bullmq';
 import { CreateElectionBody, DomainErrors, electionIdFromPath, isAfterClose, ScheduleBody, UserId } from '@urna/domain';
 import type { TokenVerifier } from '@urna/auth';
 import type { AuditLog, ElectionRepository, VoteStore } from '@urna/store';
-import { createHttpApp, parseBody } from '@urna/service-kit';
+import { createHttpApp, parseBody, type HttpTimeouts } from '@urna/service-kit';
 import { principalOf, requireRole } from './authenticate.ts';
 import type { BullLifecycleJobs, JobData, JobResult } from './jobs.ts';
+import type { ElectionConfigs } from '@urna/tally';
 import type { Lifecycle } from './lifecycle.ts';
 import { registerDashboard } from './dashboard.ts';
 import type { AcceptedRates } from './accepted-rate.ts';
 
 export interface RecountAppDeps {
   readonly lifecycle: Lifecycle;
-  readonly elections: Pick<ElectionRepository, 'get' | 'list'>;
+  readonly elections: Pick<ElectionRepository, 'get'>;
+  /** The listing index the lifecycle keeps in Redis (GET /v1/elections reads nothing else). */
+  readonly listing: Pick<ElectionConfigs, 'list'>;
   readonly store: Pick<VoteStore, 'votesOf' | 'closeMarkers'>;
   readonly jobs: Pick<BullLifecycleJobs, 'reprocess'>;
   /** The lifecycle queue: jobs endpoint and the bull-board dashboard at /admin/queues. */
@@ -24,11 +27,19 @@ export interface RecountAppDeps {
   readonly verifier: TokenVerifier;
   readonly registry: Registry;
   readonly logger?: boolean | object;
+  /** Socket limits (service-kit HTTP_TIMEOUT_DEFAULTS when absent). */
+  readonly httpTimeouts?: Partial<HttpTimeouts>;
 }
 
 /** The lifecycle side's HTTP face: elections admin (create, schedule, open, close) and audit. */
 export function buildRecountApp(deps: RecountAppDeps): FastifyInstance {
-  const app = createHttpApp({ service: 'recount', registry: deps.registry, logger: deps.logger ?? false, bodyLimit: 16 * 1024 });
+  const app = createHttpApp({
+    service: 'recount',
+    registry: deps.registry,
+    logger: deps.logger ?? false,
+    bodyLimit: 16 * 1024,
+    ...(deps.httpTimeouts === undefined ? {} : { timeouts: deps.httpTimeouts }),
+  });
   const admin = { onRequest: requireRole(deps.verifier, 'admin') };
 
   app.post('/v1/elections', admin, async (request, reply) => {
@@ -36,7 +47,12 @@ export function buildRecountApp(deps: RecountAppDeps): FastifyInstance {
     return reply.status(201).send(await deps.lifecycle.create(body, principalOf(request).userId));
   });
 
-  app.get('/v1/elections', async () => ({ elections: await deps.elections.list() }));
+  /** No scan: the newest elections from the lifecycle's index; drafts only for an admin's token. */
+  app.get('/v1/elections', async (request) => {
+    const authorization = request.headers.authorization;
+    const admin = authorization !== undefined && (await deps.verifier.verify(authorization).catch(() => undefined))?.role === 'admin';
+    return { elections: await deps.listing.list({ drafts: admin }) };
+  });
 
   app.get('/v1/elections/:id', async (request) => {
     const id = electionIdFromPath(request.params);

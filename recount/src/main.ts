@@ -4,7 +4,7 @@ import { ElectionConfigs, LiveTally } from '@urna/tally';
 import { ELECTION_CHANGED_CHANNEL, UrnaError } from '@urna/domain';
 import { verifierFromConfig } from '@urna/auth';
 import { openVoteLog } from '@urna/log';
-import { armFailpoints, createRegistry, failFastRedis, onShutdown, patientRedis } from '@urna/service-kit';
+import { armFailpoints, createRegistry, failFastRedis, httpTimeoutsOf, onShutdown, patientRedis } from '@urna/service-kit';
 import { buildRecountApp } from './app.ts';
 import { readRecountConfig } from './config.ts';
 import { BullLifecycleJobs, LIFECYCLE_QUEUE, resumeLifecycle, startLifecycleWorker, type JobData, type JobResult } from './jobs.ts';
@@ -33,18 +33,21 @@ const registry = createRegistry('recount');
 const metrics = recountMetrics(registry);
 const queue = new Queue<JobData, JobResult>(LIFECYCLE_QUEUE, { connection: redis, prefix: config.URNA_QUEUE_PREFIX });
 const jobs = new BullLifecycleJobs(queue);
+const configs = new ElectionConfigs(redis);
 const lifecycle = new Lifecycle({
   elections,
   log,
   tally,
-  configs: new ElectionConfigs(redis),
+  configs,
   audit,
   jobs,
   announce: async (id) => void (await redis.publish(ELECTION_CHANGED_CHANNEL, id)),
 });
 const app = buildRecountApp({
+  httpTimeouts: httpTimeoutsOf(config),
   lifecycle,
   elections,
+  listing: configs,
   store,
   jobs,
   queue,
@@ -93,7 +96,11 @@ const worker = startLifecycleWorker({
   reprocess: (electionId) => runReprocess(electionId, { elections, store, tally }),
 });
 worker.on('failed', (job, error) => app.log.warn({ job: job?.id, err: error }, 'lifecycle job failed (BullMQ retries it)'));
-await resumeLifecycle(await elections.list(), jobs, lifecycle, async (id) => (await elections.officialResult(id)) !== undefined);
+// one read of the elections table at start-up (never per request): resume schedules, and index
+// elections written before the listing index existed
+const known = await elections.list();
+await configs.reindex(known);
+await resumeLifecycle(known, jobs, lifecycle, async (id) => (await elections.officialResult(id)) !== undefined);
 
 await app.listen({ host: config.URNA_HOST, port: config.URNA_RECOUNT_PORT });
 if (failpoints.size > 0) app.log.warn({ failpoints: Object.fromEntries(failpoints) }, 'failpoints armed (tests only)');

@@ -71,7 +71,7 @@ export async function runRecount(electionId: string, deps: RecountDeps): Promise
     electionId,
     accepted: fold.accepted,
     counted: fold.total,
-    rejected: { duplicate: fold.duplicates, 'after-close': fold.afterClose },
+    rejected: { duplicate: fold.duplicates, 'after-close': fold.afterClose, forged: fold.forged },
     counts,
     liveMatched,
     closedAt: election.closedAt,

@@ -4,7 +4,7 @@ import { Gauge } from 'prom-client';
 import { DomainErrors, electionIdFromPath, UrnaError } from '@urna/domain';
 import type { LiveTally } from '@urna/tally';
 import type { TokenVerifier } from '@urna/auth';
-import { createHttpApp } from '@urna/service-kit';
+import { createHttpApp, type HttpTimeouts } from '@urna/service-kit';
 import type { ResultsHub } from './results-hub.ts';
 import { transparencyRoutes, type TransparencyReadDeps } from './transparency-routes.ts';
 
@@ -14,6 +14,8 @@ export interface ResultsDeps {
   readonly verifier: TokenVerifier;
   readonly registry: Registry;
   readonly logger?: boolean | object;
+  /** Socket limits (service-kit HTTP_TIMEOUT_DEFAULTS when absent). */
+  readonly httpTimeouts?: Partial<HttpTimeouts>;
   /** Open streams this process serves at most; above it 503 + Retry-After, before file descriptors run out. */
   readonly maxStreams?: number;
   /** The transparency endpoints (keys, checkpoints, proofs, export); absent: not served. */
@@ -22,7 +24,12 @@ export interface ResultsDeps {
 
 /** The query side: live results (JSON and SSE) and voters' receipts, all from the Redis read model. */
 export function buildResultsApp(deps: ResultsDeps): FastifyInstance {
-  const app = createHttpApp({ service: 'results-sse', registry: deps.registry, logger: deps.logger ?? false });
+  const app = createHttpApp({
+    service: 'results-sse',
+    registry: deps.registry,
+    logger: deps.logger ?? false,
+    ...(deps.httpTimeouts === undefined ? {} : { timeouts: deps.httpTimeouts }),
+  });
   // open SSE streams would hold the server's close until their clients leave: end them first
   app.addHook('preClose', async () => deps.hub.close());
   new Gauge({

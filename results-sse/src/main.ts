@@ -1,6 +1,6 @@
 import { LiveTally } from '@urna/tally';
 import { verifierFromConfig } from '@urna/auth';
-import { createRegistry, failFastRedis, onShutdown, patientRedis } from '@urna/service-kit';
+import { createRegistry, failFastRedis, httpTimeoutsOf, onShutdown, patientRedis } from '@urna/service-kit';
 import { buildResultsApp } from './app.ts';
 import { readResultsConfig } from './config.ts';
 import { ResultsHub } from './results-hub.ts';
@@ -15,6 +15,7 @@ const hub = new ResultsHub(tally, subscriber, {
   heartbeatMs: config.URNA_SSE_HEARTBEAT_MS,
 });
 const app = buildResultsApp({
+  httpTimeouts: httpTimeoutsOf(config),
   tally,
   hub,
   verifier: verifierFromConfig(config),

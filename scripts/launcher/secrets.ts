@@ -7,6 +7,10 @@ export interface EmbeddedSecrets {
   readonly dev: DevKeys;
   /** base64url secret of urna's voting tokens. */
   readonly votingSecret: string;
+  /** base64url HMAC key of log records (URNA_LOG_SIGNING_KEY). */
+  readonly logSigningKey: string;
+  /** The embedded redis-server's password (requirepass). */
+  readonly redisPassword: string;
   /** The transparency log's signer key (C2SP skey) and the root of its pseudonym secrets (base64url). */
   readonly transparency: { readonly skey: string; readonly vkey: string; readonly pseudonymSecret: string };
 }
@@ -21,21 +25,18 @@ const transparencySecrets = (): EmbeddedSecrets['transparency'] => {
 
 /**
  * Keys of the embedded default, made once and kept under the data dir (tokens, pseudonyms and
- * the log key survive restarts). A file from before the transparency log gains its keys once.
+ * the log keys survive restarts). A file from an earlier version gets the keys it lacks added,
+ * the others kept.
  */
 export async function loadOrCreateSecrets(path: string): Promise<EmbeddedSecrets> {
-  if (existsSync(path)) {
-    const stored = JSON.parse(readFileSync(path, 'utf8')) as Partial<EmbeddedSecrets> & Omit<EmbeddedSecrets, 'transparency'>;
-    if (stored.transparency !== undefined) return stored as EmbeddedSecrets;
-    const upgraded: EmbeddedSecrets = { ...stored, transparency: transparencySecrets() };
-    writeFileSync(path, JSON.stringify(upgraded, null, 2), { mode: 0o600 });
-    return upgraded;
-  }
+  const stored = existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Partial<EmbeddedSecrets>) : {};
   const secrets: EmbeddedSecrets = {
-    dev: await generateDevKeys(),
-    votingSecret: randomBytes(32).toString('base64url'),
-    transparency: transparencySecrets(),
+    dev: stored.dev ?? (await generateDevKeys()),
+    votingSecret: stored.votingSecret ?? randomBytes(32).toString('base64url'),
+    logSigningKey: stored.logSigningKey ?? randomBytes(32).toString('base64url'),
+    redisPassword: stored.redisPassword ?? randomBytes(24).toString('base64url'),
+    transparency: stored.transparency ?? transparencySecrets(),
   };
-  writeFileSync(path, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  if (Object.keys(stored).length < Object.keys(secrets).length) writeFileSync(path, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;
 }

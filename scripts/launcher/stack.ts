@@ -85,6 +85,14 @@ function portIsFree(port: number): Promise<boolean> {
   });
 }
 
+/** URNA_REDIS_MAXMEMORY: the embedded redis-server's maxmemory (noeviction: beyond it writes fail, nothing is evicted). */
+function embeddedRedisMaxmemory(env: NodeJS.ProcessEnv): string {
+  const value = env.URNA_REDIS_MAXMEMORY ?? '1gb';
+  if (!/^[1-9]\d*(kb|mb|gb)$/i.test(value))
+    throw new Error(`invalid configuration:\n  URNA_REDIS_MAXMEMORY: a size like 512mb or 2gb, got "${value}"`);
+  return value;
+}
+
 /** Starts infrastructure (unless given) and every service as its own supervised process. */
 export async function startStack(options: StackOptions): Promise<Stack> {
   mkdirSync(join(options.dataDir, 'logs'), { recursive: true });
@@ -101,7 +109,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
   const redis =
     options.redisUrl === undefined
-      ? await RedisServer.start({ dataDir: join(options.dataDir, 'redis'), port: await port('redis') })
+      ? await RedisServer.start({
+          dataDir: join(options.dataDir, 'redis'),
+          port: await port('redis'),
+          password: secrets.redisPassword,
+          maxmemory: embeddedRedisMaxmemory({ ...process.env, ...options.env }),
+        })
       : undefined;
   const dynamo =
     options.dynamoEndpoint === undefined
@@ -138,6 +151,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           URNA_AUTH_JWKS: JSON.stringify(secrets.dev.jwks),
         }),
     URNA_VOTING_TOKEN_SECRET: secrets.votingSecret,
+    URNA_LOG_SIGNING_KEY: secrets.logSigningKey,
     URNA_LOG_LEVEL: 'warn',
     ...options.env,
   };

@@ -1,7 +1,7 @@
 import { createDynamoClient, tableNames, VoteStore } from '@urna/store';
 import { LiveTally } from '@urna/tally';
 import { openVoteLog } from '@urna/log';
-import { armFailpoints, createHttpApp, createRegistry, onShutdown, patientRedis } from '@urna/service-kit';
+import { armFailpoints, createHttpApp, createRegistry, httpTimeoutsOf, onShutdown, patientRedis } from '@urna/service-kit';
 import { readWorkerConfig } from './config.ts';
 import { TRANSPARENCY_GROUP, liveTallyProjection, voteStoreProjection, type Projection } from './projections.ts';
 import { startWorker } from './worker.ts';
@@ -50,7 +50,12 @@ if (config.URNA_PROJECTION === 'transparency') {
   );
 }
 
-const app = createHttpApp({ service: `tally-worker-${config.URNA_PROJECTION}`, registry, logger: { level: config.URNA_LOG_LEVEL } });
+const app = createHttpApp({
+  service: `tally-worker-${config.URNA_PROJECTION}`,
+  registry,
+  logger: { level: config.URNA_LOG_LEVEL },
+  timeouts: httpTimeoutsOf(config),
+});
 const worker = await startWorker({
   log,
   projection,

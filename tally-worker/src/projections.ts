@@ -1,4 +1,4 @@
-import { PROJECTION_GROUPS, type LoggedCloseMarker, type LoggedVote } from '@urna/domain';
+import { ElectionId, isCloseMarker, PROJECTION_GROUPS, type LoggedCloseMarker, type LoggedVote, type RejectedRecord } from '@urna/domain';
 import type { LiveTally } from '@urna/tally';
 import type { VoteStore } from '@urna/store';
 import { failpoint } from '@urna/service-kit';
@@ -14,7 +14,18 @@ export interface Projection {
    * Votes after their partition's close marker are kept as rejected `after-close`.
    */
   apply(records: readonly LoggedVote[], markers: readonly LoggedCloseMarker[]): Promise<void>;
+  /**
+   * Keeps the votes the log refused to deliver as valid (reason `forged`) as rejected, never
+   * counted; idempotent. Rejected close markers close nothing and are only counted in metrics.
+   */
+  reject(rejected: readonly RejectedRecord[]): Promise<void>;
 }
+
+/** The rejected votes of a batch that name a well-formed election (others cannot belong to any). */
+export const rejectedVotes = (rejected: readonly RejectedRecord[]): Array<{ vote: LoggedVote; reason: 'forged' }> =>
+  rejected.flatMap(({ record, reason }) =>
+    isCloseMarker(record) || !ElectionId.safeParse(record.vote.electionId).success ? [] : [{ vote: record, reason }],
+  );
 
 /** The groups every deployment runs (the admin log view and the drain checks list these). */
 export const GROUPS: Readonly<Record<'live' | 'store', string>> = PROJECTION_GROUPS;
@@ -30,6 +41,7 @@ export function liveTallyProjection(tally: LiveTally): Projection {
       await tally.apply(records, markers);
       failpoint('live.after-lua');
     },
+    reject: (rejected) => tally.recordRejected(rejectedVotes(rejected)),
   };
 }
 
@@ -42,5 +54,6 @@ export function voteStoreProjection(store: VoteStore): Projection {
       await store.write(records, markers);
       failpoint('store.after-write');
     },
+    reject: (rejected) => store.writeRejected(rejectedVotes(rejected)),
   };
 }

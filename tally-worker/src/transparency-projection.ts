@@ -65,6 +65,13 @@ export class TransparencyProjection {
     this.#o = options;
   }
 
+  /**
+   * Records whose log signature failed (reason `forged`) are not entries of any election's log:
+   * they never become leaves. The reconciliation names them under `rejected.forged`, so a
+   * verifier compares the leaves with `accepted - forged`.
+   */
+  async reject(): Promise<void> {}
+
   async apply(records: readonly LoggedVote[], markers: readonly LoggedCloseMarker[]): Promise<void> {
     const trees = new Map<string, TreeBatch>();
     const add = (electionId: string, partition: number, entry: Entry) => {

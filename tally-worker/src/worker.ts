@@ -38,6 +38,13 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     labelNames: ['projection'],
     registers: [options.registry],
   });
+  const rejectedTotal = new Counter({
+    name: 'urna_projection_rejected_records_total',
+    help: 'Log records refused before applying (including redeliveries), by reason: forged = no valid signature of ingest',
+    labelNames: ['projection', 'reason', 'kind'],
+    registers: [options.registry],
+  });
+  rejectedTotal.inc({ ...labels, reason: 'forged', kind: 'vote' }, 0);
   const seconds = new Histogram({
     name: 'urna_projection_batch_seconds',
     help: 'Time to apply one batch',
@@ -72,9 +79,13 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
         options.onError?.(error);
       },
     },
-    async (records, markers) => {
+    async (records, markers, rejected = []) => {
       failpoint(`${options.projection.name}.after-read`);
       const end = seconds.startTimer(labels);
+      if (rejected.length > 0) {
+        await options.projection.reject(rejected);
+        for (const { record, reason } of rejected) rejectedTotal.inc({ ...labels, reason, kind: 'marker' in record ? 'marker' : 'vote' });
+      }
       await options.projection.apply(records, markers);
       end();
       failpoint(`${options.projection.name}.before-ack`);

@@ -92,7 +92,8 @@ function console_(session: Session): void {
   let watching: { view: ResultsView; timer: ReturnType<typeof setInterval> } | undefined;
 
   const refresh = async () => {
-    const { elections } = await api<{ elections: Election[] }>('GET', '/v1/elections');
+    // with the admin's token the list includes drafts (anonymous callers never see them)
+    const { elections } = await api<{ elections: Election[] }>('GET', '/v1/elections', { token });
     list.replaceChildren(
       ...elections.map((e) => {
         const act = (action: 'open' | 'close') =>

@@ -6,6 +6,11 @@ export interface Vote {
   readonly optionId: string;
   /** Epoch milliseconds at which ingest accepted the request. */
   readonly acceptedAt: number;
+  /**
+   * The log record's HMAC as read from the log (`<keyId>.<mac>`, see @urna/log record-signing);
+   * absent on unsigned records. Set by the log's signing layer, never by a caller.
+   */
+  readonly signature?: string;
 }
 
 /**
@@ -28,6 +33,8 @@ export interface CloseMarker {
   readonly electionId: string;
   /** Epoch milliseconds at which the close was requested (informative only). */
   readonly closedAt: number;
+  /** The record's HMAC as read from the log, like Vote.signature. */
+  readonly signature?: string;
 }
 
 export interface LoggedCloseMarker {
@@ -57,8 +64,17 @@ export const isAfterClose = (position: string, markerPosition: string | undefine
   markerPosition !== undefined && position > markerPosition;
 
 export type VoteStatus = 'pending' | 'counted' | 'rejected';
-/** `duplicate`: the user already had a counted vote; `after-close`: after its partition's close marker. */
-export type RejectReason = 'duplicate' | 'after-close';
+/**
+ * `duplicate`: the user already had a counted vote; `after-close`: after its partition's close
+ * marker; `forged`: a log record without a valid signature of ingest (never counted).
+ */
+export type RejectReason = 'duplicate' | 'after-close' | 'forged';
+
+/** A log record a projection refused before applying it, with the reason. */
+export interface RejectedRecord {
+  readonly record: LogRecord;
+  readonly reason: 'forged';
+}
 
 export interface VoteReceipt {
   readonly voteId: string;

@@ -1,7 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { promisify } from 'node:util';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { readdirSync } from 'node:fs';
 import { freePort, waitFor } from './ports.ts';
 
@@ -21,7 +25,32 @@ function bundledJar(): { jar: string; libDir: string } {
   return { jar: join(lib, release, 'DynamoDBLocal.jar'), libDir: join(lib, release, 'DynamoDBLocal_lib') };
 }
 
-/** Amazon's DynamoDB Local on the machine's Java, as a child process. */
+/** Starts DynamoDB Local bound to 127.0.0.1 (its own command line cannot): see the file. */
+const LOOPBACK_LAUNCHER = join(dirname(fileURLToPath(import.meta.url)), '..', 'dynamodb', 'LoopbackDynamoDbLocal.java');
+
+/**
+ * The launcher compiled once per source and jar (javac, a few seconds; Java's source-file mode
+ * would compile it on every start) into a directory under the OS temp dir; returns it.
+ */
+async function compiledLauncher(classpath: string): Promise<string> {
+  const digest = createHash('sha256').update(readFileSync(LOOPBACK_LAUNCHER)).update(classpath).digest('hex').slice(0, 16);
+  const dir = join(tmpdir(), `urna-dynamodb-launcher-${digest}`);
+  if (existsSync(join(dir, 'LoopbackDynamoDbLocal.class'))) return dir;
+  const staging = `${dir}.${process.pid}.${Date.now()}`;
+  await promisify(execFile)('javac', ['-cp', classpath, '-d', staging, LOOPBACK_LAUNCHER]);
+  try {
+    renameSync(staging, dir);
+  } catch {
+    rmSync(staging, { recursive: true, force: true }); // another process compiled it first
+  }
+  return dir;
+}
+
+/**
+ * Amazon's DynamoDB Local on the machine's Java, as a child process, listening on 127.0.0.1
+ * only (through LoopbackDynamoDbLocal.java, compiled once with javac), telemetry off.
+ * It accepts any credentials: loopback is its only protection, so it must never be exposed.
+ */
 export class DynamoDbLocal {
   private child: ChildProcess | undefined;
   private constructor(
@@ -45,7 +74,19 @@ export class DynamoDbLocal {
 
   private async launch(): Promise<void> {
     const { jar, libDir } = bundledJar();
-    const args = [`-Djava.library.path=${libDir}`, '-Xmx1g', '-jar', jar, '-port', String(this.port), '-sharedDb'];
+    const classpath = `${jar}:${join(libDir, '*')}`;
+    const launcher = await compiledLauncher(classpath);
+    const args = [
+      `-Djava.library.path=${libDir}`,
+      '-Xmx1g',
+      '-cp',
+      `${launcher}:${classpath}`,
+      'LoopbackDynamoDbLocal',
+      '-port',
+      String(this.port),
+      '-sharedDb',
+      '-disableTelemetry',
+    ];
     if (this.options.dataDir === undefined) args.push('-inMemory');
     else {
       mkdirSync(this.options.dataDir, { recursive: true });
@@ -70,7 +111,8 @@ export class DynamoDbLocal {
             return false;
           }
         },
-        60_000,
+        // a JVM start takes 40-70 s on a 2-core machine with a load average of 60 (measured)
+        120_000,
       ),
       exited,
     ]);

@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { freePort, probe, waitFor } from './ports.ts';
 
 export interface RedisServerOptions {
@@ -7,19 +9,32 @@ export interface RedisServerOptions {
   readonly dataDir: string;
   readonly port?: number;
   readonly binary?: string;
+  /** `requirepass`; a random one when omitted. Clients get it through `url`. URL-safe characters only. */
+  readonly password?: string;
+  /**
+   * `maxmemory` (redis units: `512mb`, `2gb`). With `noeviction`, a write beyond it fails
+   * (ingest answers 503) instead of Redis evicting votes, markers or jobs.
+   * @defaultValue '1gb'
+   */
+  readonly maxmemory?: string;
 }
 
 /**
  * A redis-server child process configured for durability: `appendonly yes` and
  * `appendfsync always`, so a reply to a write is only sent after the AOF was fsynced and an
  * acknowledged vote survives `kill -9` of Redis. RDB snapshots are off (the AOF is the data).
+ * Locked down: loopback only, `protected-mode yes`, a password, `maxmemory` with `noeviction`.
  */
 export class RedisServer {
   private child: ChildProcess | undefined;
+  readonly password: string;
   private constructor(
     readonly port: number,
     private readonly options: RedisServerOptions,
-  ) {}
+  ) {
+    this.password = options.password ?? randomBytes(18).toString('base64url');
+    if (!/^[A-Za-z0-9._~-]{16,}$/.test(this.password)) throw new RangeError('redis password: at least 16 URL-safe characters');
+  }
 
   static async start(options: RedisServerOptions): Promise<RedisServer> {
     const server = new RedisServer(options.port ?? (await freePort()), options);
@@ -27,8 +42,9 @@ export class RedisServer {
     return server;
   }
 
+  /** The URL every client uses: it carries the password (ioredis and BullMQ read it from there). */
   get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
+    return `redis://:${this.password}@127.0.0.1:${this.port}`;
   }
 
   get pid(): number | undefined {
@@ -37,13 +53,17 @@ export class RedisServer {
 
   private async launch(): Promise<void> {
     mkdirSync(this.options.dataDir, { recursive: true });
+    // the password goes in a file only the owner reads, not on the command line (`ps` shows that to every user)
+    const secretConf = join(this.options.dataDir, 'urna-secret.conf');
+    writeFileSync(secretConf, `requirepass ${this.password}\n`, { mode: 0o600 });
     const args = [
+      secretConf,
       '--port',
       String(this.port),
       '--bind',
       '127.0.0.1',
       '--protected-mode',
-      'no',
+      'yes',
       '--dir',
       this.options.dataDir,
       '--appendonly',
@@ -59,6 +79,8 @@ export class RedisServer {
       '--maxclients',
       '20000',
       // BullMQ (recount/) keeps jobs as keys: they must never be evicted
+      '--maxmemory',
+      this.options.maxmemory ?? '1gb',
       '--maxmemory-policy',
       'noeviction',
     ];
@@ -71,7 +93,11 @@ export class RedisServer {
     );
     exited.catch(() => undefined);
     await Promise.race([
-      waitFor(`redis-server on ${this.port}`, async () => (await probe(this.port, 'PING\r\n'))?.startsWith('+PONG') ?? false, 20_000),
+      waitFor(
+        `redis-server on ${this.port}`,
+        async () => (await probe(this.port, `AUTH ${this.password}\r\nPING\r\n`))?.startsWith('+OK') ?? false,
+        20_000,
+      ),
       exited,
     ]);
   }

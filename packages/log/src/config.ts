@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from '@urna/domain';
+import { RecordSigning } from './record-signing.ts';
 
 /** Defaults of the Kafka log, for KafkaLog's options and the URNA_KAFKA_* config alike. */
 export const KAFKA_DEFAULTS = {
@@ -46,6 +47,36 @@ export const logConfigShape = {
   URNA_KAFKA_SASL_MECHANISM: z.enum(['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512']).optional(),
   URNA_KAFKA_SASL_USERNAME: z.string().optional(),
   URNA_KAFKA_SASL_PASSWORD: z.string().optional(),
+
+  /**
+   * base64url HMAC key (≥ 32 bytes) with which ingest and the lifecycle service sign every log
+   * record and every projection checks it (README, "Signed log records"). Required by
+   * openVoteLog; the embedded default generates one into .urna/secrets.json.
+   */
+  URNA_LOG_SIGNING_KEY: z
+    .string()
+    .transform((s) => Buffer.from(s, 'base64url'))
+    .refine((b) => b.length >= 32, 'must be at least 32 bytes, base64url-encoded')
+    .optional(),
+  /** Id of URNA_LOG_SIGNING_KEY, written into every signature; a new key gets a new id. */
+  URNA_LOG_SIGNING_KEY_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,16}$/, '1-16 characters of A-Z a-z 0-9 _ -')
+    .default('k1'),
+  /** Keys still accepted when checking (rotation): `id:base64urlkey,id:base64urlkey`. Never used to sign. */
+  URNA_LOG_SIGNING_PREVIOUS_KEYS: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9_-]{1,16}:[A-Za-z0-9_-]{43,}(,[A-Za-z0-9_-]{1,16}:[A-Za-z0-9_-]{43,})*$/,
+      'a list like "k0:<base64url key of ≥ 32 bytes>,…"',
+    )
+    .transform((text) =>
+      text.split(',').map((pair) => {
+        const [id, key] = pair.split(':') as [string, string];
+        return { id, secret: Buffer.from(key, 'base64url') };
+      }),
+    )
+    .optional(),
 };
 export const LogConfig = z.object(logConfigShape);
 export type LogConfig = z.infer<typeof LogConfig> & { readonly URNA_LOG_PARTITIONS: number; readonly URNA_LOG_PREFIX: string };
@@ -62,4 +93,13 @@ export function checkLogConfig(config: LogConfig): void {
     issues.push('URNA_KAFKA_SASL_USERNAME: required (with URNA_KAFKA_SASL_PASSWORD) when URNA_KAFKA_SASL_MECHANISM is set');
   }
   if (issues.length > 0) throw new ConfigError(issues);
+}
+
+/** The record signing of a LogConfig; every service that opens the log needs the key. */
+export function recordSigningOf(config: LogConfig): RecordSigning {
+  if (config.URNA_LOG_SIGNING_KEY === undefined) throw new ConfigError(['URNA_LOG_SIGNING_KEY: required (base64url, at least 32 bytes)']);
+  return new RecordSigning(
+    { id: config.URNA_LOG_SIGNING_KEY_ID, secret: config.URNA_LOG_SIGNING_KEY },
+    config.URNA_LOG_SIGNING_PREVIOUS_KEYS,
+  );
 }

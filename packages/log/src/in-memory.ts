@@ -69,9 +69,10 @@ export class InMemoryLogStore {
     return logged;
   }
 
-  appendCloseMarker(electionId: string, closedAt: number): LoggedCloseMarker[] {
+  appendCloseMarker(electionId: string, closedAt: number, signature?: string): LoggedCloseMarker[] {
     const markers = this.records.map((records, partition) => {
-      const marker: LoggedCloseMarker = { marker: { electionId, closedAt }, partition, position: position(records.length) };
+      const record = { electionId, closedAt, ...(signature === undefined ? {} : { signature }) };
+      const marker: LoggedCloseMarker = { marker: record, partition, position: position(records.length) };
       records.push(marker);
       return marker;
     });
@@ -117,8 +118,8 @@ export class InMemoryVoteLog implements VoteLog {
     return this.store.append(votes);
   }
 
-  async appendCloseMarker(electionId: string, closedAt = Date.now()): Promise<LoggedCloseMarker[]> {
-    return this.store.appendCloseMarker(electionId, closedAt);
+  async appendCloseMarker(electionId: string, closedAt = Date.now(), signature?: string): Promise<LoggedCloseMarker[]> {
+    return this.store.appendCloseMarker(electionId, closedAt, signature);
   }
 
   async consume(options: ConsumerOptions, handler: BatchHandler): Promise<RunningConsumer> {

@@ -8,3 +8,5 @@ export * from './redis-streams.ts';
 export * from './in-memory.ts';
 export { positionOfStreamId } from './redis-fields.ts';
 export { positionOfOffset } from './kafka-fields.ts';
+export * from './record-signing.ts';
+export * from './signed-log.ts';

@@ -9,14 +9,16 @@ export function positionOfOffset(offset: string): string {
   return offset.padStart(POSITION_WIDTH, '0');
 }
 
-/** Message value of a vote: the same short field names as the Redis stream entry. */
+/** Message value of a vote: the same short field names as the Redis stream entry; `s` is the signature on a signed log. */
 export function encodeVote(vote: Vote): Buffer {
-  return Buffer.from(JSON.stringify({ i: vote.voteId, e: vote.electionId, u: vote.userId, o: vote.optionId, t: vote.acceptedAt }));
+  return Buffer.from(
+    JSON.stringify({ i: vote.voteId, e: vote.electionId, u: vote.userId, o: vote.optionId, t: vote.acceptedAt, s: vote.signature }),
+  );
 }
 
 /** Message value of a close marker: `k` tells it apart from a vote. */
-export function encodeCloseMarker(electionId: string, closedAt: number): Buffer {
-  return Buffer.from(JSON.stringify({ k: 'close', e: electionId, t: closedAt }));
+export function encodeCloseMarker(electionId: string, closedAt: number, signature?: string): Buffer {
+  return Buffer.from(JSON.stringify({ k: 'close', e: electionId, t: closedAt, s: signature }));
 }
 
 export function decodeMessage(partition: number, offset: string, value: Buffer | null): LogRecord {
@@ -28,13 +30,15 @@ export function decodeMessage(partition: number, offset: string, value: Buffer |
     throw LogErrors.malformedEntry(where);
   }
   if (typeof fields !== 'object' || fields === null) throw LogErrors.malformedEntry(where);
-  const { k, i, e, u, o, t } = fields as Record<string, unknown>;
+  const { k, i, e, u, o, t, s } = fields as Record<string, unknown>;
+  const signed = typeof s === 'string' ? { signature: s } : {};
   if (k === 'close') {
     if (typeof e !== 'string' || typeof t !== 'number') throw LogErrors.malformedEntry(where);
-    return { marker: { electionId: e, closedAt: t }, partition, position: positionOfOffset(offset) };
+    return { marker: { electionId: e, closedAt: t, ...signed }, partition, position: positionOfOffset(offset) };
   }
   if (typeof i !== 'string' || typeof e !== 'string' || typeof u !== 'string' || typeof o !== 'string' || typeof t !== 'number') {
     throw LogErrors.malformedEntry(where);
   }
-  return { vote: { voteId: i, electionId: e, userId: u, optionId: o, acceptedAt: t }, partition, position: positionOfOffset(offset) };
+  const vote = { voteId: i, electionId: e, userId: u, optionId: o, acceptedAt: t, ...signed };
+  return { vote, partition, position: positionOfOffset(offset) };
 }

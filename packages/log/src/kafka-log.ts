@@ -114,8 +114,8 @@ export class KafkaLog implements VoteLog {
   }
 
   /** One message per partition through the same idempotent acks=all producer. */
-  async appendCloseMarker(electionId: string, closedAt = Date.now()): Promise<LoggedCloseMarker[]> {
-    const value = encodeCloseMarker(electionId, closedAt);
+  async appendCloseMarker(electionId: string, closedAt = Date.now(), signature?: string): Promise<LoggedCloseMarker[]> {
+    const value = encodeCloseMarker(electionId, closedAt, signature);
     const messages = Array.from({ length: this.partitions }, (_, partition) => ({ partition, key: `close/${electionId}`, value }));
     let offsets: string[];
     try {

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
-import { checkLogConfig, type LogConfig } from './config.ts';
+import { checkLogConfig, recordSigningOf, type LogConfig } from './config.ts';
+import { signedVoteLog } from './signed-log.ts';
 import type { VoteLog } from './port.ts';
 import { RedisStreamsLog } from './redis-streams.ts';
 
@@ -12,11 +13,17 @@ export interface RedisLogConnections {
 }
 
 /**
- * Opens the configured log. The Kafka adapter is imported here and only for URNA_LOG=kafka, so
+ * Opens the configured log, signed (signedVoteLog): what this process appends is signed with
+ * URNA_LOG_SIGNING_KEY, and what it consumes is checked, so it refuses to start without a key. The Kafka adapter is imported here and only for URNA_LOG=kafka, so
  * a process on the Redis log never loads librdkafka's native addon (nor needs it built).
  */
 export async function openVoteLog(config: LogConfig, role: 'ingest' | 'worker', connections: RedisLogConnections): Promise<VoteLog> {
   checkLogConfig(config);
+  const signing = recordSigningOf(config);
+  return signedVoteLog(await openBareLog(config, role, connections), signing);
+}
+
+async function openBareLog(config: LogConfig, role: 'ingest' | 'worker', connections: RedisLogConnections): Promise<VoteLog> {
   if (config.URNA_LOG === 'redis') {
     const redis = connections.redis();
     const log = new RedisStreamsLog({
@@ -28,7 +35,7 @@ export async function openVoteLog(config: LogConfig, role: 'ingest' | 'worker', 
     return {
       partitions: log.partitions,
       append: (votes) => log.append(votes),
-      appendCloseMarker: (electionId, closedAt) => log.appendCloseMarker(electionId, closedAt),
+      appendCloseMarker: (electionId, closedAt, signature) => log.appendCloseMarker(electionId, closedAt, signature),
       consume: (options, handler) => log.consume(options, handler),
       backlog: (group) => log.backlog(group),
       close: async () => {

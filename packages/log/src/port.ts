@@ -1,4 +1,4 @@
-import type { LoggedCloseMarker, LoggedVote, Vote } from '@urna/domain';
+import type { LoggedCloseMarker, LoggedVote, RejectedRecord, Vote } from '@urna/domain';
 
 /** Defaults of ConsumerOptions, for every adapter and for the services' config. */
 export const CONSUMER_DEFAULTS = { batchSize: 500, blockMs: 500, claimIdleMs: 30_000 } as const;
@@ -38,8 +38,14 @@ export interface ConsumerOptions {
  * the batch is delivered again. Records may be delivered more than once (after a crash, a
  * takeover or a failed handler), so handlers must be idempotent. Projections apply a batch's
  * markers before its votes: a vote after a marker in the same batch is then already excluded.
+ * On a signed log (signedVoteLog) `rejected` holds the batch's records without a valid
+ * signature, which are not among `records` and `markers`; a bare adapter passes none.
  */
-export type BatchHandler = (records: readonly LoggedVote[], markers: readonly LoggedCloseMarker[]) => Promise<void>;
+export type BatchHandler = (
+  records: readonly LoggedVote[],
+  markers: readonly LoggedCloseMarker[],
+  rejected?: readonly RejectedRecord[],
+) => Promise<void>;
 
 export interface RunningConsumer {
   /** Finishes the batch in hand, acknowledges it, and stops reading. */
@@ -67,7 +73,8 @@ export interface GroupBacklog {
 export interface VoteLog {
   readonly partitions: number;
   append(votes: readonly Vote[]): Promise<LoggedVote[]>;
-  appendCloseMarker(electionId: string, closedAt?: number): Promise<LoggedCloseMarker[]>;
+  /** `signature`: the marker's HMAC, written with it (signedVoteLog passes it). */
+  appendCloseMarker(electionId: string, closedAt?: number, signature?: string): Promise<LoggedCloseMarker[]>;
   consume(options: ConsumerOptions, handler: BatchHandler): Promise<RunningConsumer>;
   backlog(group: string): Promise<GroupBacklog>;
   close(): Promise<void>;

@@ -5,17 +5,19 @@ import { LogErrors } from './errors.ts';
 const SEP = '\x1f';
 
 /**
- * Stream entry fields of a vote: one field `v` holding `voteId␟electionId␟userId␟optionId␟acceptedAt`.
- * One field instead of five cuts what ingest serialises per XADD and what workers parse per
- * entry (measured in docs/benchmarks.md); entries written with the earlier five fields still parse.
+ * Stream entry fields of a vote: one field `v` holding `voteId␟electionId␟userId␟optionId␟acceptedAt`,
+ * then `␟signature` on a signed log. One field instead of five cuts what ingest serialises per
+ * XADD and what workers parse per entry (measured in docs/benchmarks.md); entries written with
+ * the earlier five fields still parse (unsigned).
  */
 export function voteFields(vote: Vote): string[] {
-  return ['v', `${vote.voteId}${SEP}${vote.electionId}${SEP}${vote.userId}${SEP}${vote.optionId}${SEP}${vote.acceptedAt}`];
+  const value = `${vote.voteId}${SEP}${vote.electionId}${SEP}${vote.userId}${SEP}${vote.optionId}${SEP}${vote.acceptedAt}`;
+  return ['v', vote.signature === undefined ? value : `${value}${SEP}${vote.signature}`];
 }
 
-/** Stream entry fields of a close marker: one field `c` holding `electionId␟closedAt`. */
-export function closeMarkerFields(electionId: string, closedAt: number): string[] {
-  return ['c', `${electionId}${SEP}${closedAt}`];
+/** Stream entry fields of a close marker: one field `c` holding `electionId␟closedAt[␟signature]`. */
+export function closeMarkerFields(electionId: string, closedAt: number, signature?: string): string[] {
+  return ['c', signature === undefined ? `${electionId}${SEP}${closedAt}` : `${electionId}${SEP}${closedAt}${SEP}${signature}`];
 }
 
 /** "1732490000000-5" → "000001732490000000-0000000005": sorts as the log orders. */
@@ -28,7 +30,7 @@ export function parseEntry(partition: number, id: string, fields: unknown): LogR
   if (!Array.isArray(fields)) throw LogErrors.malformedEntry(`${partition}/${id}`);
   if (fields.length === 2 && fields[0] === 'c' && typeof fields[1] === 'string') return parseMarker(partition, id, fields[1]);
   if (fields.length === 2 && fields[0] === 'v' && typeof fields[1] === 'string') {
-    const [voteId, electionId, userId, optionId, at, extra] = fields[1].split(SEP);
+    const [voteId, electionId, userId, optionId, at, signature, extra] = fields[1].split(SEP);
     const acceptedAt = Number(at);
     if (
       voteId === undefined ||
@@ -40,7 +42,8 @@ export function parseEntry(partition: number, id: string, fields: unknown): LogR
     ) {
       throw LogErrors.malformedEntry(`${partition}/${id}`);
     }
-    return { vote: { voteId, electionId, userId, optionId, acceptedAt }, partition, position: positionOfStreamId(id) };
+    const vote = { voteId, electionId, userId, optionId, acceptedAt, ...(signature === undefined ? {} : { signature }) };
+    return { vote, partition, position: positionOfStreamId(id) };
   }
   // the five-field layout of earlier versions
   const map = new Map<string, string>();
@@ -57,10 +60,11 @@ export function parseEntry(partition: number, id: string, fields: unknown): LogR
 }
 
 function parseMarker(partition: number, id: string, value: string): LoggedCloseMarker {
-  const [electionId, at, extra] = value.split(SEP);
+  const [electionId, at, signature, extra] = value.split(SEP);
   const closedAt = Number(at);
   if (electionId === undefined || extra !== undefined || !Number.isFinite(closedAt)) throw LogErrors.malformedEntry(`${partition}/${id}`);
-  return { marker: { electionId, closedAt }, partition, position: positionOfStreamId(id) };
+  const marker = { electionId, closedAt, ...(signature === undefined ? {} : { signature }) };
+  return { marker, partition, position: positionOfStreamId(id) };
 }
 
 /** Parses an XREADGROUP reply: [[key, [[id, fields], …]], …] or null. */

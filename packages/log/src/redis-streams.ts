@@ -61,9 +61,10 @@ export class RedisStreamsLog implements VoteLog {
   }
 
   /** One XADD per partition in one pipeline (one fsync); rejects unless every partition took it. */
-  async appendCloseMarker(electionId: string, closedAt = Date.now()): Promise<LoggedCloseMarker[]> {
+  async appendCloseMarker(electionId: string, closedAt = Date.now(), signature?: string): Promise<LoggedCloseMarker[]> {
     const pipeline = this.options.redis.pipeline();
-    for (let p = 0; p < this.partitions; p++) pipeline.xadd(this.streamKey(p), '*', ...closeMarkerFields(electionId, closedAt));
+    const fields = closeMarkerFields(electionId, closedAt, signature);
+    for (let p = 0; p < this.partitions; p++) pipeline.xadd(this.streamKey(p), '*', ...fields);
     let results: Array<[Error | null, unknown]> | null;
     try {
       results = await pipeline.exec();

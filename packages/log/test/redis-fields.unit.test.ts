@@ -32,6 +32,15 @@ describe('Redis stream entry of a vote', () => {
   it('refuses malformed entries', () => {
     expect(() => parseEntry(0, '1-0', ['v', 'only\x1ftwo'])).toThrow(/malformed/);
     expect(() => parseEntry(0, '1-0', ['v', 'a\x1fb\x1fc\x1fd\x1fnot-a-number'])).toThrow(/malformed/);
-    expect(() => parseEntry(0, '1-0', ['v', 'a\x1fb\x1fc\x1fd\x1f1\x1fextra'])).toThrow(/malformed/);
+    expect(() => parseEntry(0, '1-0', ['v', 'a\x1fb\x1fc\x1fd\x1f1\x1fsig\x1fextra'])).toThrow(/malformed/);
+    expect(() => parseEntry(0, '1-0', ['c', 'e\x1f1\x1fsig\x1fextra'])).toThrow(/malformed/);
+  });
+
+  it('carries the record signature as a last value, for votes and close markers', () => {
+    const signed = { ...vote, signature: 'k1.abc' };
+    expect(parseEntry(3, '1-0', voteFields(signed))).toMatchObject({ vote: signed });
+    expect(parseEntry(3, '1-0', closeMarkerFields('e', 7, 'k1.x'))).toMatchObject({
+      marker: { electionId: 'e', closedAt: 7, signature: 'k1.x' },
+    });
   });
 });

@@ -3,6 +3,31 @@ import { DomainErrors, isUrnaError, UrnaError } from '@urna/domain';
 import type { Registry } from 'prom-client';
 import type { z } from 'zod';
 
+/**
+ * Socket-level limits of every service, so a slow or idle client is cut even without the edge
+ * in front (the edge has its own, tighter ones). Node checks the header and request deadlines
+ * every `checkIntervalMs`.
+ */
+export interface HttpTimeouts {
+  /** The request line and headers must arrive within this (slowloris). */
+  readonly headersMs: number;
+  /** The whole request, body included, must arrive within this (a slowly sent body). */
+  readonly requestMs: number;
+  /** An idle keep-alive connection is closed after this; above the edge's upstream keepalive_timeout (60 s), so the edge never reuses a socket the service is closing. */
+  readonly keepAliveMs: number;
+  /** A socket with no traffic either way for this long is destroyed (SSE heartbeats every 15 s keep streams alive). */
+  readonly idleMs: number;
+  readonly checkIntervalMs: number;
+}
+
+export const HTTP_TIMEOUT_DEFAULTS: HttpTimeouts = {
+  headersMs: 10_000,
+  requestMs: 15_000,
+  keepAliveMs: 65_000,
+  idleMs: 120_000,
+  checkIntervalMs: 1_000,
+};
+
 export interface HttpAppOptions {
   readonly service: string;
   readonly registry: Registry;
@@ -16,6 +41,8 @@ export interface HttpAppOptions {
   readonly trustProxy?: string;
   /** Extra readiness check for /healthz. */
   readonly health?: () => Promise<Record<string, unknown>>;
+  /** @defaultValue HTTP_TIMEOUT_DEFAULTS */
+  readonly timeouts?: Partial<HttpTimeouts>;
 }
 
 /** Any error thrown in a request, as the UrnaError the client receives. */
@@ -48,10 +75,15 @@ function fromFastifyError(error: { code?: string; statusCode?: number; message: 
  * and `/healthz` and `/metrics` exist.
  */
 export function createHttpApp(options: HttpAppOptions): FastifyInstance {
+  const timeouts = { ...HTTP_TIMEOUT_DEFAULTS, ...options.timeouts };
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimit ?? 16 * 1024,
     return503OnClosing: true,
+    connectionTimeout: timeouts.idleMs,
+    keepAliveTimeout: timeouts.keepAliveMs,
+    requestTimeout: timeouts.requestMs,
+    http: { headersTimeout: timeouts.headersMs, connectionsCheckingInterval: timeouts.checkIntervalMs },
     ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }),
   });
   app.setErrorHandler((raw, request, reply) => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { HTTP_TIMEOUT_DEFAULTS, type HttpTimeouts } from './http.ts';
 
 /** Environment keys shared by the services (defaults fit the embedded default). */
 export const sharedConfigShape = {
@@ -28,4 +29,22 @@ export const sharedConfigShape = {
     .max(1 << 24)
     .default(65_536),
   URNA_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'),
+  /** Each service's own socket limits (service-kit HttpTimeouts), whatever the edge in front does. */
+  URNA_HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(HTTP_TIMEOUT_DEFAULTS.headersMs),
+  URNA_HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(HTTP_TIMEOUT_DEFAULTS.requestMs),
+  URNA_HTTP_KEEPALIVE_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(HTTP_TIMEOUT_DEFAULTS.keepAliveMs),
+  URNA_HTTP_IDLE_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(HTTP_TIMEOUT_DEFAULTS.idleMs),
 };
+
+/** The HTTP timeouts of a service's config, for createHttpApp. */
+export const httpTimeoutsOf = (config: {
+  URNA_HTTP_HEADERS_TIMEOUT_MS: number;
+  URNA_HTTP_REQUEST_TIMEOUT_MS: number;
+  URNA_HTTP_KEEPALIVE_TIMEOUT_MS: number;
+  URNA_HTTP_IDLE_TIMEOUT_MS: number;
+}): Partial<HttpTimeouts> => ({
+  headersMs: config.URNA_HTTP_HEADERS_TIMEOUT_MS,
+  requestMs: config.URNA_HTTP_REQUEST_TIMEOUT_MS,
+  keepAliveMs: config.URNA_HTTP_KEEPALIVE_TIMEOUT_MS,
+  idleMs: config.URNA_HTTP_IDLE_TIMEOUT_MS,
+});

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { describe, expect, inject, it } from 'vitest';
 import { readWorkerConfig } from '@urna/tally-worker';
 import { readIngestConfig } from '@urna/ingest';
@@ -46,12 +47,14 @@ describe('config validation names the bad key', () => {
     const brokers = inject('kafkaBrokers');
     const topic = `four-partitions-${Date.now()}`;
     await createKafkaTopic(brokers, topic, 4);
-    await expect(
-      openVoteLog(
-        readIngestConfig({ URNA_LOG: 'kafka', URNA_KAFKA_BROKERS: brokers, URNA_KAFKA_TOPIC: topic, URNA_LOG_PARTITIONS: '8' }),
-        'ingest',
-        noRedis,
-      ),
-    ).rejects.toThrow(`topic ${topic} has 4 partitions, fewer than URNA_LOG_PARTITIONS=8`);
+    const kafkaEnv = { URNA_LOG: 'kafka', URNA_KAFKA_BROKERS: brokers, URNA_KAFKA_TOPIC: topic, URNA_LOG_PARTITIONS: '8' };
+    // no service opens the log without the key that signs and checks its records
+    await expect(openVoteLog(readIngestConfig(kafkaEnv), 'ingest', noRedis)).rejects.toThrow(/URNA_LOG_SIGNING_KEY: required/);
+    expect(() => readIngestConfig({ URNA_LOG_SIGNING_KEY: 'short' })).toThrow(/URNA_LOG_SIGNING_KEY/);
+    expect(() => readIngestConfig({ URNA_LOG_SIGNING_PREVIOUS_KEYS: 'k0' })).toThrow(/URNA_LOG_SIGNING_PREVIOUS_KEYS/);
+    const signingKey = randomBytes(32).toString('base64url');
+    await expect(openVoteLog(readIngestConfig({ ...kafkaEnv, URNA_LOG_SIGNING_KEY: signingKey }), 'ingest', noRedis)).rejects.toThrow(
+      `topic ${topic} has 4 partitions, fewer than URNA_LOG_PARTITIONS=8`,
+    );
   });
 });

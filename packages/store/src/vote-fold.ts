@@ -4,11 +4,13 @@ import type { StoredVote } from './vote-page.ts';
 export interface ElectionTally {
   readonly counts: Record<string, number>;
   readonly total: number;
-  /** Every accepted vote in the history, counted or not: total + duplicates + afterClose. */
+  /** Every vote record in the history, counted or not: total + duplicates + afterClose + forged. */
   readonly accepted: number;
   readonly duplicates: number;
   /** Votes after their partition's close marker. */
   readonly afterClose: number;
+  /** Vote records without a valid signature of ingest, kept apart and never counted. */
+  readonly forged: number;
 }
 
 /** A vote that counts, as a rebuild of the live read model needs it. */

@@ -8,7 +8,16 @@ import {
   type QueryCommandInput,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
-import { backoffDelay, delay, isAfterClose, partitionOf, type LoggedCloseMarker, type LoggedVote, type VoteReceipt } from '@urna/domain';
+import {
+  backoffDelay,
+  delay,
+  isAfterClose,
+  partitionOf,
+  type LoggedCloseMarker,
+  type LoggedVote,
+  type RejectReason,
+  type VoteReceipt,
+} from '@urna/domain';
 import { StoreErrors } from './errors.ts';
 import { tableNames } from './client.ts';
 import { cutPages, decodePage, encodePage, firstPositionOf, lastPositionOf, pagePartitionKey, type StoredVote } from './vote-page.ts';
@@ -108,6 +117,43 @@ export class VoteStore {
     );
     if (markers.length > 0) await this.writeItems(markers.map(markerItem), false);
     this.usage.votesWritten += records.length;
+  }
+
+  /**
+   * Keeps log records refused before counting (reason `forged`) in the election's `#rejected`
+   * item collection, one item per log position (blind puts: a redelivery rewrites the same
+   * item). Their fields are the unverified record's, cut to 256 characters. The fold counts
+   * them by reason; they are never votes of anyone.
+   */
+  async writeRejected(rejected: ReadonlyArray<{ vote: LoggedVote; reason: RejectReason }>): Promise<void> {
+    const unique = new Map<string, Record<string, AttributeValue>>();
+    for (const { vote: record, reason } of rejected) {
+      const cut = (text: string) => ({ S: text.slice(0, 256) || '-' });
+      const item: Record<string, AttributeValue> = {
+        pk: { S: rejectedPartitionKey(record.vote.electionId) },
+        sk: { S: `${record.partition}#${record.position}` },
+        reason: { S: reason },
+        voteId: cut(record.vote.voteId),
+        userId: cut(record.vote.userId),
+        optionId: cut(record.vote.optionId),
+      };
+      unique.set(`${item.pk?.S}\u0000${item.sk?.S}`, item);
+    }
+    if (unique.size > 0) await this.writeItems([...unique.values()], false);
+  }
+
+  /** Log records of an election refused before counting, by reason (one Query). */
+  async rejectedCounts(electionId: string): Promise<Record<string, number>> {
+    const counts: Record<string, number> = {};
+    for await (const item of this.query({
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': { S: rejectedPartitionKey(electionId) } },
+      ProjectionExpression: 'reason',
+    })) {
+      const reason = item.reason?.S ?? 'forged';
+      counts[reason] = (counts[reason] ?? 0) + 1;
+    }
+    return counts;
   }
 
   private async writeItems(items: ReadonlyArray<Record<string, AttributeValue>>, transact: boolean): Promise<void> {
@@ -335,10 +381,11 @@ export class VoteStore {
    * Folds one election's whole history without a scan: format-1 items (one Query per shard),
    * then each log partition's pages (one Query per partition, `concurrency` partitions at once).
    * Per partition, votes after its close marker are `afterClose`; `onCounted` receives every
-   * counted vote (a rebuild of the live read model).
+   * counted vote (a rebuild of the live read model). Refused (forged) records are counted
+   * from their own collection, into `accepted` too, so accepted = total + every rejection.
    */
   async tally(electionId: string, onCounted?: (vote: CountedVote) => void): Promise<ElectionTally> {
-    const closeAt = await this.closeMarkers(electionId);
+    const [closeAt, rejected] = await Promise.all([this.closeMarkers(electionId), this.rejectedCounts(electionId)]);
     const folds = Array.from({ length: this.partitions }, (_, partition) => ({
       fold: new PartitionFold(closeAt.get(partition)),
       seen: new PositionDedupe(),
@@ -379,9 +426,13 @@ export class VoteStore {
     );
     const tally = { counts: {} as Record<string, number>, total: 0, accepted: 0, afterClose: 0 };
     for (const { fold } of folds) fold.into(tally, onCounted);
-    return { ...tally, duplicates: tally.accepted - tally.total - tally.afterClose };
+    const forged = rejected.forged ?? 0;
+    return { ...tally, duplicates: tally.accepted - tally.total - tally.afterClose, forged, accepted: tally.accepted + forged };
   }
 }
+
+/** Refused log records of an election (`#rejected`: no clash with `#p<n>`, `#<shard>` or `#close`). */
+const rejectedPartitionKey = (electionId: string) => `${electionId}#rejected`;
 
 /** Close markers of an election share one item collection (vote pages use `#p<n>`, format-1 items `#<shard>`: no clash). */
 const markerPartitionKey = (electionId: string) => `${electionId}#close`;

@@ -63,6 +63,7 @@ describe('vote pages', () => {
             accepted: log.length,
             duplicates: log.length - want.users.size,
             afterClose: 0,
+            forged: 0,
           });
           for (const [userId, voteIds] of want.users) {
             expect((await store.votesOf(election, userId)).map((v) => v.voteId)).toEqual(voteIds);
@@ -109,7 +110,14 @@ describe('vote pages', () => {
     const store = pages();
     await store.write(log.slice(150)); // after it: a redelivered batch overlaps the old items
     const want = expected(log, election);
-    expect(await store.tally(election)).toEqual({ counts: want.counts, total: 120, accepted: 300, duplicates: 180, afterClose: 0 });
+    expect(await store.tally(election)).toEqual({
+      counts: want.counts,
+      total: 120,
+      accepted: 300,
+      duplicates: 180,
+      afterClose: 0,
+      forged: 0,
+    });
     for (const userId of ['u0', 'u7', 'u119'])
       expect((await store.votesOf(election, userId)).map((v) => v.voteId)).toEqual(want.users.get(userId));
     expect((await store.receiptsOf(election, 'u7'))[0]).toEqual({ voteId: want.users.get('u7')?.[0], optionId: 'a', status: 'counted' });

@@ -49,6 +49,11 @@ export class TallyKeys {
     return `${this.prefix}:tally:{${electionId}}:live-at-close`;
   }
 
+  /** Hash `partition|position` → `reason|voteId` of log records refused before counting (forged). */
+  rejected(electionId: string): string {
+    return `${this.prefix}:tally:{${electionId}}:rejected`;
+  }
+
   marker(electionId: string, userId: string): string {
     return `${this.prefix}:tally:{${electionId}}:m:${bucketOf(userId, this.buckets)}`;
   }

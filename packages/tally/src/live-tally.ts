@@ -4,6 +4,7 @@ import {
   type ElectionStatus,
   type LoggedCloseMarker,
   type LoggedVote,
+  type RejectReason,
   type ResultsVisibility,
   type VoteReceipt,
 } from '@urna/domain';
@@ -236,6 +237,33 @@ export class LiveTally {
     for (const id of electionIds) pipeline.hmget(this.keys.meta(id), 'accepted', 'version');
     const replies = (await this.exec(pipeline)) as Array<Array<string | null>>;
     return replies.map(([accepted, version]) => (version === null || version === undefined ? undefined : Number(accepted ?? 0)));
+  }
+
+  /**
+   * Keeps log records refused before counting (reason `forged`), keyed by log position, so a
+   * redelivery changes nothing; they never touch the counts. One pipeline per call.
+   */
+  async recordRejected(rejected: ReadonlyArray<{ vote: LoggedVote; reason: RejectReason }>): Promise<void> {
+    if (rejected.length === 0) return;
+    const pipeline = this.redis.pipeline();
+    for (const { vote, reason } of rejected)
+      pipeline.hset(
+        this.keys.rejected(vote.vote.electionId),
+        `${vote.partition}|${vote.position}`,
+        `${reason}|${vote.vote.voteId.slice(0, 64)}`,
+      );
+    await this.exec(pipeline);
+  }
+
+  /** Log records of an election refused before counting, by reason. */
+  async rejectedCounts(electionId: string): Promise<Record<string, number>> {
+    const [raw] = await this.exec(this.redis.pipeline().hvals(this.keys.rejected(electionId)));
+    const counts: Record<string, number> = {};
+    for (const value of raw as string[]) {
+      const reason = value.split('|', 1)[0] as string;
+      counts[reason] = (counts[reason] ?? 0) + 1;
+    }
+    return counts;
   }
 
   /** Partitions whose close marker the live tally has passed, with the marker's position. */
