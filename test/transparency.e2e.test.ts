@@ -48,7 +48,14 @@ describe('transparency through the stack (Redis log)', () => {
   let redis: Redis;
   beforeAll(async () => {
     s = await startTestStack({ URNA_RL_IP_FAILURES: '1000000', URNA_LOG_PARTITIONS: String(PARTITIONS) });
-    const config = { URNA_LOG: 'redis' as const, URNA_LOG_PREFIX: s.logPrefix, URNA_LOG_PARTITIONS: PARTITIONS };
+    const config = {
+      URNA_LOG: 'redis' as const,
+      URNA_LOG_PREFIX: s.logPrefix,
+      URNA_LOG_PARTITIONS: PARTITIONS,
+      // signed with the stack's key, as a stale ingest would sign them
+      URNA_LOG_SIGNING_KEY: Buffer.from(s.stack.env.URNA_LOG_SIGNING_KEY as string, 'base64url'),
+      URNA_LOG_SIGNING_KEY_ID: 'k1',
+    };
     redis = new Redis(s.stack.urls.redis);
     log = await openVoteLog(config as Parameters<typeof openVoteLog>[0], 'ingest', {
       redis: () => new Redis(s.stack.urls.redis),

@@ -35,6 +35,9 @@ export async function readFinalState(options: ReadFinalOptions): Promise<Electio
     URNA_KAFKA_SECURITY_PROTOCOL: 'plaintext',
     URNA_LOG_PARTITIONS: partitions,
     URNA_LOG_PREFIX: env.URNA_LOG_PREFIX ?? 'urna:votes',
+    // the checker reads the log as a projection does: records without a valid signature are not votes
+    URNA_LOG_SIGNING_KEY: env.URNA_LOG_SIGNING_KEY === undefined ? undefined : Buffer.from(env.URNA_LOG_SIGNING_KEY, 'base64url'),
+    URNA_LOG_SIGNING_KEY_ID: env.URNA_LOG_SIGNING_KEY_ID ?? 'k1',
   } as LogConfig;
   const redisUrl = env.URNA_REDIS_URL as string;
   const log = await openVoteLog(config, 'worker', { redis: () => new Redis(redisUrl), connect: () => new Redis(redisUrl) });
