@@ -128,7 +128,9 @@ export function transparencyRoutes(app: FastifyInstance, deps: TransparencyReadD
       }),
     );
     const result = JSON.parse(official.result) as object;
-    const reconciliation = JSON.parse(official.reconciliation) as { rejected?: { duplicate?: number; 'after-close'?: number } };
+    const reconciliation = JSON.parse(official.reconciliation) as {
+      rejected?: { duplicate?: number; 'after-close'?: number; forged?: number };
+    };
     async function* lines(): AsyncGenerator<string> {
       for (let p = 0; p < deps.partitions; p += 1) {
         const size = finals.get(p) as number;
@@ -141,7 +143,11 @@ export function transparencyRoutes(app: FastifyInstance, deps: TransparencyReadD
       if (keyRecord !== undefined) yield toNdjsonLine({ type: 'key', ...keyRecord });
       yield `${JSON.stringify({ type: 'result', ...result })}\n`;
       // as served by GET …/reconciliation, plus its rejected counts under the export's flat names (§8)
-      const flat = { duplicates: reconciliation.rejected?.duplicate ?? 0, afterClose: reconciliation.rejected?.['after-close'] ?? 0 };
+      const flat = {
+        duplicates: reconciliation.rejected?.duplicate ?? 0,
+        afterClose: reconciliation.rejected?.['after-close'] ?? 0,
+        forged: reconciliation.rejected?.forged ?? 0,
+      };
       yield `${JSON.stringify({ type: 'reconciliation', ...reconciliation, ...flat })}\n`;
     }
     return reply.type('application/x-ndjson; charset=utf-8').header('cache-control', 'no-store').send(Readable.from(lines()));

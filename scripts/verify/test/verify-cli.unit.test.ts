@@ -160,6 +160,18 @@ describe('urna verify', { timeout: 240_000 }, () => {
     expect(b.out).toContain('FAIL: reconciliation mismatch: afterClose');
   });
 
+  it('records refused for a bad log signature are in accepted but have no leaf: forged is subtracted, and only forged', async () => {
+    const withForged = (forged: number | undefined) =>
+      election.records.map((r) =>
+        r.type === 'reconciliation' ? { ...r, accepted: r.accepted + 3, ...(forged === undefined ? {} : { forged }) } : r,
+      );
+    expect((await verify(withForged(3), '--key', election.signer.vkey)).code).toBe(0);
+    const unexplained = await verify(withForged(undefined), '--key', election.signer.vkey);
+    expect(unexplained.code).toBe(1);
+    expect(unexplained.out).toContain('FAIL: reconciliation mismatch: accepted');
+    expect((await verify(withForged(2), '--key', election.signer.vkey)).code).toBe(1);
+  });
+
   it('reads the export from a URL as well as from a file', async () => {
     const file = join(dir, 'served.ndjson');
     writeFileSync(file, election.records.map(toNdjsonLine).join(''));
