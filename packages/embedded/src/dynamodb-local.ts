@@ -100,6 +100,7 @@ export class DynamoDbLocal {
       child.once('exit', (code) => reject(new Error(`DynamoDB Local exited (${code}) ${stderr}`))),
     );
     exited.catch(() => undefined);
+    // a start that fails (not ready in time) must not leave the JVM behind
     await Promise.race([
       waitFor(
         `DynamoDB Local on ${this.port}`,
@@ -115,7 +116,14 @@ export class DynamoDbLocal {
         120_000,
       ),
       exited,
-    ]);
+    ]).catch(async (error: unknown) => {
+      if (child.exitCode === null && child.signalCode === null) {
+        const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+        child.kill('SIGKILL');
+        await gone;
+      }
+      throw error;
+    });
   }
 
   async stop(): Promise<void> {
