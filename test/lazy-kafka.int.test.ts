@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { generateDevKeys } from '@urna/auth';
@@ -76,6 +77,7 @@ describe('only a process on the Kafka log loads the Kafka client', () => {
       URNA_INGEST_PORT: String(await freePort()),
       URNA_LOG: 'kafka',
       URNA_KAFKA_BROKERS: inject('kafkaBrokers'),
+      URNA_LOG_SIGNING_KEY: randomBytes(32).toString('base64url'),
     });
     expect(await exited(ingest.child)).not.toBe(0);
     expect(ingest.output()).toContain('no-kafka-addon');
