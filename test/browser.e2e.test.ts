@@ -35,7 +35,9 @@ beforeAll(async () => {
   // as `npm start` runs it: elections created without a setting require proof-of-work (at a
   // tenth of the default cost, so the journey stays quick on a busy shared machine)
   [s, browser] = await Promise.all([
-    startTestStack({ URNA_CHALLENGE_DEFAULT: 'pow', URNA_CHALLENGE_COST: '5000' }),
+    // every test client is 127.0.0.1: the journey's 409s after its close would spend the
+    // address's failure budget (then 429); that budget is tested in test/abuse.e2e.test.ts
+    startTestStack({ URNA_CHALLENGE_DEFAULT: 'pow', URNA_CHALLENGE_COST: '5000', URNA_RL_IP_FAILURES: '1000000' }),
     chromium.launch({ executablePath: '/usr/bin/chromium', args: LAUNCH_ARGS }),
   ]);
 }, 120_000);
@@ -493,7 +495,7 @@ describe('hidden results, the job dashboard and the scheduled close, in Chromium
     } finally {
       clearInterval(sampling);
     }
-    expect(statuses.every((st) => st === 202 || st === 409)).toBe(true);
+    expect(statuses.filter((st) => st !== 202 && st !== 409)).toEqual([]);
     const accepted202 = statuses.filter((st) => st === 202).length;
     expect(accepted202).toBeGreaterThan(100); // most of the storm ran while voting was open
     expect(rates.some((text) => /^[1-9][\d.]* \/s$/.test(text.replace(/,/g, '')))).toBe(true);

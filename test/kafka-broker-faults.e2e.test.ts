@@ -185,7 +185,13 @@ describe.skipIf(external)('Kafka broker failures (own 3-node cluster)', () => {
       URNA_KAFKA_SESSION_TIMEOUT_MS: '6000',
     });
     cleanups.push(() => s.stop());
-    const log = await KafkaLog.connect({ brokers: cluster.brokers, clientId: 'urna-test', topic, partitions: 4 });
+    const log = await KafkaLog.connect({
+      brokers: cluster.brokers,
+      clientId: 'urna-test',
+      topic,
+      partitions: 4,
+      groupPrefix: s.kafkaGroupPrefix,
+    });
     cleanups.push(() => log.close());
     const store = new VoteStore({ client: createDynamoClient({ endpoint: inject('dynamoEndpoint') }), logPartitions: 4 });
 

@@ -25,7 +25,7 @@ const LOGS = {
     const env = { URNA_LOG: 'redis', URNA_LOG_PARTITIONS: '8', URNA_FAULT_CRASH_AFTER_BATCHES: '60' };
     return {
       env,
-      open: async (logPrefix: string): Promise<VoteLog> =>
+      open: async (logPrefix: string, _groupPrefix: string): Promise<VoteLog> =>
         new RedisStreamsLog({ redis, connect: () => redis.duplicate(), partitions: 8, prefix: logPrefix }),
     };
   },
@@ -43,7 +43,8 @@ const LOGS = {
     };
     return {
       env,
-      open: async (): Promise<VoteLog> => KafkaLog.connect({ brokers: brokers.split(','), clientId: 'urna-test', topic, partitions: 4 }),
+      open: async (_logPrefix: string, groupPrefix: string): Promise<VoteLog> =>
+        KafkaLog.connect({ brokers: brokers.split(','), clientId: 'urna-test', topic, partitions: 4, groupPrefix }),
     };
   },
 } as const;
@@ -61,7 +62,7 @@ describe.each(Object.keys(LOGS) as Array<keyof typeof LOGS>)(
       // the one-vote rule under a storm of retries is the point here: the per-user attempt
       // limit (429s, tested in test/abuse.e2e.test.ts) is raised so every retry reaches the log
       s = await startTestStack({ ...env, URNA_RL_USER_VOTES: '1000' });
-      log = await open(s.logPrefix);
+      log = await open(s.logPrefix, s.kafkaGroupPrefix);
       store = new VoteStore({ client: dynamo, logPartitions: Number(env.URNA_LOG_PARTITIONS) });
     });
     afterAll(async () => {

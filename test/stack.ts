@@ -10,6 +10,8 @@ export interface TestStack {
   readonly stack: Stack;
   readonly gateway: string;
   readonly logPrefix: string;
+  /** This stack's Kafka consumer-group prefix: stacks sharing the run's cluster never share a group. */
+  readonly kafkaGroupPrefix: string;
   voterToken(userId: string): string;
   adminToken(): Promise<string>;
   stop(): Promise<void>;
@@ -23,6 +25,7 @@ export interface TestStack {
 export async function startTestStack(env: Record<string, string> = {}): Promise<TestStack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'urna-stack-'));
   const logPrefix = randomName('test:votes');
+  const kafkaGroupPrefix = `${randomName('test')}.`;
   const stack = await startStack({
     dataDir,
     ports: 'free',
@@ -31,6 +34,7 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
     dynamoEndpoint: inject('dynamoEndpoint'),
     env: {
       URNA_LOG_PREFIX: logPrefix,
+      URNA_KAFKA_GROUP_PREFIX: kafkaGroupPrefix,
       URNA_QUEUE_PREFIX: randomName('test-bull'),
       URNA_LOG_PARTITIONS: '8',
       URNA_WORKER_CLAIM_IDLE_MS: '2000',
@@ -53,6 +57,7 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
     stack,
     gateway: stack.urls.gateway,
     logPrefix,
+    kafkaGroupPrefix,
     voterToken: (userId) => mintVotingToken({ userId, role: 'voter' }, secret, 600),
     adminToken: async () => {
       const response = await fetch(`${stack.urls.gateway}/v1/dev/token`, {

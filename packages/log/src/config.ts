@@ -35,6 +35,11 @@ export const logConfigShape = {
     .regex(/^[A-Za-z0-9._-]{1,249}$/, 'a Kafka topic name')
     .default('urna.votes'),
   URNA_KAFKA_CLIENT_ID: z.string().min(1).default('urna'),
+  /** Prepended to the projections' consumer group ids: one per deployment sharing a cluster. */
+  URNA_KAFKA_GROUP_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9._:-]{0,100}$/, 'up to 100 characters of A-Z a-z 0-9 . _ : -')
+    .default(''),
   URNA_KAFKA_LINGER_MS: z.coerce.number().int().min(0).max(1_000).default(KAFKA_DEFAULTS.lingerMs),
   /** An append the brokers have not acknowledged within this time answers 503 (the voter retries). */
   URNA_KAFKA_MESSAGE_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(KAFKA_DEFAULTS.messageTimeoutMs),

@@ -28,6 +28,12 @@ export interface KafkaLogOptions extends KafkaConnection {
   readonly fetchMaxWaitMs?: number;
   /** See KafkaConsumerSettings.staticMembership. Default true. */
   readonly staticMembership?: boolean;
+  /**
+   * Prepended to every consumer group id (URNA_KAFKA_GROUP_PREFIX, default none): deployments
+   * sharing one cluster (staging and production, or parallel test stacks) must not share the
+   * projections' groups, whose static member names are the same in every deployment.
+   */
+  readonly groupPrefix?: string;
   /** Time allowed for connecting and for each metadata or offsets query. */
   readonly requestTimeoutMs?: number;
 }
@@ -136,7 +142,7 @@ export class KafkaLog implements VoteLog {
         fetchMaxWaitMs: this.options.fetchMaxWaitMs ?? KAFKA_DEFAULTS.fetchMaxWaitMs,
         staticMembership: this.options.staticMembership ?? true,
       },
-      options,
+      { ...options, group: this.groupId(options.group) },
       handler,
       this.inFlight,
     );
@@ -155,7 +161,8 @@ export class KafkaLog implements VoteLog {
    * what this process's members hold uncommitted; other processes' in-hand records count as
    * undelivered, since Kafka cannot tell them apart.
    */
-  async backlog(group: string): Promise<GroupBacklog> {
+  async backlog(projectionGroup: string): Promise<GroupBacklog> {
+    const group = this.groupId(projectionGroup);
     const probe = await this.offsetProbe(group);
     const partitions = Array.from({ length: this.partitions }, (_, partition) => ({ topic: this.options.topic, partition }));
     try {
@@ -173,6 +180,10 @@ export class KafkaLog implements VoteLog {
     } catch (error) {
       throw LogErrors.unavailable(error);
     }
+  }
+
+  private groupId(group: string): string {
+    return `${this.options.groupPrefix ?? ''}${group}`;
   }
 
   /** A consumer that never subscribes: it only reads the group's committed offsets. */

@@ -56,6 +56,7 @@ async function openBareLog(config: LogConfig, role: 'ingest' | 'worker', connect
     topic: config.URNA_KAFKA_TOPIC,
     partitions: config.URNA_LOG_PARTITIONS,
     clientId: `${config.URNA_KAFKA_CLIENT_ID}-${role}`,
+    groupPrefix: config.URNA_KAFKA_GROUP_PREFIX,
     lingerMs: config.URNA_KAFKA_LINGER_MS,
     messageTimeoutMs: config.URNA_KAFKA_MESSAGE_TIMEOUT_MS,
     sessionTimeoutMs: config.URNA_KAFKA_SESSION_TIMEOUT_MS,
