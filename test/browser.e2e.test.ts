@@ -1,11 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { ResultsSnapshot } from '@urna/tally';
 import { eventually, randomName } from './helpers.ts';
 import { SseClient } from './sse-client.ts';
 import { api, startTestStack, type TestStack } from './stack.ts';
+import { launchChromium } from './chromium.ts';
 import { REPO_ROOT } from '../scripts/launcher/stack.ts';
 import { solvedProof } from './pow.ts';
 
@@ -16,16 +17,6 @@ import { solvedProof } from './pow.ts';
  * Screenshots at 360 px and 1280 px go to .urna/artifacts/screenshots/.
  */
 const SHOTS = join(REPO_ROOT, '.urna', 'artifacts', 'screenshots');
-const LAUNCH_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-
 let s: TestStack;
 let browser: Browser;
 const foreign: string[] = [];
@@ -38,7 +29,7 @@ beforeAll(async () => {
     // every test client is 127.0.0.1: the journey's 409s after its close would spend the
     // address's failure budget (then 429); that budget is tested in test/abuse.e2e.test.ts
     startTestStack({ URNA_CHALLENGE_DEFAULT: 'pow', URNA_CHALLENGE_COST: '5000', URNA_RL_IP_FAILURES: '1000000' }),
-    chromium.launch({ executablePath: '/usr/bin/chromium', args: LAUNCH_ARGS }),
+    launchChromium(),
   ]);
 }, 120_000);
 afterAll(async () => {

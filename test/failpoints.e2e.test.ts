@@ -7,7 +7,7 @@ import { check } from '../scripts/chaos/checker.ts';
 import { readFinalState } from '../scripts/chaos/final-state.ts';
 import { HistoryRecorder } from '../scripts/chaos/history.ts';
 import { eventually, randomName } from './helpers.ts';
-import { api, startTestStack, type TestStack } from './stack.ts';
+import { api, createElection, startTestStack, type TestStack } from './stack.ts';
 
 /**
  * Every failpoint of the projections and the recount, armed `crash-once` in one stack: each
@@ -47,12 +47,8 @@ describe('failpoints: a crash at each point of the projections and the recount',
 
   it('stops at every failpoint once, restarts, and counts every vote exactly once', { timeout: 300_000 }, async () => {
     const admin = await s.adminToken();
-    const id = randomName('fp');
     const options = ['a', 'b', 'c'];
-    expect(
-      (await api(s.gateway, 'POST', '/v1/elections', admin, { id, title: id, options: options.map((o) => ({ id: o, label: o })) })).status,
-    ).toBe(201);
-    expect((await api(s.gateway, 'POST', `/v1/elections/${id}/open`, admin)).status).toBe(200);
+    const id = await createElection(s, { id: randomName('fp'), options });
 
     const history = new HistoryRecorder();
     let n = 0;

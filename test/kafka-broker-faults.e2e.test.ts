@@ -11,7 +11,7 @@ import { LiveTally } from '@urna/tally';
 import type { LoggedVote, Vote } from '@urna/domain';
 import { partitionOf } from '@urna/domain';
 import { createDynamoClient, VoteStore } from '@urna/store';
-import { api, startTestStack } from './stack.ts';
+import { createElection, startTestStack } from './stack.ts';
 import { eventually, nonZero, randomName, waitDrained } from './helpers.ts';
 
 /*
@@ -195,18 +195,7 @@ describe.skipIf(external)('Kafka broker failures (own 3-node cluster)', () => {
     cleanups.push(() => log.close());
     const store = new VoteStore({ client: createDynamoClient({ endpoint: inject('dynamoEndpoint') }), logPartitions: 4 });
 
-    const id = randomName('e');
-    const admin = await s.adminToken();
-    expect(
-      (
-        await api(s.gateway, 'POST', '/v1/elections', admin, {
-          id,
-          title: id,
-          options: ['a', 'b', 'c'].map((o) => ({ id: o, label: o })),
-        })
-      ).status,
-    ).toBe(201);
-    expect((await api(s.gateway, 'POST', `/v1/elections/${id}/open`, admin)).status).toBe(200);
+    const id = await createElection(s);
     const users = Array.from({ length: 18_000 }, (_, i) => `storm-user-${i}`);
     const votes = users.map((userId, i) => ({ userId, optionId: ['a', 'b', 'c'][i % 3]! }));
     for (let i = 0; i < 2_000; i++) votes.push({ userId: users[(i * 7919) % users.length]!, optionId: ['c', 'a', 'b'][i % 3]! });

@@ -5,7 +5,7 @@ import { Registry } from 'prom-client';
 import { createKafkaTopic } from '@urna/embedded/kafka';
 import { createDynamoClient, ElectionRepository, tableNames, VoteStore } from '@urna/store';
 import { LiveTally, type ResultsSnapshot } from '@urna/tally';
-import { api, startTestStack, type TestStack } from './stack.ts';
+import { api, createElection, startTestStack, type TestStack } from './stack.ts';
 import { eventually, nonZero, randomName } from './helpers.ts';
 import { SseClient } from './sse-client.ts';
 import { LIFECYCLE_QUEUE, recountMetrics, runRecount } from '@urna/recount';
@@ -66,22 +66,7 @@ describe.each(Object.keys(LOGS) as Array<keyof typeof LOGS>)('closing an electio
   });
   afterAll(async () => s.stop());
 
-  const newElection = async (extra: Record<string, unknown> = {}, open = true) => {
-    const id = randomName('e');
-    const admin = await s.adminToken();
-    expect(
-      (
-        await api(s.gateway, 'POST', '/v1/elections', admin, {
-          id,
-          title: id,
-          options: ['a', 'b', 'c'].map((o) => ({ id: o, label: o })),
-          ...extra,
-        })
-      ).status,
-    ).toBe(201);
-    if (open) expect((await api(s.gateway, 'POST', `/v1/elections/${id}/open`, admin)).status).toBe(200);
-    return id;
-  };
+  const newElection = (extra: Record<string, unknown> = {}, open = true) => createElection(s, { extra, open });
 
   it('a close during a storm of 10,000 votes (10% duplicates): every 202 is accounted for, none after a marker counts, official == live == DynamoDB; a SIGKILLed recount converges byte-identical', async () => {
     const id = await newElection();

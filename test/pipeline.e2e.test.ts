@@ -6,7 +6,7 @@ import { KafkaLog } from '@urna/log/kafka';
 import { createDynamoClient, VoteStore } from '@urna/store';
 import { LiveTally, type ResultsSnapshot } from '@urna/tally';
 import type { VoteReceipt } from '@urna/domain';
-import { api, startTestStack, type TestStack } from './stack.ts';
+import { api, createElection, startTestStack, type TestStack } from './stack.ts';
 import { eventually, nonZero, randomName, waitDrained } from './helpers.ts';
 import { SseClient } from './sse-client.ts';
 
@@ -71,13 +71,7 @@ describe.each(Object.keys(LOGS) as Array<keyof typeof LOGS>)(
     });
 
     async function newElection(options = ['a', 'b', 'c']): Promise<string> {
-      const id = randomName('e');
-      const admin = await s.adminToken();
-      expect(
-        (await api(s.gateway, 'POST', '/v1/elections', admin, { id, title: id, options: options.map((o) => ({ id: o, label: o })) }))
-          .status,
-      ).toBe(201);
-      expect((await api(s.gateway, 'POST', `/v1/elections/${id}/open`, admin)).status).toBe(200);
+      const id = await createElection(s, { options });
       elections.push(id);
       return id;
     }

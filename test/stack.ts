@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
 import { mintVotingToken } from '@urna/auth';
 import { startStack, type Stack } from '../scripts/launcher/stack.ts';
 import { randomName } from './helpers.ts';
@@ -91,4 +91,26 @@ export async function api<T = unknown>(
   });
   const text = await response.text();
   return { status: response.status, json: (text === '' ? undefined : JSON.parse(text)) as T };
+}
+
+/**
+ * Creates an election through the edge as an admin (expects 201) and, unless `open` is false,
+ * opens it (expects 200). Options default to a, b, c; `extra` adds body fields. Returns its id.
+ */
+export async function createElection(
+  s: TestStack,
+  { id = randomName('e'), options = ['a', 'b', 'c'], extra = {}, open = true }: ElectionSpec = {},
+): Promise<string> {
+  const admin = await s.adminToken();
+  const body = { id, title: id, options: options.map((o) => ({ id: o, label: o })), ...extra };
+  expect((await api(s.gateway, 'POST', '/v1/elections', admin, body)).status).toBe(201);
+  if (open) expect((await api(s.gateway, 'POST', `/v1/elections/${id}/open`, admin)).status).toBe(200);
+  return id;
+}
+
+export interface ElectionSpec {
+  readonly id?: string;
+  readonly options?: readonly string[];
+  readonly extra?: Readonly<Record<string, unknown>>;
+  readonly open?: boolean;
 }

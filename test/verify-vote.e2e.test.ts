@@ -4,24 +4,15 @@
  * way (page.route changes one byte of the leaf's salt) is shown as failing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { eventually, randomName } from './helpers.ts';
 import { api, startTestStack, type TestStack } from './stack.ts';
-
-const LAUNCH_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
+import { launchChromium } from './chromium.ts';
 
 let s: TestStack;
 let browser: Browser;
 beforeAll(async () => {
-  [s, browser] = await Promise.all([startTestStack(), chromium.launch({ executablePath: '/usr/bin/chromium', args: LAUNCH_ARGS })]);
+  [s, browser] = await Promise.all([startTestStack(), launchChromium()]);
 }, 120_000);
 afterAll(async () => {
   await browser?.close();
