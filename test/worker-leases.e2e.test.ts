@@ -108,5 +108,16 @@ describe('live-tally workers balancing the Redis log with leases', () => {
     expect(rec.accepted).toBe(votes.length);
     expect(rec.counted).toBe(accepted.size);
     expect(rec.liveMatched).toBe(true);
+    // the audit reads a voter's history from DynamoDB on the stack's 8 log partitions (not the default 16)
+    for (const userId of ['lw-0', 'lw-1', 'lw-2', 'lw-3', 'lw-4', 'lw-5', 'lw-6', 'lw-7']) {
+      const audit = await api<{ votes: Array<{ status: string }> }>(
+        s.gateway,
+        'GET',
+        `/v1/admin/elections/${id}/voters/${userId}/votes`,
+        admin,
+      );
+      expect(audit.status).toBe(200);
+      expect(audit.json.votes.map((v) => v.status)).toEqual(['counted', 'rejected']); // each voted twice
+    }
   }, 240_000);
 });
