@@ -76,6 +76,9 @@ export async function runRecount(electionId: string, deps: RecountDeps): Promise
     liveMatched,
     closedAt: election.closedAt,
     markers,
+    // per partition, the vote records accounted for: each transparency log's final checkpoint
+    // covers exactly these and the close marker (docs/transparency.md, late entries)
+    entries: Object.fromEntries(fold.entries.map((n, p) => [String(p), n])),
   });
   await deps.elections.setOfficialResult(electionId, official);
   failpoint('recount.after-official-write');

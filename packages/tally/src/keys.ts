@@ -49,6 +49,11 @@ export class TallyKeys {
     return `${this.prefix}:tally:{${electionId}}:live-at-close`;
   }
 
+  /** Set of `partition|position` of every record applied after its partition's close marker (recordAfterCloseVotes-2.lua). */
+  afterClose(electionId: string): string {
+    return `${this.prefix}:tally:{${electionId}}:after-close`;
+  }
+
   /** Hash `partition|position` → `reason|voteId` of log records refused before counting (forged). */
   rejected(electionId: string): string {
     return `${this.prefix}:tally:{${electionId}}:rejected`;

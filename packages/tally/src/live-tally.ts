@@ -61,6 +61,7 @@ export interface LiveTallyOptions {
 const applyVotes = new LuaScript('applyVotes-N');
 const recordCloseMarkers = new LuaScript('recordCloseMarkers-1');
 const appendReceipts = new LuaScript('appendReceipts-N');
+const recordAfterCloseVotes = new LuaScript('recordAfterCloseVotes-2');
 
 /**
  * The live results read model in Redis: per-option counts, a version, per-user markers of the
@@ -80,7 +81,12 @@ export class LiveTally {
   }
 
   async loadScripts(): Promise<void> {
-    await Promise.all([applyVotes.load(this.redis), appendReceipts.load(this.redis), recordCloseMarkers.load(this.redis)]);
+    await Promise.all([
+      applyVotes.load(this.redis),
+      appendReceipts.load(this.redis),
+      recordCloseMarkers.load(this.redis),
+      recordAfterCloseVotes.load(this.redis),
+    ]);
   }
 
   /** Makes an election's results visible (all options at 0) before its first vote. Idempotent. */
@@ -215,6 +221,7 @@ export class LiveTally {
       summary.replaced += Number(reply[2]);
       summary.redelivered += Number(reply[3]);
       summary.afterClose += Number(reply[5]);
+      if (Number(reply[5]) > 0) await this.recordAfterClose(electionId, votes);
     }
     if (markersByElection.size > 0) {
       const pipeline = this.redis.pipeline();
@@ -223,6 +230,30 @@ export class LiveTally {
       await this.exec(pipeline);
     }
     return summary;
+  }
+
+  /** Remembers a batch's after-close records by position (only batches that had some): see afterCloseCount. */
+  private async recordAfterClose(electionId: string, votes: readonly LoggedVote[]): Promise<void> {
+    try {
+      await recordAfterCloseVotes.run(
+        this.redis,
+        [this.keys.close(electionId), this.keys.afterClose(electionId)],
+        votes.flatMap((v) => [v.partition, v.position]),
+      );
+    } catch (error) {
+      throw TallyErrors.unavailable(error);
+    }
+  }
+
+  /**
+   * Distinct log records of an election applied after their partition's close marker (each
+   * counted once, redeliveries included). Once the projections have drained it equals the
+   * DynamoDB fold's `afterClose`; a larger figure than the published reconciliation's means a
+   * vote reached the log after the recount. One SCARD.
+   */
+  async afterCloseCount(electionId: string): Promise<number> {
+    const [count] = await this.exec(this.redis.pipeline().scard(this.keys.afterClose(electionId)));
+    return Number(count ?? 0);
   }
 
   /**
