@@ -121,6 +121,9 @@ describe('chaos checker', () => {
     const failed = check(history, [{ ...final, verified: { ok: false, message: 'root mismatch' } }]);
     expect(failed.mismatch).toBe(1);
     expect(failed.problems.join('\n')).toContain('urna verify on the export: root mismatch');
+    const unserved = check(history, [{ ...final, verified: { ok: false, unavailable: true, message: 'the export is not served (409)' } }]);
+    expect([unserved.mismatch, unserved.unverified]).toEqual([0, 1]);
+    expect(unserved.notes).toEqual([`unverified: ${E} the export is not served (409)`]);
   });
 
   it('counts a log vote of a user whose attempts all failed as a phantom', () => {

@@ -13,6 +13,7 @@ import { recountMetrics, runRecount } from './recount.ts';
 import { runReprocess } from './reprocess.ts';
 import { requireNoEviction } from './redis-policy.ts';
 import { AcceptedRates } from './accepted-rate.ts';
+import { RedisElectionLogs } from '@urna/transparency/redis';
 import { lateWatchMetrics, watchLateEntries, type LateWatchDeps } from './late-watch.ts';
 
 const config = readRecountConfig();
@@ -60,8 +61,15 @@ const app = buildRecountApp({
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const transparencyLogs = new RedisElectionLogs(redis);
 const recountDeps = {
   elections,
+  // hidden results: the commitment and the final checkpoints before the reveal (bounded: a
+  // deployment without the transparency projection reveals after URNA_REVEAL_WAIT_MS)
+  finalCheckpointsCut: async (id: string) => {
+    const deadline = Date.now() + config.URNA_REVEAL_WAIT_MS;
+    while ((await transparencyLogs.finalSizes(id)).size < config.URNA_LOG_PARTITIONS && Date.now() < deadline) await sleep(250);
+  },
   store,
   tally,
   metrics,

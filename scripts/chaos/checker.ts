@@ -49,16 +49,22 @@ export interface ElectionFinalState {
         readonly afterClose: number;
         readonly counts: Readonly<Record<string, number>>;
       }
-    | { readonly ok: false; readonly message: string };
+    | { readonly ok: false; readonly message: string; readonly unavailable?: boolean };
 }
 
 export interface CheckResult {
   readonly lost: number;
   readonly double: number;
   readonly mismatch: number;
+  /**
+   * Elections whose export was never served after the drain (their final checkpoints were not
+   * cut), so the verifier could not recount them: reported apart from a verifier that disagrees
+   * (a mismatch), since it says the transparency projection stopped, not that a count is wrong.
+   */
+  readonly unverified: number;
   /** One line per anomaly (capped by the caller when printed). */
   readonly problems: string[];
-  /** Facts worth reporting that are not anomalies. */
+  /** Facts worth reporting that are not count anomalies (exports that could not be verified). */
   readonly notes: string[];
   readonly expected: Record<string, { counted: number; duplicates: number; afterClose: number; accepted: number }>;
 }
@@ -89,6 +95,7 @@ export function check(history: readonly HistoryEvent[], finals: readonly Electio
   let lost = 0;
   let double = 0;
   let mismatch = 0;
+  let unverified = 0;
   const expectedSummary: CheckResult['expected'] = {};
 
   // attempts per (election, user): how many may have reached the log (ok or info)
@@ -219,7 +226,10 @@ export function check(history: readonly HistoryEvent[], finals: readonly Electio
       }
     }
     const verified = final.verified;
-    if (verified !== undefined && !verified.ok) {
+    if (verified !== undefined && !verified.ok && verified.unavailable === true) {
+      unverified++;
+      notes.push(`unverified: ${id} ${verified.message}`);
+    } else if (verified !== undefined && !verified.ok) {
       mismatch++;
       problems.push(`mismatch: ${id} urna verify on the export: ${verified.message}`);
     } else if (
@@ -265,5 +275,5 @@ export function check(history: readonly HistoryEvent[], finals: readonly Electio
     }
     lastSeen.set(key, { total: Math.max(e.total, previous?.total ?? 0), t: e.t });
   }
-  return { lost, double, mismatch, problems, notes, expected: expectedSummary };
+  return { lost, double, mismatch, unverified, problems, notes, expected: expectedSummary };
 }

@@ -168,6 +168,29 @@ export class LiveTally {
     };
   }
 
+  /**
+   * Commit before reveal: stores an election's commitment and its opening, each once (a rerun
+   * of the recount keeps the first, so the commitment never changes), and returns what is stored.
+   */
+  async commit(electionId: string, commitment: string, opening: string): Promise<{ commitment: string; opening: string }> {
+    const pipeline = this.redis.pipeline();
+    pipeline.set(this.keys.commitment(electionId), commitment, 'NX');
+    pipeline.set(this.keys.opening(electionId), opening, 'NX');
+    pipeline.get(this.keys.commitment(electionId));
+    pipeline.get(this.keys.opening(electionId));
+    const [, , stored, open] = await this.exec(pipeline);
+    return { commitment: String(stored), opening: String(open) };
+  }
+
+  /** The commitment and its opening (JSON texts), if the election has one; the caller decides whether the opening may be shown. */
+  async commitmentOf(electionId: string): Promise<{ commitment: string; opening: string } | undefined> {
+    const pipeline = this.redis.pipeline();
+    pipeline.get(this.keys.commitment(electionId));
+    pipeline.get(this.keys.opening(electionId));
+    const [commitment, opening] = await this.exec(pipeline);
+    return typeof commitment === 'string' && typeof opening === 'string' ? { commitment, opening } : undefined;
+  }
+
   /** The reconciliation published with the official result, as its JSON text; undefined before. */
   async reconciliation(electionId: string): Promise<string | undefined> {
     const [raw] = await this.exec(this.redis.pipeline().get(this.keys.reconciliation(electionId)));
