@@ -100,16 +100,30 @@ describe('chaos checker', () => {
     expect(check(history, [{ ...final, official: undefined }]).mismatch).toBe(1);
   });
 
-  it('notes after-close votes logged after the recount, and counts any other reconciliation gap', () => {
+  it('requires the reconciliation to account for after-close votes logged after the recount, exactly', () => {
     const { history, final } = scenario();
     const snapshot = { ...final.official!, accepted: 3, rejected: { duplicate: 1, 'after-close': 0 } };
     const late = check(history, [{ ...final, official: snapshot }]);
-    expect(late.mismatch).toBe(0);
-    expect(late.notes).toEqual([`note: ${E} 1 after-close vote(s) reached the log after the official recount`]);
+    expect(late.mismatch).toBe(1);
+    expect(late.problems.join('\n')).toContain('official reconciliation');
     const more = { ...final.official!, accepted: 5, rejected: { duplicate: 1, 'after-close': 2 } };
     expect(check(history, [{ ...final, official: more }]).mismatch).toBe(1);
     const lessCounted = { ...final.official!, accepted: 3, rejected: { duplicate: 0, 'after-close': 1 } };
     expect(check(history, [{ ...final, official: lessCounted }]).mismatch).toBe(1);
+  });
+
+  it("compares urna verify's recount of the export with the log, and counts a failed verification", () => {
+    const { history, final } = scenario();
+    const totals = { accepted: 4, counted: 2, duplicates: 1, afterClose: 1, counts: { a: 1, b: 1 } };
+    expect(check(history, [{ ...final, verified: { ok: true, ...totals } }]).mismatch).toBe(0);
+    expect(check(history, [{ ...final, verified: { ok: true, ...totals, afterClose: 0, accepted: 3 } }]).mismatch).toBe(1);
+    expect(check(history, [{ ...final, verified: { ok: true, ...totals, counts: { a: 2, b: 0 } } }]).mismatch).toBe(1);
+    const failed = check(history, [{ ...final, verified: { ok: false, message: 'root mismatch' } }]);
+    expect(failed.mismatch).toBe(1);
+    expect(failed.problems.join('\n')).toContain('urna verify on the export: root mismatch');
+    const unserved = check(history, [{ ...final, verified: { ok: false, unavailable: true, message: 'the export is not served (409)' } }]);
+    expect([unserved.mismatch, unserved.unverified]).toEqual([0, 1]);
+    expect(unserved.notes).toEqual([`unverified: ${E} the export is not served (409)`]);
   });
 
   it('counts a log vote of a user whose attempts all failed as a phantom', () => {

@@ -14,6 +14,7 @@ import { WorkerConfig } from '@urna/tally-worker';
 import { ResultsConfig } from '@urna/results-sse';
 import { RecountConfig } from '@urna/recount';
 import { EdgeConfig, renderTemplate } from '@urna/edge';
+import { generateSigner } from '@urna/transparency';
 import { REPO_ROOT } from '../scripts/launcher/stack.ts';
 
 /*
@@ -24,7 +25,11 @@ import { REPO_ROOT } from '../scripts/launcher/stack.ts';
  */
 const FILE = join(REPO_ROOT, 'docker-compose.redpanda.yml');
 const run = promisify(execFile);
+const transparencyKey = generateSigner('urna.example.org/log');
 const secrets = {
+  URNA_TRANSPARENCY_KEY: transparencyKey.skey,
+  URNA_TRANSPARENCY_VKEY: transparencyKey.vkey,
+  URNA_PSEUDONYM_SECRET: randomBytes(32).toString('base64url'),
   URNA_AUTH_ISSUER: 'https://idp.example.org/',
   URNA_AUTH_AUDIENCE: 'urna',
   URNA_AUTH_JWKS_URL: 'https://idp.example.org/.well-known/jwks.json',
@@ -70,6 +75,9 @@ describe('docker-compose.redpanda.yml', () => {
       'URNA_KAFKA_CONSUMER_PASSWORD',
       'URNA_KAFKA_CONSOLE_PASSWORD',
       'URNA_CONSOLE_LOGIN_PASSWORD',
+      'URNA_TRANSPARENCY_KEY',
+      'URNA_TRANSPARENCY_VKEY',
+      'URNA_PSEUDONYM_SECRET',
     ]) {
       const without = Object.fromEntries(Object.entries(secrets).filter(([k]) => k !== key));
       await expect(compose(without, 'config', '-q'), key).rejects.toThrow(new RegExp(`set ${key}`));
@@ -91,16 +99,22 @@ describe('docker-compose.redpanda.yml', () => {
     expect(grants('urna-producer')).toEqual([
       '--operation write,describe --topic "$URNA_KAFKA_TOPIC"',
       '--operation idempotent_write --cluster',
-      '--operation describe --group live-tally,vote-store',
+      '--operation describe --group live-tally,vote-store,transparency',
     ]);
     expect(grants('urna-consumer')).toEqual([
       '--operation read,describe --topic "$URNA_KAFKA_TOPIC"',
-      '--operation read,describe --group live-tally,vote-store',
+      '--operation read,describe --group live-tally,vote-store,transparency',
     ]);
     const consoleOperations = grants('console').flatMap((g) => (g?.match(/^--operation (\S+)/)?.[1] ?? '').split(','));
     expect(consoleOperations.sort()).toEqual(['describe', 'describe', 'describe_configs', 'read']);
     // the services: producers write (ingest, recount's close markers), consumers read (workers)
-    const users = { ingest: 'urna-producer', recount: 'urna-producer', 'tally-live': 'urna-consumer', 'tally-store': 'urna-consumer' };
+    const users = {
+      ingest: 'urna-producer',
+      recount: 'urna-producer',
+      'tally-live': 'urna-consumer',
+      'tally-store': 'urna-consumer',
+      'tally-transparency': 'urna-consumer',
+    };
     for (const [name, user] of Object.entries(users)) {
       expect(envOf(name), name).toMatchObject({
         URNA_KAFKA_SECURITY_PROTOCOL: 'sasl_plaintext',
@@ -148,6 +162,7 @@ describe('docker-compose.redpanda.yml', () => {
       'results-sse',
       'tally-live',
       'tally-store',
+      'tally-transparency',
     ]);
   });
 
@@ -155,6 +170,7 @@ describe('docker-compose.redpanda.yml', () => {
     ingest: { schema: IngestConfig, entry: 'ingest/src/main.ts', portKey: 'URNA_INGEST_PORT' },
     'tally-live': { schema: WorkerConfig, entry: 'tally-worker/src/main.ts', portKey: 'URNA_WORKER_PORT' },
     'tally-store': { schema: WorkerConfig, entry: 'tally-worker/src/main.ts', portKey: 'URNA_WORKER_PORT' },
+    'tally-transparency': { schema: WorkerConfig, entry: 'tally-worker/src/main.ts', portKey: 'URNA_WORKER_PORT' },
     'results-sse': { schema: ResultsConfig, entry: 'results-sse/src/main.ts', portKey: 'URNA_RESULTS_PORT' },
     recount: { schema: RecountConfig, entry: 'recount/src/main.ts', portKey: 'URNA_RECOUNT_PORT' },
   };
@@ -212,13 +228,13 @@ describe('docker-compose.redpanda.yml', () => {
     expect(edge.URNA_EDGE_RESULTS).toBe(`results-sse:${envOf('results-sse').URNA_RESULTS_PORT}`);
     expect(edge.URNA_EDGE_LIFECYCLE).toBe(`recount:${envOf('recount').URNA_RECOUNT_PORT}`);
     expect(services.edge?.ports?.map((p) => `${p.published}:${p.target}`)).toEqual([`8080:${edge.URNA_EDGE_LISTEN}`]);
-    for (const name of ['ingest', 'tally-live', 'tally-store', 'results-sse', 'recount']) {
+    for (const name of ['ingest', 'tally-live', 'tally-store', 'tally-transparency', 'results-sse', 'recount']) {
       expect(envOf(name).URNA_REDIS_URL).toBe(`redis://redis:6379`);
       expect(envOf(name).URNA_DYNAMODB_ENDPOINT).toBe('http://dynamodb:8000');
     }
     expect(commandOf('redis')).toContain('--port 6379');
     expect(commandOf('dynamodb')).toContain('-port 8000');
-    for (const name of ['ingest', 'tally-live', 'tally-store']) {
+    for (const name of ['ingest', 'tally-live', 'tally-store', 'tally-transparency']) {
       expect(envOf(name).URNA_LOG).toBe('kafka');
       for (const broker of (envOf(name).URNA_KAFKA_BROKERS ?? '').split(',')) {
         const [host] = broker.split(':');
@@ -229,7 +245,7 @@ describe('docker-compose.redpanda.yml', () => {
 
   it('the admin job creates exactly the topic and partitions the services use, replicated 3×', () => {
     const job = envOf('create-topics');
-    for (const name of ['ingest', 'tally-live', 'tally-store']) {
+    for (const name of ['ingest', 'tally-live', 'tally-store', 'tally-transparency']) {
       expect(envOf(name).URNA_KAFKA_TOPIC).toBe(job.URNA_KAFKA_TOPIC);
       expect(envOf(name).URNA_LOG_PARTITIONS).toBe(job.URNA_LOG_PARTITIONS);
     }

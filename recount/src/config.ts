@@ -19,6 +19,16 @@ export const RecountConfig = z.object({
   URNA_RECOUNT_LOCK_MS: z.coerce.number().int().min(1_000).default(30_000),
   /** How long one recount attempt waits for both projections to pass the close markers before BullMQ retries it. */
   URNA_RECOUNT_WAIT_MS: z.coerce.number().int().min(0).default(20_000),
+  /**
+   * How long after the close votes reaching the log late are watched for (late-watch.ts). It
+   * must exceed ingest's election cache (5 s) plus the append's delivery timeout
+   * (URNA_KAFKA_MESSAGE_TIMEOUT_MS, 10 s) plus the live projection's lag.
+   */
+  URNA_LATE_WATCH_MS: z.coerce.number().int().min(0).default(60_000),
+  /** Ticks of that watch: one SCARD each; a fold only when the live tally saw a late vote. */
+  URNA_LATE_WATCH_INTERVAL_MS: z.coerce.number().int().min(100).default(1_000),
+  /** Hidden results: how long the recount waits, after the commitment, for the final checkpoints before it reveals anyway. */
+  URNA_REVEAL_WAIT_MS: z.coerce.number().int().min(0).default(15_000),
   /** Fault injection for crash tests only: the first recount attempt of each election SIGKILLs its process after the fold, before any write. */
   URNA_FAULT_RECOUNT_CRASH_ONCE: z.enum(['0', '1']).default('0'),
 });

@@ -9,6 +9,8 @@ export interface JobData {
   readonly electionId: string;
   /** The scheduled time the job was made for (open/close): a rescheduled election ignores stale jobs. */
   readonly at?: string;
+  /** A late-entries watch tick's number (late-watch.ts). */
+  readonly tick?: number;
 }
 
 /** Outcome of a job, as `GET /v1/admin/jobs/:id` shows it. */
@@ -34,6 +36,21 @@ export class BullLifecycleJobs implements LifecycleJobs {
       'recount',
       { electionId },
       { jobId: `recount-${electionId}`, attempts: 20, backoff: { type: 'fixed', delay: 1_000 } },
+    );
+  }
+
+  /** One tick of the late-entries watch (late-watch.ts), `delayMs` from now; completed ticks are dropped after an hour. */
+  async watchLate(electionId: string, tick: number, delayMs: number): Promise<void> {
+    await this.queue.add(
+      'late',
+      { electionId, tick },
+      {
+        jobId: `late-${electionId}-${tick}`,
+        delay: delayMs,
+        attempts: 10,
+        backoff: { type: 'fixed', delay: 1_000 },
+        removeOnComplete: { age: 3_600 },
+      },
     );
   }
 
@@ -68,6 +85,8 @@ export interface WorkerDeps {
   readonly elections: Pick<ElectionRepository, 'get'>;
   readonly recount: (electionId: string, job: Job<JobData, JobResult>) => Promise<JobResult>;
   readonly reprocess: (electionId: string) => Promise<JobResult>;
+  /** A tick of the late-entries watch; absent: such jobs are skipped. */
+  readonly watchLate?: (electionId: string, tick: number) => Promise<JobResult>;
   /** A SIGKILLed job is retried once its lock expires (BullMQ's stalled-job check). */
   readonly lockDurationMs?: number;
   readonly concurrency?: number;
@@ -96,6 +115,8 @@ export function startLifecycleWorker(deps: WorkerDeps): Worker<JobData, JobResul
           return deps.recount(electionId, job);
         case 'reprocess':
           return deps.reprocess(electionId);
+        case 'late':
+          return deps.watchLate === undefined ? { skipped: 'no late watch here' } : deps.watchLate(electionId, job.data.tick ?? 0);
         default:
           throw new Error(`unknown job ${job.name}`);
       }
@@ -121,10 +142,17 @@ export async function resumeLifecycle(
   jobs: BullLifecycleJobs,
   lifecycle: Lifecycle,
   hasOfficialResult: (id: string) => Promise<boolean>,
+  lateWatch?: { readonly windowMs: number; readonly intervalMs: number },
 ): Promise<void> {
+  const now = Date.now();
   for (const election of elections) {
     await jobs.schedule(election);
     if (election.status === 'open' && election.closingAt !== undefined) await lifecycle.close(election.id, 'scheduler');
     else if (election.status === 'closed' && !(await hasOfficialResult(election.id))) await jobs.recount(election.id);
+    else if (lateWatch !== undefined && election.status === 'closed' && election.closedAt !== undefined) {
+      // a watch whose chain was lost with Redis (its ticks are jobs): one more tick, numbered by time
+      const since = now - Date.parse(election.closedAt);
+      if (since < lateWatch.windowMs) await jobs.watchLate(election.id, Math.ceil(since / lateWatch.intervalMs) + 1, 0);
+    }
   }
 }

@@ -13,6 +13,8 @@ import { recountMetrics, runRecount } from './recount.ts';
 import { runReprocess } from './reprocess.ts';
 import { requireNoEviction } from './redis-policy.ts';
 import { AcceptedRates } from './accepted-rate.ts';
+import { RedisElectionLogs } from '@urna/transparency/redis';
+import { lateWatchMetrics, watchLateEntries, type LateWatchDeps } from './late-watch.ts';
 
 const config = readRecountConfig();
 // tests only: URNA_FAILPOINTS (refused with URNA_MODE=production)
@@ -64,14 +66,32 @@ const app = buildRecountApp({
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const transparencyLogs = new RedisElectionLogs(redis);
 const recountDeps = {
   elections,
+  // hidden results: the commitment and the final checkpoints before the reveal (bounded: a
+  // deployment without the transparency projection reveals after URNA_REVEAL_WAIT_MS)
+  finalCheckpointsCut: async (id: string) => {
+    const deadline = Date.now() + config.URNA_REVEAL_WAIT_MS;
+    while ((await transparencyLogs.finalSizes(id)).size < config.URNA_LOG_PARTITIONS && Date.now() < deadline) await sleep(250);
+  },
   store,
   tally,
   metrics,
   partitions: config.URNA_LOG_PARTITIONS,
   onMismatch: (id: string, live: Record<string, number>, official: Record<string, number>) =>
     app.log.warn({ election: id, live, official }, 'ALERT: live tally differs from the official recount; the recount wins'),
+};
+const lateWatch: LateWatchDeps = {
+  elections,
+  tally,
+  recount: (electionId) => runRecount(electionId, recountDeps),
+  next: (electionId, tick, delayMs) => jobs.watchLate(electionId, tick, delayMs),
+  windowMs: config.URNA_LATE_WATCH_MS,
+  intervalMs: config.URNA_LATE_WATCH_INTERVAL_MS,
+  metrics: lateWatchMetrics(registry),
+  onUnreconciled: (id, seen, reconciled) =>
+    app.log.warn({ election: id, seen, reconciled }, 'ALERT: after-close votes reached the log after the late-entries watch ended'),
 };
 const worker = startLifecycleWorker({
   connection: patientRedis(config.URNA_REDIS_URL),
@@ -91,6 +111,7 @@ const worker = startLifecycleWorker({
           process.kill(process.pid, 'SIGKILL');
         }
         const outcome = await runRecount(electionId, recountDeps);
+        if (config.URNA_LATE_WATCH_MS > 0) await jobs.watchLate(electionId, 1, config.URNA_LATE_WATCH_INTERVAL_MS);
         return { published: outcome.published, official: JSON.parse(outcome.official) as unknown };
       } catch (error) {
         if (!(error instanceof UrnaError) || error.code !== 'RECOUNT_NOT_READY' || Date.now() > deadline) throw error;
@@ -99,13 +120,17 @@ const worker = startLifecycleWorker({
     }
   },
   reprocess: (electionId) => runReprocess(electionId, { elections, store, tally }),
+  watchLate: (electionId, tick) => watchLateEntries(electionId, tick, lateWatch),
 });
 worker.on('failed', (job, error) => app.log.warn({ job: job?.id, err: error }, 'lifecycle job failed (BullMQ retries it)'));
 // one read of the elections table at start-up (never per request): resume schedules, and index
 // elections written before the listing index existed
 const known = await elections.list();
 await configs.reindex(known);
-await resumeLifecycle(known, jobs, lifecycle, async (id) => (await elections.officialResult(id)) !== undefined);
+await resumeLifecycle(known, jobs, lifecycle, async (id) => (await elections.officialResult(id)) !== undefined, {
+  windowMs: config.URNA_LATE_WATCH_MS,
+  intervalMs: config.URNA_LATE_WATCH_INTERVAL_MS,
+});
 
 await app.listen({ host: config.URNA_HOST, port: config.URNA_RECOUNT_PORT });
 if (failpoints.size > 0) app.log.warn({ failpoints: Object.fromEntries(failpoints) }, 'failpoints armed (tests only)');

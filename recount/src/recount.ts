@@ -3,11 +3,17 @@ import { UrnaError } from '@urna/domain';
 import { failpoint } from '@urna/service-kit';
 import type { ElectionRepository, VoteStore } from '@urna/store';
 import type { LiveTally } from '@urna/tally';
+import { makeCommitment } from './commitment.ts';
 
 export interface RecountDeps {
   readonly elections: Pick<ElectionRepository, 'get' | 'setOfficialResult'>;
   readonly store: Pick<VoteStore, 'tally' | 'closeMarkers'>;
-  readonly tally: Pick<LiveTally, 'closeMarkersPassed' | 'saveLiveAtClose' | 'publishOfficial'>;
+  readonly tally: Pick<LiveTally, 'closeMarkersPassed' | 'saveLiveAtClose' | 'publishOfficial' | 'commit'>;
+  /**
+   * Hidden results: resolves once the transparency projection has cut the election's final
+   * checkpoints (or a bounded wait ended), between the commitment and the reveal.
+   */
+  readonly finalCheckpointsCut?: (electionId: string) => Promise<void>;
   readonly partitions: number;
   readonly metrics: RecountMetrics;
   readonly onMismatch?: (electionId: string, live: Record<string, number>, official: Record<string, number>) => void;
@@ -76,7 +82,17 @@ export async function runRecount(electionId: string, deps: RecountDeps): Promise
     liveMatched,
     closedAt: election.closedAt,
     markers,
+    // per partition, the vote records accounted for: each transparency log's final checkpoint
+    // covers exactly these and the close marker (docs/transparency.md, late entries)
+    entries: Object.fromEntries(fold.entries.map((n, p) => [String(p), n])),
   });
+  if (election.resultsVisibility === 'hidden') {
+    // commit before reveal: the commitment (first one kept on a rerun) and the final
+    // checkpoints are out before the counts are
+    const fresh = makeCommitment(electionId, official, reconciliation);
+    await deps.tally.commit(electionId, fresh.commitment, fresh.opening);
+    await deps.finalCheckpointsCut?.(electionId);
+  }
   await deps.elections.setOfficialResult(electionId, official);
   failpoint('recount.after-official-write');
   const published = await deps.tally.publishOfficial(electionId, official, reconciliation);

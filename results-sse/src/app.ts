@@ -9,7 +9,7 @@ import type { ResultsHub } from './results-hub.ts';
 import { transparencyRoutes, type TransparencyReadDeps } from './transparency-routes.ts';
 
 export interface ResultsDeps {
-  readonly tally: Pick<LiveTally, 'results' | 'receiptsOf' | 'reconciliation'>;
+  readonly tally: Pick<LiveTally, 'results' | 'receiptsOf' | 'reconciliation' | 'commitmentOf'>;
   readonly hub: ResultsHub;
   readonly verifier: TokenVerifier;
   readonly registry: Registry;
@@ -82,6 +82,22 @@ export function buildResultsApp(deps: ResultsDeps): FastifyInstance {
       throw DomainErrors.resultNotFinal(id);
     }
     return reply.type('application/json; charset=utf-8').send(document);
+  });
+
+  /**
+   * Hidden results, commit before reveal: the commitment SHA-256(result ‖ reconciliation ‖
+   * nonce) once the recount made it; after the reveal (the official result is published) also
+   * its opening: the nonce and the committed result and reconciliation bytes.
+   */
+  app.get('/v1/elections/:id/commitment', async (request) => {
+    const id = electionIdFromPath(request.params);
+    const stored = await deps.tally.commitmentOf(id);
+    if (stored === undefined) {
+      if ((await deps.tally.results(id)) === undefined) throw DomainErrors.electionNotFound(id);
+      throw new UrnaError('NOT_FOUND', `election "${id}" has no commitment: only elections with hidden results get one, at the recount`);
+    }
+    const revealed = (await deps.tally.reconciliation(id)) !== undefined;
+    return { ...(JSON.parse(stored.commitment) as object), revealed, ...(revealed ? (JSON.parse(stored.opening) as object) : {}) };
   });
 
   /** Admins see the live counts, also while results are hidden from the public. */

@@ -31,6 +31,7 @@ const app = buildResultsApp({
       const [result, reconciliation] = await Promise.all([redis.get(tally.keys.official(id)), tally.reconciliation(id)]);
       return result === null || reconciliation === undefined ? undefined : { result, reconciliation };
     },
+    commitment: (id) => tally.commitmentOf(id),
   },
 });
 await app.listen({ host: config.URNA_HOST, port: config.URNA_RESULTS_PORT });

@@ -13,6 +13,8 @@ export interface TransparencyReadDeps {
   readonly exists: (electionId: string) => Promise<boolean>;
   /** The official result and reconciliation documents (JSON) once published. */
   readonly official: (electionId: string) => Promise<{ result: string; reconciliation: string } | undefined>;
+  /** Hidden results: the commitment and its opening (JSON texts), if the recount made one. */
+  readonly commitment?: (electionId: string) => Promise<{ commitment: string; opening: string } | undefined>;
 }
 
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -127,6 +129,7 @@ export function transparencyRoutes(app: FastifyInstance, deps: TransparencyReadD
         return note;
       }),
     );
+    const committed = await deps.commitment?.(electionId);
     const result = JSON.parse(official.result) as object;
     const reconciliation = JSON.parse(official.reconciliation) as {
       rejected?: { duplicate?: number; 'after-close'?: number; forged?: number };
@@ -149,6 +152,9 @@ export function transparencyRoutes(app: FastifyInstance, deps: TransparencyReadD
         forged: reconciliation.rejected?.forged ?? 0,
       };
       yield `${JSON.stringify({ type: 'reconciliation', ...reconciliation, ...flat })}\n`;
+      // hidden results: the commitment published before the reveal, and its opening (§8)
+      if (committed !== undefined)
+        yield `${JSON.stringify({ type: 'commitment', ...(JSON.parse(committed.commitment) as object), ...(JSON.parse(committed.opening) as object) })}\n`;
     }
     return reply.type('application/x-ndjson; charset=utf-8').header('cache-control', 'no-store').send(Readable.from(lines()));
   });

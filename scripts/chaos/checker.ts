@@ -36,15 +36,35 @@ export interface ElectionFinalState {
         readonly liveMatched: boolean;
       }
     | undefined;
+  /**
+   * `urna verify`'s recount of the election's export (scripts/verify), when the stack runs the
+   * transparency projection: its totals, or why it failed. Absent: not checked.
+   */
+  readonly verified?:
+    | {
+        readonly ok: true;
+        readonly accepted: number;
+        readonly counted: number;
+        readonly duplicates: number;
+        readonly afterClose: number;
+        readonly counts: Readonly<Record<string, number>>;
+      }
+    | { readonly ok: false; readonly message: string; readonly unavailable?: boolean };
 }
 
 export interface CheckResult {
   readonly lost: number;
   readonly double: number;
   readonly mismatch: number;
+  /**
+   * Elections whose export was never served after the drain (their final checkpoints were not
+   * cut), so the verifier could not recount them: reported apart from a verifier that disagrees
+   * (a mismatch), since it says the transparency projection stopped, not that a count is wrong.
+   */
+  readonly unverified: number;
   /** One line per anomaly (capped by the caller when printed). */
   readonly problems: string[];
-  /** Facts worth reporting that are not anomalies (late after-close votes). */
+  /** Facts worth reporting that are not count anomalies (exports that could not be verified). */
   readonly notes: string[];
   readonly expected: Record<string, { counted: number; duplicates: number; afterClose: number; accepted: number }>;
 }
@@ -61,8 +81,9 @@ const show = (c: Readonly<Record<string, number>>) => JSON.stringify(c);
  * - lost: an acknowledged (`ok`) vote missing from the log, or a vote the log says counts that
  *   the DynamoDB history does not count;
  * - double: a user with more than one counted vote, or a counted vote the log rule rejects;
- * - mismatch: expected (the log rule) ≠ DynamoDB fold ≠ live tally ≠ official recount, a
- *   reconciliation that does not balance, a log vote of a user whose every attempt failed
+ * - mismatch: expected (the log rule) ≠ DynamoDB fold ≠ live tally ≠ official recount ≠ the
+ *   verifier's recount of the export, a reconciliation that does not account for every log
+ *   record (late after-close votes included) or does not balance, a log vote of a user whose every attempt failed
  *   definitely (a phantom), or an SSE client that saw totals go backwards.
  * The rule: per (election, user), the vote with the smallest log position before its
  * partition's first close marker counts; every other vote of the user is a duplicate, and a
@@ -74,6 +95,7 @@ export function check(history: readonly HistoryEvent[], finals: readonly Electio
   let lost = 0;
   let double = 0;
   let mismatch = 0;
+  let unverified = 0;
   const expectedSummary: CheckResult['expected'] = {};
 
   // attempts per (election, user): how many may have reached the log (ok or info)
@@ -185,20 +207,16 @@ export function check(history: readonly HistoryEvent[], finals: readonly Electio
       problems.push(`mismatch: ${id} has no official recount`);
     } else {
       const rejected = Object.values(official.rejected).reduce((a, b) => a + b, 0);
-      // The recount runs once both projections passed every close marker: every vote before
-      // the markers is in it. A vote after a marker can still reach the log later (an ingest
-      // process that validated it while the election was open appends it after the close):
-      // it is rejected `after-close` by every projection, but the reconciliation, a snapshot,
-      // does not list it. That is reported, not a mismatch; any other difference is.
-      const late = expected.afterClose - (official.rejected['after-close'] ?? 0);
-      if (late > 0) notes.push(`note: ${id} ${late} after-close vote(s) reached the log after the official recount`);
+      // Exact, late votes included: a vote that reached the log after its partition's close
+      // marker AND after the recount (an ingest process that validated it while the election
+      // was open) is re-reconciled by the recount's late-entries watch (recount/src/late-watch.ts).
       if (
         !sameCounts(final.options, expectedCounts, official.counts) ||
-        official.accepted + Math.max(0, late) !== expected.accepted ||
+        official.accepted !== expected.accepted ||
         official.counted !== expected.counted ||
         official.accepted !== official.counted + rejected ||
         (official.rejected.duplicate ?? 0) !== expected.duplicates ||
-        late < 0 ||
+        (official.rejected['after-close'] ?? 0) !== expected.afterClose ||
         !official.liveMatched
       ) {
         mismatch++;
@@ -206,6 +224,27 @@ export function check(history: readonly HistoryEvent[], finals: readonly Electio
           `mismatch: ${id} official reconciliation ${JSON.stringify(official)} ≠ log ${show(expectedCounts)} ${JSON.stringify(expected)}`,
         );
       }
+    }
+    const verified = final.verified;
+    if (verified !== undefined && !verified.ok && verified.unavailable === true) {
+      unverified++;
+      notes.push(`unverified: ${id} ${verified.message}`);
+    } else if (verified !== undefined && !verified.ok) {
+      mismatch++;
+      problems.push(`mismatch: ${id} urna verify on the export: ${verified.message}`);
+    } else if (
+      verified !== undefined &&
+      (!sameCounts(final.options, expectedCounts, verified.counts) ||
+        verified.accepted !== expected.accepted ||
+        verified.counted !== expected.counted ||
+        verified.duplicates !== expected.duplicates ||
+        verified.afterClose !== expected.afterClose)
+    ) {
+      mismatch++;
+      const { ok: _ok, ...totals } = verified;
+      problems.push(
+        `mismatch: ${id} urna verify's recount of the export ${JSON.stringify(totals)} ≠ log ${show(expectedCounts)} ${JSON.stringify(expected)}`,
+      );
     }
   }
 
@@ -236,5 +275,5 @@ export function check(history: readonly HistoryEvent[], finals: readonly Electio
     }
     lastSeen.set(key, { total: Math.max(e.total, previous?.total ?? 0), t: e.t });
   }
-  return { lost, double, mismatch, problems, notes, expected: expectedSummary };
+  return { lost, double, mismatch, unverified, problems, notes, expected: expectedSummary };
 }

@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { openVoteLog, type LogConfig } from '@urna/log';
 import { createDynamoClient, tableNames, VoteStore } from '@urna/store';
 import { LiveTally } from '@urna/tally';
+import { verifyExport } from '../verify/verify-export.ts';
 import type { ElectionFinalState, LogVote } from './checker.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -12,6 +13,58 @@ export interface ReadFinalOptions {
   readonly elections: ReadonlyArray<{ readonly id: string; readonly options: readonly string[] }>;
   /** Consumer group of the checker's own read of the log (a new group reads it from the start). */
   readonly group: string;
+  /** Run `urna verify` on each election's export (the stack runs the transparency projection). */
+  readonly verify?: boolean;
+  /**
+   * How long, for all elections together, the published reconciliations may take to account for
+   * every record the DynamoDB fold holds (a late vote is re-reconciled within a tick of the
+   * recount's late-entries watch), and the exports to verify.
+   */
+  readonly settleMs?: number;
+}
+
+type Official = ElectionFinalState['official'];
+
+/** The published reconciliation, once it accounts for `accepted` records (or the last one seen at the deadline). */
+async function settledReconciliation(gateway: string, electionId: string, accepted: number, deadline: number): Promise<Official> {
+  for (;;) {
+    const response = await fetch(`${gateway}/v1/elections/${electionId}/reconciliation`);
+    const official = response.status === 200 ? ((await response.json()) as Official) : (await response.body?.cancel(), undefined);
+    if ((official !== undefined && official.accepted === accepted) || Date.now() > deadline) return official;
+    await sleep(500);
+  }
+}
+
+/**
+ * `urna verify` on the served export, retried until it agrees with `accepted` leaves or the
+ * deadline passes. An export never served (its final checkpoints were not cut: the
+ * transparency projection is behind or stopped) is `unavailable`, told apart from a verifier
+ * that disagrees.
+ */
+async function verifiedExport(
+  gateway: string,
+  electionId: string,
+  accepted: number,
+  key: string | undefined,
+  deadline: number,
+): Promise<NonNullable<ElectionFinalState['verified']>> {
+  const url = `${gateway}/v1/elections/${electionId}/export`;
+  for (;;) {
+    let outcome: NonNullable<ElectionFinalState['verified']>;
+    const head = await fetch(url, { method: 'HEAD' }).catch(() => undefined);
+    if (head?.status !== 200) {
+      outcome = { ok: false, unavailable: true, message: `the export is not served (${head?.status ?? 'no answer'})` };
+    } else {
+      try {
+        const r = await verifyExport(url, { threads: 1, ...(key === undefined ? {} : { key }) });
+        outcome = r.ok ? { ok: true, ...r.totals } : { ok: false, message: r.discrepancy.message };
+      } catch (error) {
+        outcome = { ok: false, message: (error as Error).message };
+      }
+    }
+    if ((outcome.ok && outcome.accepted === accepted) || Date.now() > deadline) return outcome;
+    await sleep(1_000);
+  }
 }
 
 /**
@@ -87,13 +140,17 @@ export async function readFinalState(options: ReadFinalOptions): Promise<Electio
   const redis = new Redis(redisUrl);
   const live = new LiveTally({ redis, buckets: Number(env.URNA_TALLY_BUCKETS ?? '65536') });
   const out: ElectionFinalState[] = [];
+  const deadline = Date.now() + (options.settleMs ?? 30_000);
   try {
     for (const election of options.elections) {
       const counted: Array<{ voteId: string; userId: string }> = [];
       const fold = await store.tally(election.id, (v) => counted.push({ voteId: v.voteId, userId: v.userId }));
       const liveResults = await live.results(election.id, { raw: true });
-      const response = await fetch(`${options.gateway}/v1/elections/${election.id}/reconciliation`);
-      const official = response.status === 200 ? ((await response.json()) as ElectionFinalState['official']) : undefined;
+      const official = await settledReconciliation(options.gateway, election.id, fold.accepted, deadline);
+      const verified =
+        options.verify === true
+          ? await verifiedExport(options.gateway, election.id, fold.accepted - fold.forged, env.URNA_TRANSPARENCY_VKEY, deadline)
+          : undefined;
       out.push({
         electionId: election.id,
         options: election.options,
@@ -102,6 +159,7 @@ export async function readFinalState(options: ReadFinalOptions): Promise<Electio
         store: { counts: fold.counts, accepted: fold.accepted, duplicates: fold.duplicates, afterClose: fold.afterClose, counted },
         live: liveResults?.counts,
         official,
+        ...(verified === undefined ? {} : { verified }),
       });
     }
   } finally {

@@ -45,7 +45,7 @@ const report = await runChaos({
 });
 writeFileSync(join(dataDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
 console.log(formatReport(report));
-const failed = report.result.lost + report.result.double + report.result.mismatch > 0;
+const failed = report.result.lost + report.result.double + report.result.mismatch + report.result.unverified > 0;
 // a run that acknowledged (almost) nothing proves nothing: the machine was too busy for the rate
 const inconclusive = report.acknowledged < report.attempted * 0.05;
 if (inconclusive) console.log(`inconclusive: only ${report.acknowledged} of ${report.attempted} votes acknowledged; lower --rate`);

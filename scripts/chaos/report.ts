@@ -1,6 +1,6 @@
 import type { ChaosReport } from './run.ts';
 
-/** The run's figures, and the verdict line `lost N · double N · mismatch N` with the seed. */
+/** The run's figures, and the verdict line `lost N · double N · mismatch N · unverified N` with the seed. */
 export function formatReport(report: ChaosReport): string {
   const r = report.result;
   const faults = Object.entries(report.faults)
@@ -18,6 +18,6 @@ export function formatReport(report: ChaosReport): string {
     ...r.notes.slice(0, 20),
     ...r.problems.slice(0, 50),
     ...(r.problems.length > 50 ? [`… and ${r.problems.length - 50} more`] : []),
-    `lost ${r.lost} · double ${r.double} · mismatch ${r.mismatch} · seed ${report.seed}`,
+    `lost ${r.lost} · double ${r.double} · mismatch ${r.mismatch} · unverified ${r.unverified} · seed ${report.seed}`,
   ].join('\n');
 }

@@ -172,7 +172,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     });
     await Promise.all(watchers);
     say('chaos: reading the final state');
-    const finals = await readFinalState({ env: cluster.env, gateway, elections, group: `chaos-check-${options.seed}` });
+    // the launcher runs the transparency projection (tally-transparency): every export is verified
+    const finals = await readFinalState({
+      env: cluster.env,
+      gateway,
+      elections,
+      group: `chaos-check-${options.seed}`,
+      verify: cluster.stack.services.has('tally-transparency'),
+    });
     const result = check(history.events, finals);
     const votes = history.events.filter((e) => e.f === 'vote');
     return {

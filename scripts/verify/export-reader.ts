@@ -9,6 +9,8 @@ export interface ExportContents {
   readonly keys: Array<Record<string, unknown>>;
   readonly results: Array<Record<string, unknown>>;
   readonly reconciliations: Array<Record<string, unknown>>;
+  /** Hidden results only: the commitment published before the reveal, with its opening. */
+  readonly commitments: Array<Record<string, unknown>>;
   readonly records: number;
 }
 
@@ -28,7 +30,15 @@ async function openLines(source: string): Promise<AsyncIterable<string>> {
 const isPartition = (p: unknown): p is number => typeof p === 'number' && Number.isSafeInteger(p) && p >= 0;
 
 export async function readExport(source: string): Promise<ExportContents> {
-  const contents: ExportContents = { leaves: new Map(), checkpoints: new Map(), keys: [], results: [], reconciliations: [], records: 0 };
+  const contents: ExportContents = {
+    leaves: new Map(),
+    checkpoints: new Map(),
+    keys: [],
+    results: [],
+    reconciliations: [],
+    commitments: [],
+    records: 0,
+  };
   let lineNo = 0;
   let records = 0;
   for await (const line of await openLines(source)) {
@@ -72,6 +82,9 @@ export async function readExport(source: string): Promise<ExportContents> {
         break;
       case 'reconciliation':
         contents.reconciliations.push(record);
+        break;
+      case 'commitment':
+        contents.commitments.push(record);
         break;
       default:
         throw new ExportFormatError(`line ${lineNo}: unknown record type ${JSON.stringify(record.type)}`);

@@ -57,6 +57,8 @@ async function main(): Promise<number> {
       .map(([o, n]) => `${o} ${n}`)
       .join(', ')} (equal to the published official result)`,
   );
+  if (outcome.committed)
+    console.log('commitment: SHA-256(result ‖ reconciliation ‖ nonce) opens to the published result (committed before the reveal)');
   console.log(`OK (${Math.round(performance.now() - started)} ms)`);
   return 0;
 }

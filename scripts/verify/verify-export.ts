@@ -4,6 +4,7 @@
  * the partitions, then checks what spans partitions: one pseudonym per partition, the counts
  * against the published official result and the reconciliation figures.
  */
+import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { parseVkey } from './crypto.ts';
@@ -33,6 +34,8 @@ export type Outcome =
       readonly leaves: number;
       readonly keyNote: string;
       readonly totals: Totals;
+      /** The export carried a commitment (hidden results) and it opened to the published result. */
+      readonly committed: boolean;
     }
   | { readonly ok: false; readonly keyNote?: string; readonly discrepancy: Discrepancy | { readonly message: string } };
 
@@ -84,6 +87,41 @@ function resultCounts(result: Record<string, unknown>): Record<string, number> |
   return Object.fromEntries(
     Object.entries(counts as Record<string, unknown>).filter((e): e is [string, number] => typeof e[1] === 'number'),
   );
+}
+
+/**
+ * Commit before reveal: the commitment must open to the nonce and the committed bytes, and the
+ * committed result must be the published one (same counts and total). Undefined when it holds.
+ */
+export function commitmentProblem(
+  record: Record<string, unknown>,
+  electionId: string,
+  published: Record<string, number>,
+  total: unknown,
+): string | undefined {
+  const { commitment, nonce, result, reconciliation } = record;
+  if (typeof commitment !== 'string' || typeof nonce !== 'string' || typeof result !== 'string' || typeof reconciliation !== 'string')
+    return 'the commitment record needs commitment, nonce, result and reconciliation strings';
+  if (!/^[0-9a-f]{64}$/.test(nonce)) return 'the commitment nonce is not 32 bytes of lowercase hex';
+  const opened = createHash('sha256')
+    .update(Buffer.from(result, 'utf8'))
+    .update(Buffer.from(reconciliation, 'utf8'))
+    .update(Buffer.from(nonce, 'hex'))
+    .digest('hex');
+  if (opened !== commitment)
+    return `commitment mismatch: SHA-256(result ‖ reconciliation ‖ nonce) is ${opened}, the published commitment is ${commitment}`;
+  let committed: Record<string, unknown>;
+  try {
+    committed = JSON.parse(result) as Record<string, unknown>;
+  } catch {
+    return 'the committed result is not JSON';
+  }
+  const counts = resultCounts(committed);
+  if (committed.electionId !== electionId || counts === undefined) return 'the committed result is not this election’s result';
+  const options = new Set([...Object.keys(counts), ...Object.keys(published)]);
+  if ([...options].some((o) => (counts[o] ?? 0) !== (published[o] ?? 0)) || committed.total !== total)
+    return 'the committed result differs from the published official result';
+  return undefined;
 }
 
 export async function verifyExport(source: string, options: VerifyOptions = {}): Promise<Outcome> {
@@ -180,5 +218,33 @@ export async function verifyExport(source: string, options: VerifyOptions = {}):
       }
     }
   }
-  return { ok: true, electionId, partitions: partitions.length, leaves: reports.reduce((n, r) => n + r.size, 0), keyNote, totals };
+  for (const rec of contents.reconciliations) {
+    // each final checkpoint covers exactly the partition's entries the reconciliation counts, and the close marker
+    const entries = rec.entries;
+    if (entries === null || typeof entries !== 'object') continue;
+    for (const r of reports) {
+      const n = (entries as Record<string, unknown>)[String(r.partition)];
+      if (typeof n === 'number' && n + 1 !== r.size)
+        return failure(
+          `partition ${r.partition}: the final checkpoint covers ${r.size} leaves, the reconciliation counts ${n} entries and the close marker`,
+          keyNote,
+        );
+    }
+  }
+  if (contents.commitments.length > 1)
+    return failure(`the export has ${contents.commitments.length} commitment records, expected at most 1`, keyNote);
+  const commitment = contents.commitments[0];
+  if (commitment !== undefined) {
+    const problem = commitmentProblem(commitment, electionId, published, result.total);
+    if (problem !== undefined) return failure(problem, keyNote);
+  }
+  return {
+    ok: true,
+    electionId,
+    partitions: partitions.length,
+    leaves: reports.reduce((n, r) => n + r.size, 0),
+    keyNote,
+    totals,
+    committed: commitment !== undefined,
+  };
 }

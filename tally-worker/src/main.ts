@@ -30,7 +30,12 @@ if (config.URNA_PROJECTION === 'transparency') {
     rootSecret: Buffer.from(config.URNA_PSEUDONYM_SECRET as string, 'base64url'),
     partitions: config.URNA_LOG_PARTITIONS,
     closingScope: config.URNA_LOG === 'kafka' ? `kafka:${config.URNA_KAFKA_TOPIC}` : `redis:${config.URNA_LOG_PREFIX}`,
-    reconciliation: (electionId) => tally.reconciliation(electionId),
+    // hidden results: the committed reconciliation cuts the final checkpoints before the reveal
+    reconciliation: async (electionId) =>
+      (await tally.reconciliation(electionId)) ??
+      (await tally
+        .commitmentOf(electionId)
+        .then((c) => (c === undefined ? undefined : (JSON.parse(c.opening) as { reconciliation: string }).reconciliation))),
     checkpointIntervalMs: config.URNA_CHECKPOINT_INTERVAL_MS,
   });
 } else if (config.URNA_PROJECTION === 'live') {

@@ -58,6 +58,8 @@ export class TransparencyProjection {
   /** Trees appended to since their last checkpoint, with when that checkpoint was signed. */
   readonly #dirty = new Map<string, { electionId: string; partition: number }>();
   readonly #signedAt = new Map<string, number>();
+  /** Per election, its partitions' close-marker leaf indexes as last read (re-read after 5 s while a partition has none). */
+  readonly #closes = new Map<string, { at: number; indexes: Map<number, number> }>();
   #signing: Promise<unknown> = Promise.resolve();
 
   constructor(group: string, options: TransparencyOptions) {
@@ -100,7 +102,12 @@ export class TransparencyProjection {
     const secrets = this.#secretsOf(electionId);
     const hasClose = fresh.some((e) => e.vote === undefined);
     // only the first close marker of a partition is a leaf (a retried close appends more markers)
-    let closeIndex = hasClose ? (await this.#o.logs.closeIndexes(electionId)).get(partition) : undefined;
+    let closeIndex = hasClose
+      ? (await this.#o.logs.closeIndexes(electionId)).get(partition)
+      : await this.#closeIndexOf(electionId, partition);
+    // leaves after a close already in the tree: after-close entries, possibly after the final
+    // cut (a vote that reached the log after the recount): the election is watched again (tick)
+    const afterClose = closeIndex !== undefined && closeIndex < size;
     const leaves: Array<{ leaf: string; voteId?: string }> = [];
     for (const e of fresh) {
       const index = size + leaves.length;
@@ -119,9 +126,9 @@ export class TransparencyProjection {
       }
     }
     const closedHere = closeIndex !== undefined && closeIndex >= size && closeIndex < size + leaves.length;
-    if (closedHere) {
+    if (closedHere || (afterClose && leaves.length > 0)) {
       // before the commit: a crash after it must not lose which leaf is the close
-      await this.#o.logs.setCloseIndex(electionId, partition, closeIndex as number);
+      if (closedHere) await this.#o.logs.setCloseIndex(electionId, partition, closeIndex as number);
       await this.#o.logs.redis.sadd(this.#o.logs.keys.closing(this.#o.closingScope), electionId);
     }
     if (leaves.length > 0) {
@@ -132,7 +139,19 @@ export class TransparencyProjection {
       );
       this.#dirty.set(treeIdOf(electionId, partition), { electionId, partition });
     }
-    if (closedHere) await this.#checkpoint(log, electionId, partition);
+    if (closedHere) {
+      this.#closes.get(electionId)?.indexes.set(partition, closeIndex as number);
+      await this.#checkpoint(log, electionId, partition);
+    }
+  }
+
+  async #closeIndexOf(electionId: string, partition: number): Promise<number | undefined> {
+    const now = (this.#o.now ?? Date.now)();
+    let known = this.#closes.get(electionId);
+    if (known === undefined || (!known.indexes.has(partition) && now - known.at > 5_000)) {
+      this.#closes.set(electionId, (known = { at: now, indexes: await this.#o.logs.closeIndexes(electionId) }));
+    }
+    return known.indexes.get(partition);
   }
 
   /**
@@ -148,17 +167,51 @@ export class TransparencyProjection {
     }
     const closingKey = this.#o.logs.keys.closing(this.#o.closingScope);
     for (const electionId of await this.#o.logs.redis.smembers(closingKey)) {
-      if ((await this.#o.reconciliation(electionId)) === undefined) continue;
-      const [closes, finals] = await Promise.all([this.#o.logs.closeIndexes(electionId), this.#o.logs.finalSizes(electionId)]);
-      for (let p = 0; p < this.#o.partitions; p += 1) {
-        if (finals.has(p) || !closes.has(p)) continue;
-        // a fresh reader: another process may own this partition's tree
-        const checkpoint = await this.#checkpoint(this.#o.logs.log(electionId, p), electionId, p);
-        await this.#o.logs.setFinalSize(electionId, p, checkpoint.size);
-        finals.set(p, checkpoint.size);
-      }
-      if (finals.size >= this.#o.partitions) await this.#o.logs.redis.srem(closingKey, electionId);
+      const reconciliation = await this.#o.reconciliation(electionId);
+      if (reconciliation === undefined) continue;
+      if (await this.#cutFinal(electionId, reconciliation)) await this.#o.logs.redis.srem(closingKey, electionId);
     }
+  }
+
+  /**
+   * Cuts (or moves forward) an election's final checkpoints so that each covers exactly the
+   * entries the reconciliation counts in its partition (`entries`) plus the close marker; a
+   * reconciliation without `entries` (an older recount) takes each tree as it is, once. True
+   * when every partition's final checkpoint is cut and no tree holds a leaf beyond it (a
+   * late entry the reconciliation does not count yet keeps the election watched).
+   */
+  async #cutFinal(electionId: string, reconciliation: string): Promise<boolean> {
+    const entries = (JSON.parse(reconciliation) as { entries?: Record<string, number> }).entries;
+    const [closes, finals] = await Promise.all([this.#o.logs.closeIndexes(electionId), this.#o.logs.finalSizes(electionId)]);
+    const advance = new Map<number, number>();
+    let done = true;
+    for (let p = 0; p < this.#o.partitions; p += 1) {
+      if (!closes.has(p)) {
+        done = false;
+        continue;
+      }
+      // a fresh reader: another process may own this partition's tree
+      const log = this.#o.logs.log(electionId, p);
+      const wanted = entries?.[String(p)];
+      if (wanted === undefined) {
+        if (!finals.has(p)) advance.set(p, (await this.#checkpoint(log, electionId, p)).size);
+        continue;
+      }
+      const target = wanted + 1;
+      const { size } = await log.state();
+      if (size > target) done = false;
+      if ((finals.get(p) ?? -1) >= target) continue;
+      const checkpoint =
+        size === target
+          ? await this.#checkpoint(log, electionId, p)
+          : size > target
+            ? await this.#o.logs.checkpoints.atSize(treeIdOf(electionId, p), target)
+            : undefined; // the tree has not reached what the store folded yet
+      if (checkpoint?.size === target) advance.set(p, target);
+      else done = false;
+    }
+    await this.#o.logs.advanceFinalSizes(electionId, advance);
+    return done;
   }
 
   /** Signs (one at a time per process) and publishes a checkpoint at the tree's committed size. */

@@ -11,6 +11,11 @@ export interface ElectionTally {
   readonly afterClose: number;
   /** Vote records without a valid signature of ingest, kept apart and never counted. */
   readonly forged: number;
+  /**
+   * Vote records per log partition (index = partition), forged ones excluded: what each
+   * partition's transparency log must hold besides its close marker.
+   */
+  readonly entries: readonly number[];
 }
 
 /** A vote that counts, as a rebuild of the live read model needs it. */
@@ -75,6 +80,11 @@ export class PartitionFold {
     const current = this.first.get(vote.userId);
     if (current === undefined || vote.position < current.position)
       this.first.set(vote.userId, { position: vote.position, optionId: vote.optionId, voteId: vote.voteId ?? '' });
+  }
+
+  /** Vote records added, counted or not. */
+  get size(): number {
+    return this.accepted;
   }
 
   /** Adds this partition's result into an election-wide tally, and hands each counted vote to `onCounted`. */

@@ -427,7 +427,8 @@ export class VoteStore {
     const tally = { counts: {} as Record<string, number>, total: 0, accepted: 0, afterClose: 0 };
     for (const { fold } of folds) fold.into(tally, onCounted);
     const forged = rejected.forged ?? 0;
-    return { ...tally, duplicates: tally.accepted - tally.total - tally.afterClose, forged, accepted: tally.accepted + forged };
+    const entries = folds.map(({ fold }) => fold.size);
+    return { ...tally, duplicates: tally.accepted - tally.total - tally.afterClose, forged, accepted: tally.accepted + forged, entries };
   }
 }
 

@@ -49,6 +49,21 @@ export class TallyKeys {
     return `${this.prefix}:tally:{${electionId}}:live-at-close`;
   }
 
+  /** Commit before reveal (hidden results): the public commitment document (JSON), set once. */
+  commitment(electionId: string): string {
+    return `${this.prefix}:tally:{${electionId}}:commitment`;
+  }
+
+  /** Its opening (nonce and the committed bytes, JSON), set once; served only once the result is revealed. */
+  opening(electionId: string): string {
+    return `${this.prefix}:tally:{${electionId}}:opening`;
+  }
+
+  /** Set of `partition|position` of every record applied after its partition's close marker (recordAfterCloseVotes-2.lua). */
+  afterClose(electionId: string): string {
+    return `${this.prefix}:tally:{${electionId}}:after-close`;
+  }
+
   /** Hash `partition|position` → `reason|voteId` of log records refused before counting (forged). */
   rejected(electionId: string): string {
     return `${this.prefix}:tally:{${electionId}}:rejected`;

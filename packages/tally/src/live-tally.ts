@@ -61,6 +61,7 @@ export interface LiveTallyOptions {
 const applyVotes = new LuaScript('applyVotes-N');
 const recordCloseMarkers = new LuaScript('recordCloseMarkers-1');
 const appendReceipts = new LuaScript('appendReceipts-N');
+const recordAfterCloseVotes = new LuaScript('recordAfterCloseVotes-2');
 
 /**
  * The live results read model in Redis: per-option counts, a version, per-user markers of the
@@ -80,7 +81,12 @@ export class LiveTally {
   }
 
   async loadScripts(): Promise<void> {
-    await Promise.all([applyVotes.load(this.redis), appendReceipts.load(this.redis), recordCloseMarkers.load(this.redis)]);
+    await Promise.all([
+      applyVotes.load(this.redis),
+      appendReceipts.load(this.redis),
+      recordCloseMarkers.load(this.redis),
+      recordAfterCloseVotes.load(this.redis),
+    ]);
   }
 
   /** Makes an election's results visible (all options at 0) before its first vote. Idempotent. */
@@ -162,6 +168,29 @@ export class LiveTally {
     };
   }
 
+  /**
+   * Commit before reveal: stores an election's commitment and its opening, each once (a rerun
+   * of the recount keeps the first, so the commitment never changes), and returns what is stored.
+   */
+  async commit(electionId: string, commitment: string, opening: string): Promise<{ commitment: string; opening: string }> {
+    const pipeline = this.redis.pipeline();
+    pipeline.set(this.keys.commitment(electionId), commitment, 'NX');
+    pipeline.set(this.keys.opening(electionId), opening, 'NX');
+    pipeline.get(this.keys.commitment(electionId));
+    pipeline.get(this.keys.opening(electionId));
+    const [, , stored, open] = await this.exec(pipeline);
+    return { commitment: String(stored), opening: String(open) };
+  }
+
+  /** The commitment and its opening (JSON texts), if the election has one; the caller decides whether the opening may be shown. */
+  async commitmentOf(electionId: string): Promise<{ commitment: string; opening: string } | undefined> {
+    const pipeline = this.redis.pipeline();
+    pipeline.get(this.keys.commitment(electionId));
+    pipeline.get(this.keys.opening(electionId));
+    const [commitment, opening] = await this.exec(pipeline);
+    return typeof commitment === 'string' && typeof opening === 'string' ? { commitment, opening } : undefined;
+  }
+
   /** The reconciliation published with the official result, as its JSON text; undefined before. */
   async reconciliation(electionId: string): Promise<string | undefined> {
     const [raw] = await this.exec(this.redis.pipeline().get(this.keys.reconciliation(electionId)));
@@ -215,6 +244,7 @@ export class LiveTally {
       summary.replaced += Number(reply[2]);
       summary.redelivered += Number(reply[3]);
       summary.afterClose += Number(reply[5]);
+      if (Number(reply[5]) > 0) await this.recordAfterClose(electionId, votes);
     }
     if (markersByElection.size > 0) {
       const pipeline = this.redis.pipeline();
@@ -223,6 +253,30 @@ export class LiveTally {
       await this.exec(pipeline);
     }
     return summary;
+  }
+
+  /** Remembers a batch's after-close records by position (only batches that had some): see afterCloseCount. */
+  private async recordAfterClose(electionId: string, votes: readonly LoggedVote[]): Promise<void> {
+    try {
+      await recordAfterCloseVotes.run(
+        this.redis,
+        [this.keys.close(electionId), this.keys.afterClose(electionId)],
+        votes.flatMap((v) => [v.partition, v.position]),
+      );
+    } catch (error) {
+      throw TallyErrors.unavailable(error);
+    }
+  }
+
+  /**
+   * Distinct log records of an election applied after their partition's close marker (each
+   * counted once, redeliveries included). Once the projections have drained it equals the
+   * DynamoDB fold's `afterClose`; a larger figure than the published reconciliation's means a
+   * vote reached the log after the recount. One SCARD.
+   */
+  async afterCloseCount(electionId: string): Promise<number> {
+    const [count] = await this.exec(this.redis.pipeline().scard(this.keys.afterClose(electionId)));
+    return Number(count ?? 0);
   }
 
   /**

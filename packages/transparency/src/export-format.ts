@@ -45,6 +45,22 @@ export interface ReconciliationRecord {
   readonly [extra: string]: unknown;
 }
 
-export type ExportRecord = LeafRecord | CheckpointRecord | KeyRecord | ResultRecord | ReconciliationRecord;
+/**
+ * Hidden results only (commit before reveal): `commitment` = SHA-256 over the UTF-8 bytes of
+ * `result`, then of `reconciliation`, then the 32 bytes of `nonce` (hex), published before the
+ * counts were revealed. `result` is the official result's JSON text; `reconciliation` the
+ * reconciliation's text at the commitment.
+ */
+export interface CommitmentRecord {
+  readonly type: 'commitment';
+  readonly electionId: string;
+  readonly algorithm: string;
+  readonly commitment: string;
+  readonly nonce: string;
+  readonly result: string;
+  readonly reconciliation: string;
+}
+
+export type ExportRecord = LeafRecord | CheckpointRecord | KeyRecord | ResultRecord | ReconciliationRecord | CommitmentRecord;
 
 export const toNdjsonLine = (record: ExportRecord): string => `${JSON.stringify(record)}\n`;

@@ -7,14 +7,18 @@
  *                                 committed leaf always has its text)
  *   <prefix>:{<e>}:votes:<bucket> hash voteId → "<partition>:<index>" (first write wins)
  *   <prefix>:{<e>}:close          hash partition → index of the close-marker leaf (set once)
- *   <prefix>:{<e>}:final          hash partition → size of the final checkpoint (set once)
+ *   <prefix>:{<e>}:final          hash partition → size of the final checkpoint (moves only
+ *                                 forward: a late entry re-reconciled extends it)
  *   <prefix>:closing:<scope>      set of elections whose final checkpoints are not all cut yet
  */
+import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import { bucketOf } from '@urna/domain';
 import { MerkleLog } from './merkle-log.ts';
 import { RedisCheckpointStore } from './redis-checkpoint-store.ts';
 import { RedisTreeStore } from './redis-tree-store.ts';
+
+const ADVANCE_FINAL_SIZES = readFileSync(new URL('../lua/advanceFinalSizes-1.lua', import.meta.url), 'utf8');
 
 export const TLOG_PREFIX = 'urna:tlog';
 /** Buckets of the vote → leaf index per election (fixed for the data's life). */
@@ -32,6 +36,7 @@ export class RedisElectionLogs {
   readonly prefix: string;
   readonly trees: RedisTreeStore;
   readonly checkpoints: RedisCheckpointStore;
+  #advanceSha: string | undefined;
 
   constructor(redis: Redis, options: { prefix?: string } = {}) {
     this.redis = redis;
@@ -117,6 +122,20 @@ export class RedisElectionLogs {
 
   async finalSizes(electionId: string): Promise<Map<number, number>> {
     return numberMap(await this.redis.hgetall(this.keys.final(electionId)));
+  }
+
+  /** Moves final sizes forward only, all of one election's in one call (advanceFinalSizes-1.lua). */
+  async advanceFinalSizes(electionId: string, sizes: ReadonlyMap<number, number>): Promise<number> {
+    if (sizes.size === 0) return 0;
+    const args = [...sizes].flatMap(([p, size]) => [String(p), String(size)]);
+    this.#advanceSha ??= (await this.redis.script('LOAD', ADVANCE_FINAL_SIZES)) as string;
+    try {
+      return Number(await this.redis.evalsha(this.#advanceSha, 1, this.keys.final(electionId), ...args));
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.includes('NOSCRIPT')) throw error;
+      this.#advanceSha = (await this.redis.script('LOAD', ADVANCE_FINAL_SIZES)) as string;
+      return Number(await this.redis.evalsha(this.#advanceSha, 1, this.keys.final(electionId), ...args));
+    }
   }
 
   /** The final size of a partition is set once; a later call keeps the first. */

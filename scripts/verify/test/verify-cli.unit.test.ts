@@ -160,6 +160,21 @@ describe('urna verify', { timeout: 240_000 }, () => {
     expect(b.out).toContain('FAIL: reconciliation mismatch: afterClose');
   });
 
+  it("a reconciliation's entries must match each final checkpoint: exactly the partition's votes and its close marker", async () => {
+    const leaves = new Map<number, number>();
+    for (const r of election.records) if (r.type === 'leaf') leaves.set(r.partition, (leaves.get(r.partition) ?? 0) + 1);
+    const withEntries = (skew: number) =>
+      election.records.map((r) =>
+        r.type === 'reconciliation'
+          ? { ...r, entries: Object.fromEntries([...leaves].map(([p, n]) => [String(p), n - 1 + (p === 0 ? skew : 0)])) }
+          : r,
+      );
+    expect((await verify(withEntries(0), '--key', election.signer.vkey)).code).toBe(0);
+    const short = await verify(withEntries(-1), '--key', election.signer.vkey);
+    expect(short.code).toBe(1);
+    expect(short.out).toContain(`FAIL: partition 0: the final checkpoint covers ${leaves.get(0)} leaves, the reconciliation counts`);
+  });
+
   it('records refused for a bad log signature are in accepted but have no leaf: forged is subtracted, and only forged', async () => {
     const withForged = (forged: number | undefined) =>
       election.records.map((r) =>
