@@ -37,7 +37,7 @@ const stack = await startStack({ dataDir, ports: 'default', logs: 'console', env
   await kafkaNode?.stop();
   // a taken port (or a bad edge setting) is one line, not a restart loop and a stack trace
   console.error(
-    `urna: ${error instanceof Error && (error instanceof PortTakenError || error.message.startsWith('edge')) ? error.message : String(error)}`,
+    `urna: ${error instanceof Error && (error instanceof PortTakenError || error.message.startsWith('edge') || error.message.startsWith('invalid configuration')) ? error.message : String(error)}`,
   );
   process.exit(1);
 });
@@ -56,7 +56,11 @@ urna is up.
   API (one origin) ${g}
   demo election    ${g}/v1/elections/demo
   live results     ${g}/v1/elections/demo/results/stream
-  metrics          ${stack.urls.ingest}/metrics  ${stack.urls.results}/metrics  (the services' own ports; never through the origin)
+  processes        ${Object.entries(stack.nodes)
+    .map(([service, nodes]) => `${service} ×${nodes.length}`)
+    .join(', ')}
+  metrics          ${[...stack.nodes.ingest, ...stack.nodes['results-sse']].map((n) => `${n}/metrics`).join('  ')}
+                   (each process on its own port; never through the origin; all targets in ${join(dataDir, 'prometheus.yml')})
   redis            ${stack.urls.redis}   DynamoDB Local ${stack.urls.dynamo}
   vote log         ${logLine}
 
