@@ -35,6 +35,7 @@ const secrets = {
   URNA_KAFKA_CONSUMER_PASSWORD: randomBytes(12).toString('hex'),
   URNA_KAFKA_CONSOLE_PASSWORD: randomBytes(12).toString('hex'),
   URNA_CONSOLE_LOGIN_PASSWORD: randomBytes(8).toString('hex'),
+  URNA_GRAFANA_ADMIN_PASSWORD: randomBytes(8).toString('hex'),
 };
 const compose = (env: Record<string, string>, ...args: string[]) =>
   run('docker-compose', ['-f', FILE, ...args], { env: { PATH: process.env.PATH, ...env }, cwd: REPO_ROOT });
@@ -46,6 +47,7 @@ interface Service {
   environment?: Record<string, string | number | null>;
   ports?: Array<{ published: number | string; target: number | string }>;
   healthcheck?: { test: string[] };
+  volumes?: Array<string | { source: string; target: string }>;
 }
 let services: Record<string, Service>;
 const envOf = (name: string): Record<string, string> =>
@@ -70,6 +72,7 @@ describe('docker-compose.redpanda.yml', () => {
       'URNA_KAFKA_CONSUMER_PASSWORD',
       'URNA_KAFKA_CONSOLE_PASSWORD',
       'URNA_CONSOLE_LOGIN_PASSWORD',
+      'URNA_GRAFANA_ADMIN_PASSWORD',
     ]) {
       const without = Object.fromEntries(Object.entries(secrets).filter(([k]) => k !== key));
       await expect(compose(without, 'config', '-q'), key).rejects.toThrow(new RegExp(`set ${key}`));
@@ -139,7 +142,9 @@ describe('docker-compose.redpanda.yml', () => {
       'create-topics',
       'dynamodb',
       'edge',
+      'grafana',
       'ingest',
+      'prometheus',
       'recount',
       'redis',
       'redpanda-0',
@@ -257,5 +262,46 @@ describe('docker-compose.redpanda.yml', () => {
     expect(major % 2 === 0 && major >= 22).toBe(true);
     expect(dockerfile).toContain('CKJS_LINKING=dynamic npm ci');
     for (const name of [...Object.keys(urna), 'create-tables', 'edge']) expect(services[name]?.build).toBeDefined();
+  });
+
+  it('runs Prometheus with the shipped config and rules, scraping every urna service on its own port, and Grafana with the dashboard provisioned', () => {
+    const mounts = (name: string) =>
+      (services[name]?.volumes ?? [])
+        .map((v) => (typeof v === 'string' ? v : `${v.source}:${v.target}`))
+        .map((v) => v.replace(REPO_ROOT, '.'));
+    expect(mounts('prometheus')).toEqual(
+      expect.arrayContaining([
+        './ops/prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro',
+        './ops/prometheus/alerts.yml:/etc/prometheus/alerts.yml:ro',
+      ]),
+    );
+    expect(mounts('grafana')).toEqual(
+      expect.arrayContaining([
+        './ops/grafana/provisioning:/etc/grafana/provisioning:ro',
+        './ops/grafana/dashboards:/etc/grafana/dashboards:ro',
+      ]),
+    );
+    for (const name of ['prometheus', 'grafana'])
+      expect(
+        (services[name]?.ports ?? []).map(String).every((p) => p.startsWith('127.0.0.1:')),
+        name,
+      ).toBe(true);
+    const config = parse(readFileSync(join(REPO_ROOT, 'ops/prometheus/prometheus.yml'), 'utf8')) as {
+      rule_files: string[];
+      scrape_configs: Array<{ job_name: string; dns_sd_configs: Array<{ names: string[]; port: number }> }>;
+    };
+    expect(config.rule_files).toEqual(['/etc/prometheus/alerts.yml']);
+    const scraped = Object.fromEntries(config.scrape_configs.map((job) => [job.job_name, job.dns_sd_configs[0]]));
+    // every urna service of the compose file is a job named after it, at the port it listens on
+    expect(Object.keys(scraped).sort()).toEqual(Object.keys(urna).sort());
+    for (const [name, { portKey }] of Object.entries(urna)) {
+      expect(scraped[name]?.names, name).toEqual([name]);
+      expect(String(scraped[name]?.port), name).toBe(envOf(name)[portKey as string]);
+    }
+    const provider = parse(readFileSync(join(REPO_ROOT, 'ops/grafana/provisioning/dashboards/urna.yml'), 'utf8')) as {
+      providers: Array<{ options: { path: string } }>;
+    };
+    expect(provider.providers[0]?.options.path).toBe('/etc/grafana/dashboards');
+    expect(existsSync(join(REPO_ROOT, 'ops/grafana/dashboards/urna.json'))).toBe(true);
   });
 });

@@ -1,6 +1,8 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KafkaCluster } from '@urna/embedded/kafka';
 import { ensureDemoElection } from './demo.ts';
+import { ALERT_RULES, renderPrometheusConfig } from './prometheus.ts';
 import { DEFAULT_PORTS, PORT_SETTINGS, PortTakenError, REPO_ROOT, startStack } from './stack.ts';
 
 const dataDir = process.env.URNA_DATA_DIR ?? join(REPO_ROOT, '.urna');
@@ -41,6 +43,8 @@ const stack = await startStack({ dataDir, ports: 'default', logs: 'console', env
   );
   process.exit(1);
 });
+// a scrape config for this stack's processes: `prometheus --config.file=<data dir>/prometheus.yml`
+writeFileSync(join(dataDir, 'prometheus.yml'), renderPrometheusConfig({ nodes: stack.nodes, ruleFiles: [ALERT_RULES] }));
 const kafka = { ...process.env, ...env };
 const logLine =
   kafka.URNA_LOG === 'kafka'
