@@ -115,7 +115,9 @@ describe('Prometheus with the shipped rules against a running stack', () => {
     sse.close();
 
     const alerts = await (await fetch(`${api}/api/v1/alerts`)).json();
-    expect((alerts as { data: { alerts: Array<{ labels: { alertname: string } }> } }).data.alerts.map((a) => a.labels.alertname)).toEqual([]);
+    expect((alerts as { data: { alerts: Array<{ labels: { alertname: string } }> } }).data.alerts.map((a) => a.labels.alertname)).toEqual(
+      [],
+    );
   }, 90_000);
 
   it('fires UrnaWorkerDown for the stopped worker', async () => {
@@ -131,6 +133,10 @@ describe('Prometheus with the shipped rules against a running stack', () => {
       },
       30_000,
     );
-    expect(firing.labels).toMatchObject({ job: 'tally-store', severity: 'critical', instance: new URL(s.stack.nodes['tally-store'][0]!).host });
+    expect(firing.labels).toMatchObject({
+      job: 'tally-store',
+      severity: 'critical',
+      instance: new URL(s.stack.nodes['tally-store'][0]!).host,
+    });
   }, 60_000);
 });
