@@ -1,6 +1,6 @@
 /** The launcher's process counts (issue 15): settings read with named errors, and the static partition shares of K workers. */
 import { describe, expect, it } from 'vitest';
-import { processName, readProcessCounts, workerPartitionSets } from '../scripts/launcher/processes.ts';
+import { processName, readProcessCounts, workerPartitionPlan, workerPartitionSets } from '../scripts/launcher/processes.ts';
 
 const expand = (set: string): number[] => {
   const [a, b] = set.split('-').map(Number) as [number, number | undefined];
@@ -38,6 +38,22 @@ describe('process counts', () => {
       expect(owned).toEqual(Array.from({ length: partitions }, (_, p) => p));
     }
     expect(() => workerPartitionSets(4, 5)).toThrow(/at least as many log partitions/);
+  });
+
+  it('leaves partitions to leases (Redis) or the group (Kafka), and splits them statically only with leases off', () => {
+    const two = { live: 2, store: 2, transparency: 1 };
+    const none = { live: [undefined, undefined], store: [undefined, undefined], transparency: [undefined] };
+    expect(workerPartitionPlan({ URNA_LOG_PARTITIONS: '8' }, two)).toEqual(none);
+    expect(workerPartitionPlan({ URNA_LOG: 'kafka', URNA_WORKER_LEASE_MS: '0' }, two)).toEqual(none);
+    expect(workerPartitionPlan({ URNA_LOG_PARTITIONS: '8', URNA_WORKER_LEASE_MS: '0' }, two)).toEqual({
+      live: ['0-3', '4-7'],
+      store: ['0-3', '4-7'],
+      transparency: [undefined],
+    });
+    expect(() => workerPartitionPlan({ URNA_WORKER_PARTITIONS: '0-7' }, two)).toThrow(
+      /URNA_WORKER_PARTITIONS: one list for several workers/,
+    );
+    expect(workerPartitionPlan({ URNA_WORKER_PARTITIONS: '0-7' }, { live: 1, store: 1, transparency: 1 }).live).toEqual([undefined]);
   });
 
   it('keeps the first process under the service name', () => {

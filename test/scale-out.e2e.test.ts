@@ -1,9 +1,10 @@
 /**
  * Many processes per service (issue 15): 2 ingest and 2 results-sse behind the edge's upstream
- * pools, 2 workers of each of the live and store projections on the Redis log, with disjoint
- * partition sets and stable names. A storm through the edge, with one live worker SIGKILLed
- * mid-way, is counted exactly once in both projections, both SSE nodes stream the final total,
- * and both ingest processes took their share.
+ * pools, 2 workers of each of the live and store projections on the Redis log, sharing the
+ * partitions through leases under stable names. A storm through the edge, with one live worker
+ * SIGKILLed mid-way, is counted exactly once in both projections, both SSE nodes stream the final
+ * total, and both ingest processes took their share. (The static split used with leases off is
+ * covered by test/launcher-processes.unit.test.ts.)
  */
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { Redis } from 'ioredis';
@@ -32,6 +33,7 @@ beforeAll(async () => {
     URNA_TALLY_STORE_PROCESSES: '2',
     // repeated votes of one user must reach the log (the one-vote rule is under test, not the limit)
     URNA_RL_USER_VOTES: '1000',
+    URNA_WORKER_LEASE_MS: '3000',
   });
   log = new RedisStreamsLog({ redis, connect: () => redis.duplicate(), partitions: PARTITIONS, prefix: s.logPrefix });
 });
@@ -41,15 +43,11 @@ afterAll(async () => {
   redis.disconnect();
 });
 
-/** The members of a group that ever read a partition's stream (XINFO CONSUMERS), by partition. */
-async function membersByPartition(group: string): Promise<string[][]> {
-  return Promise.all(
-    Array.from({ length: PARTITIONS }, async (_, p) => {
-      const reply = (await redis.call('XINFO', 'CONSUMERS', `${s.logPrefix}:${p}`, group)) as unknown[][];
-      return reply.map((fields) => String(fields[fields.indexOf('name') + 1])).sort();
-    }),
-  );
-}
+/** The member holding each partition's lease of a projection's group (undefined: none). */
+const leaseOwners = (group: string): Promise<Array<string | undefined>> =>
+  Promise.all(Array.from({ length: PARTITIONS }, async (_, p) => (await redis.get(`${s.logPrefix}:lease:{${group}}:${p}`))?.split('|')[0]));
+const sharesOf = (owners: Array<string | undefined>): Record<string, number> =>
+  owners.reduce<Record<string, number>>((acc, o) => ({ ...acc, [String(o)]: (acc[String(o)] ?? 0) + 1 }), {});
 
 const acceptedBy = async (node: string): Promise<number> => {
   const text = await (await fetch(`${node}/metrics`)).text();
@@ -57,7 +55,7 @@ const acceptedBy = async (node: string): Promise<number> => {
 };
 
 describe('many processes per service behind the edge', () => {
-  it('runs 2 ingest, 2 results-sse and 2 workers per projection, each worker on its own partitions under a stable name', () => {
+  it('runs 2 ingest, 2 results-sse and 2 workers per projection, the workers under stable names and no static partition list', () => {
     const names = [...s.stack.services.keys()];
     for (const name of ['ingest', 'ingest-2', 'results-sse', 'results-sse-2', 'tally-live', 'tally-live-2', 'tally-store', 'tally-store-2'])
       expect(names).toContain(name);
@@ -65,11 +63,12 @@ describe('many processes per service behind the edge', () => {
     expect(s.stack.nodes.ingest).toHaveLength(2);
     expect(new Set([...s.stack.nodes.ingest, ...s.stack.nodes['results-sse']]).size).toBe(4);
     const env = (name: string) => s.stack.services.get(name)?.spec.env ?? {};
-    expect([env('tally-live').URNA_WORKER_PARTITIONS, env('tally-live-2').URNA_WORKER_PARTITIONS]).toEqual(['0-3', '4-7']);
+    expect([env('tally-live').URNA_WORKER_PARTITIONS, env('tally-live-2').URNA_WORKER_PARTITIONS]).toEqual([undefined, undefined]);
+    expect([env('tally-live').URNA_WORKER_NAME, env('tally-live-2').URNA_WORKER_NAME]).toEqual(['live-1', 'live-2']);
     expect([env('tally-store').URNA_WORKER_NAME, env('tally-store-2').URNA_WORKER_NAME]).toEqual(['store-1', 'store-2']);
   });
 
-  it('a storm through the edge, a live worker SIGKILLed mid-way: every 202 counted once, live == DynamoDB, both SSE nodes stream it', async () => {
+  it('a storm through the edge, a live worker SIGKILLed mid-way: every 202 counted once, live == DynamoDB, fair lease shares, both SSE nodes stream it', async () => {
     const id = await createElection(s);
     const users = Array.from({ length: 2_000 }, (_, i) => `scale-user-${i}`);
     const votes = users.map((userId, i) => ({ userId, optionId: ['a', 'b', 'c'][i % 3]! }));
@@ -106,11 +105,21 @@ describe('many processes per service behind the edge', () => {
     expect(nonZero(live?.counts)).toEqual(stored.counts);
     expect(s.stack.services.get('tally-live-2')!.restartCount).toBeGreaterThanOrEqual(1);
 
-    // each partition was read by exactly one member of each group, under the stable names
-    // (the restarted live-2 came back as live-2, not as a new member)
-    const expected = (prefix: string) => Array.from({ length: PARTITIONS }, (_, p) => [`${prefix}-${p < PARTITIONS / 2 ? 1 : 2}`]);
-    expect(await membersByPartition(GROUPS.live)).toEqual(expected('live'));
-    expect(await membersByPartition(GROUPS.store)).toEqual(expected('store'));
+    // each projection's two workers hold a fair share of the leases each, under their stable
+    // names (the restarted live-2 came back as live-2, not as a new member)
+    for (const [group, prefix] of [
+      [GROUPS.live, 'live'],
+      [GROUPS.store, 'store'],
+    ] as const) {
+      await eventually(
+        `${group}: 4 partitions leased to each worker`,
+        async () => {
+          const shares = sharesOf(await leaseOwners(group));
+          return shares[`${prefix}-1`] === 4 && shares[`${prefix}-2`] === 4 ? true : undefined;
+        },
+        30_000,
+      );
+    }
 
     // both results-sse nodes, addressed directly, stream the final total
     for (const [i, client] of sse.entries()) {

@@ -51,8 +51,8 @@ export function readProcessCounts(env: Readonly<Record<string, string | undefine
  * The `URNA_WORKER_PARTITIONS` of each of `members` workers of one projection on the Redis log:
  * disjoint contiguous ranges covering 0..partitions-1. Two members of one group must never read
  * the same partition at once (a close marker could be passed while the other still holds earlier
- * votes), so until partitions are leased each worker owns a static share. Undefined for one
- * member (it reads every partition).
+ * votes): with leases off each worker owns a static share. Undefined for one member (it reads
+ * every partition).
  */
 export function workerPartitionSets(partitions: number, members: number): ReadonlyArray<string | undefined> {
   if (members === 1) return [undefined];
@@ -69,3 +69,24 @@ export function workerPartitionSets(partitions: number, members: number): Readon
 
 /** The i-th process of a service: the first keeps the service's own name (logs, tests), the others get `-2`, `-3`, … */
 export const processName = (service: string, index: number): string => (index === 0 ? service : `${service}-${index + 1}`);
+
+/**
+ * Each projection's workers' `URNA_WORKER_PARTITIONS` (undefined: none set). On Kafka the
+ * consumer group assigns partitions, and on the Redis log the workers lease them
+ * (`URNA_WORKER_LEASE_MS`, on by default): nothing is set. With leases off
+ * (`URNA_WORKER_LEASE_MS=0`) K > 1 workers get disjoint static shares. A deployment's own
+ * `URNA_WORKER_PARTITIONS` would give every worker the same list: refused with K > 1.
+ */
+export function workerPartitionPlan(
+  env: Readonly<Record<string, string | undefined>>,
+  counts: Pick<ProcessCounts, 'live' | 'store' | 'transparency'>,
+): Record<'live' | 'store' | 'transparency', ReadonlyArray<string | undefined>> {
+  const plan = (members: number): ReadonlyArray<string | undefined> => {
+    if (members === 1) return [undefined];
+    if (env.URNA_WORKER_PARTITIONS !== undefined)
+      throw new Error('invalid configuration:\n  URNA_WORKER_PARTITIONS: one list for several workers of a projection; leave it unset');
+    if (env.URNA_LOG === 'kafka' || Number(env.URNA_WORKER_LEASE_MS ?? '1') !== 0) return Array.from({ length: members }, () => undefined);
+    return workerPartitionSets(Number(env.URNA_LOG_PARTITIONS ?? '16'), members);
+  };
+  return { live: plan(counts.live), store: plan(counts.store), transparency: plan(counts.transparency) };
+}

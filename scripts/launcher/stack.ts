@@ -5,7 +5,7 @@ import { DynamoDbLocal, freePort, RedisServer } from '@urna/embedded';
 import { prepareEdge, readEdgeConfig } from '@urna/edge';
 import { createDynamoClient, ensureTables, tableNames } from '@urna/store';
 import { signerFromSkey } from '@urna/transparency';
-import { processName, readProcessCounts, workerPartitionSets } from './processes.ts';
+import { processName, readProcessCounts, workerPartitionPlan } from './processes.ts';
 import { loadOrCreateSecrets } from './secrets.ts';
 import { SupervisedService, type LogSink } from './supervisor.ts';
 
@@ -103,22 +103,10 @@ function embeddedRedisMaxmemory(env: NodeJS.ProcessEnv): string {
 /** Starts infrastructure (unless given) and every service as its own supervised process. */
 export async function startStack(options: StackOptions): Promise<Stack> {
   mkdirSync(join(options.dataDir, 'logs'), { recursive: true });
-  // how many processes of each service, checked before anything starts (processes.ts).
-  // Redis log: K workers of a projection get disjoint static partition sets; on Kafka the
-  // consumer group assigns partitions to its K members
+  // how many processes of each service, and the workers' partitions, checked before anything starts
   const merged = { ...process.env, ...options.env };
   const counts = readProcessCounts(merged);
-  const partitionsOf = (members: number) => {
-    if (merged.URNA_LOG === 'kafka' || members === 1) return Array.from({ length: members }, () => undefined);
-    if (merged.URNA_WORKER_PARTITIONS !== undefined)
-      throw new Error('invalid configuration:\n  URNA_WORKER_PARTITIONS: set by the launcher when a projection runs several processes');
-    return workerPartitionSets(Number(merged.URNA_LOG_PARTITIONS ?? '16'), members);
-  };
-  const partitionSets = {
-    live: partitionsOf(counts.live),
-    store: partitionsOf(counts.store),
-    transparency: partitionsOf(counts.transparency),
-  };
+  const partitionSets = workerPartitionPlan(merged, counts);
   const fixed = (name: keyof typeof DEFAULT_PORTS) => options.portOverrides?.[name] ?? DEFAULT_PORTS[name];
   if (options.ports === 'default') {
     // every fixed port is checked before anything starts, so a taken one stops nothing half-way
