@@ -14,7 +14,7 @@ import { WorkerConfig } from '@urna/tally-worker';
 import { ResultsConfig } from '@urna/results-sse';
 import { RecountConfig } from '@urna/recount';
 import { EdgeConfig, renderTemplate } from '@urna/edge';
-import { REPO_ROOT } from '../scripts/launcher/stack.ts';
+import { DEFAULT_PORTS, REPO_ROOT } from '../scripts/launcher/stack.ts';
 
 /*
  * docker-compose.redpanda.yml cannot be started here (no Docker engine). What is checked:
@@ -293,11 +293,20 @@ describe('docker-compose.redpanda.yml', () => {
     expect(config.rule_files).toEqual(['/etc/prometheus/alerts.yml']);
     const scraped = Object.fromEntries(config.scrape_configs.map((job) => [job.job_name, job.dns_sd_configs[0]]));
     // every urna service of the compose file is a job named after it, at the port it listens on
-    expect(Object.keys(scraped).sort()).toEqual(Object.keys(urna).sort());
     for (const [name, { portKey }] of Object.entries(urna)) {
       expect(scraped[name]?.names, name).toEqual([name]);
       expect(String(scraped[name]?.port), name).toBe(envOf(name)[portKey as string]);
     }
+    // and every job is one of the services, at the port the launcher gives it too
+    const launcherPort: Record<string, number> = {
+      ingest: DEFAULT_PORTS.ingest,
+      'results-sse': DEFAULT_PORTS.results,
+      'tally-live': DEFAULT_PORTS.workerLive,
+      'tally-store': DEFAULT_PORTS.workerStore,
+      'tally-transparency': DEFAULT_PORTS.workerTransparency,
+      recount: DEFAULT_PORTS.recount,
+    };
+    for (const [job, sd] of Object.entries(scraped)) expect(sd?.port, job).toBe(launcherPort[job]);
     const provider = parse(readFileSync(join(REPO_ROOT, 'ops/grafana/provisioning/dashboards/urna.yml'), 'utf8')) as {
       providers: Array<{ options: { path: string } }>;
     };
