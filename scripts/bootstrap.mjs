@@ -34,6 +34,8 @@ const APT = [
   ['chromium', 'chromium', ['test']],
   // the edge (one origin at :8080); Debian puts it in /usr/sbin, often off a user's PATH
   ['nginx', 'nginx-light', ['start', 'test']],
+  // the operations test runs the shipped alert rules in a real Prometheus (and promtool checks them)
+  ['prometheus', 'prometheus', ['test']],
 ];
 
 /**

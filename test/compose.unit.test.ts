@@ -15,7 +15,7 @@ import { ResultsConfig } from '@urna/results-sse';
 import { RecountConfig } from '@urna/recount';
 import { EdgeConfig, renderTemplate } from '@urna/edge';
 import { generateSigner } from '@urna/transparency';
-import { REPO_ROOT } from '../scripts/launcher/stack.ts';
+import { DEFAULT_PORTS, REPO_ROOT } from '../scripts/launcher/stack.ts';
 
 /*
  * docker-compose.redpanda.yml cannot be started here (no Docker engine). What is checked:
@@ -40,6 +40,7 @@ const secrets = {
   URNA_KAFKA_CONSUMER_PASSWORD: randomBytes(12).toString('hex'),
   URNA_KAFKA_CONSOLE_PASSWORD: randomBytes(12).toString('hex'),
   URNA_CONSOLE_LOGIN_PASSWORD: randomBytes(8).toString('hex'),
+  URNA_GRAFANA_ADMIN_PASSWORD: randomBytes(8).toString('hex'),
 };
 const compose = (env: Record<string, string>, ...args: string[]) =>
   run('docker-compose', ['-f', FILE, ...args], { env: { PATH: process.env.PATH, ...env }, cwd: REPO_ROOT });
@@ -51,6 +52,7 @@ interface Service {
   environment?: Record<string, string | number | null>;
   ports?: Array<{ published: number | string; target: number | string }>;
   healthcheck?: { test: string[] };
+  volumes?: Array<string | { source: string; target: string }>;
 }
 let services: Record<string, Service>;
 const envOf = (name: string): Record<string, string> =>
@@ -78,6 +80,7 @@ describe('docker-compose.redpanda.yml', () => {
       'URNA_TRANSPARENCY_KEY',
       'URNA_TRANSPARENCY_VKEY',
       'URNA_PSEUDONYM_SECRET',
+      'URNA_GRAFANA_ADMIN_PASSWORD',
     ]) {
       const without = Object.fromEntries(Object.entries(secrets).filter(([k]) => k !== key));
       await expect(compose(without, 'config', '-q'), key).rejects.toThrow(new RegExp(`set ${key}`));
@@ -153,7 +156,9 @@ describe('docker-compose.redpanda.yml', () => {
       'create-topics',
       'dynamodb',
       'edge',
+      'grafana',
       'ingest',
+      'prometheus',
       'recount',
       'redis',
       'redpanda-0',
@@ -273,5 +278,55 @@ describe('docker-compose.redpanda.yml', () => {
     expect(major % 2 === 0 && major >= 22).toBe(true);
     expect(dockerfile).toContain('CKJS_LINKING=dynamic npm ci');
     for (const name of [...Object.keys(urna), 'create-tables', 'edge']) expect(services[name]?.build).toBeDefined();
+  });
+
+  it('runs Prometheus with the shipped config and rules, scraping every urna service on its own port, and Grafana with the dashboard provisioned', () => {
+    const mounts = (name: string) =>
+      (services[name]?.volumes ?? [])
+        .map((v) => (typeof v === 'string' ? v : `${v.source}:${v.target}`))
+        .map((v) => v.replace(REPO_ROOT, '.'));
+    expect(mounts('prometheus')).toEqual(
+      expect.arrayContaining([
+        './ops/prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro',
+        './ops/prometheus/alerts.yml:/etc/prometheus/alerts.yml:ro',
+      ]),
+    );
+    expect(mounts('grafana')).toEqual(
+      expect.arrayContaining([
+        './ops/grafana/provisioning:/etc/grafana/provisioning:ro',
+        './ops/grafana/dashboards:/etc/grafana/dashboards:ro',
+      ]),
+    );
+    for (const name of ['prometheus', 'grafana'])
+      expect(
+        (services[name]?.ports ?? []).map(String).every((p) => p.startsWith('127.0.0.1:')),
+        name,
+      ).toBe(true);
+    const config = parse(readFileSync(join(REPO_ROOT, 'ops/prometheus/prometheus.yml'), 'utf8')) as {
+      rule_files: string[];
+      scrape_configs: Array<{ job_name: string; dns_sd_configs: Array<{ names: string[]; port: number }> }>;
+    };
+    expect(config.rule_files).toEqual(['/etc/prometheus/alerts.yml']);
+    const scraped = Object.fromEntries(config.scrape_configs.map((job) => [job.job_name, job.dns_sd_configs[0]]));
+    // every urna service of the compose file is a job named after it, at the port it listens on
+    for (const [name, { portKey }] of Object.entries(urna)) {
+      expect(scraped[name]?.names, name).toEqual([name]);
+      expect(String(scraped[name]?.port), name).toBe(envOf(name)[portKey as string]);
+    }
+    // and every job is one of the services, at the port the launcher gives it too
+    const launcherPort: Record<string, number> = {
+      ingest: DEFAULT_PORTS.ingest,
+      'results-sse': DEFAULT_PORTS.results,
+      'tally-live': DEFAULT_PORTS.workerLive,
+      'tally-store': DEFAULT_PORTS.workerStore,
+      'tally-transparency': DEFAULT_PORTS.workerTransparency,
+      recount: DEFAULT_PORTS.recount,
+    };
+    for (const [job, sd] of Object.entries(scraped)) expect(sd?.port, job).toBe(launcherPort[job]);
+    const provider = parse(readFileSync(join(REPO_ROOT, 'ops/grafana/provisioning/dashboards/urna.yml'), 'utf8')) as {
+      providers: Array<{ options: { path: string } }>;
+    };
+    expect(provider.providers[0]?.options.path).toBe('/etc/grafana/dashboards');
+    expect(existsSync(join(REPO_ROOT, 'ops/grafana/dashboards/urna.json'))).toBe(true);
   });
 });

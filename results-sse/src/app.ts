@@ -40,6 +40,12 @@ export function buildResultsApp(deps: ResultsDeps): FastifyInstance {
       this.set(deps.hub.clientCount);
     },
   });
+  // the cap next to the count, so an alert can say "near the cap" whatever each process's setting
+  new Gauge({
+    name: 'urna_sse_clients_max',
+    help: 'Open SSE connections this process accepts (URNA_SSE_MAX_STREAMS)',
+    registers: [deps.registry],
+  }).set(deps.maxStreams ?? 15_000);
 
   app.get('/v1/elections/:id/results', async (request) => {
     const id = electionIdFromPath(request.params);

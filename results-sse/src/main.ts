@@ -4,13 +4,16 @@ import { createRegistry, failFastRedis, httpTimeoutsOf, onShutdown, patientRedis
 import { buildResultsApp } from './app.ts';
 import { readResultsConfig } from './config.ts';
 import { ResultsHub } from './results-hub.ts';
+import { sseUpdateMetrics } from './metrics.ts';
 import { RedisElectionLogs } from '@urna/transparency/redis';
 
 const config = readResultsConfig();
 const redis = failFastRedis(config.URNA_REDIS_URL);
 const subscriber = patientRedis(config.URNA_REDIS_URL);
 const tally = new LiveTally({ redis, buckets: config.URNA_TALLY_BUCKETS });
+const registry = createRegistry('results-sse');
 const hub = new ResultsHub(tally, subscriber, {
+  onBroadcast: sseUpdateMetrics(registry),
   minIntervalMs: config.URNA_SSE_MIN_INTERVAL_MS,
   heartbeatMs: config.URNA_SSE_HEARTBEAT_MS,
 });
@@ -19,7 +22,7 @@ const app = buildResultsApp({
   tally,
   hub,
   verifier: verifierFromConfig(config),
-  registry: createRegistry('results-sse'),
+  registry,
   logger: { level: config.URNA_LOG_LEVEL },
   maxStreams: config.URNA_SSE_MAX_STREAMS,
   transparency: {

@@ -12,6 +12,8 @@ export interface HubOptions {
   readonly minIntervalMs?: number;
   readonly heartbeatMs?: number;
   readonly onError?: (error: unknown) => void;
+  /** After each snapshot written: seconds from the first change notice it answers to the last client written, and to how many clients. */
+  readonly onBroadcast?: (seconds: number, clients: number) => void;
 }
 
 interface Room {
@@ -22,6 +24,8 @@ interface Room {
   timer: NodeJS.Timeout | undefined;
   reading: boolean;
   dirty: boolean;
+  /** When the first change notice not yet answered by a snapshot arrived. */
+  noticedAt: number | undefined;
 }
 
 /** `event: final` once the official result has replaced the live counts, `event: results` before. */
@@ -83,7 +87,16 @@ export class ResultsHub {
     let room = this.rooms.get(electionId);
     let subscribing: Promise<unknown> | undefined;
     if (room === undefined) {
-      room = { electionId, clients: new Set(), lastSentAt: 0, lastVersion: -1, timer: undefined, reading: false, dirty: false };
+      room = {
+        electionId,
+        clients: new Set(),
+        lastSentAt: 0,
+        lastVersion: -1,
+        timer: undefined,
+        reading: false,
+        dirty: false,
+        noticedAt: undefined,
+      };
       const channel = this.source.keys.channel(electionId);
       this.rooms.set(electionId, room);
       this.roomOfChannel.set(channel, room);
@@ -119,7 +132,9 @@ export class ResultsHub {
 
   private onNotice(channel: string): void {
     const room = this.roomOfChannel.get(channel);
-    if (room !== undefined) this.schedule(room.electionId, room);
+    if (room === undefined) return;
+    room.noticedAt ??= Date.now();
+    this.schedule(room.electionId, room);
   }
 
   private schedule(electionId: string, room: Room): void {
@@ -140,6 +155,9 @@ export class ResultsHub {
     // and the writes to every client) made each period longer than the window, and latency
     // crept up towards a full window under steady updates
     room.lastSentAt = Date.now();
+    // notices from here on are answered by the next snapshot
+    const noticedAt = room.noticedAt;
+    room.noticedAt = undefined;
     try {
       const snapshot = await this.source.results(electionId);
       if (snapshot !== undefined && snapshot.version > room.lastVersion) {
@@ -147,9 +165,11 @@ export class ResultsHub {
         const frame = sseFrame(snapshot);
         const chunk = sharedChunk(frame);
         for (const client of room.clients) if (!client.destroyed) writeShared(client, chunk, frame);
+        if (noticedAt !== undefined) this.options.onBroadcast?.((Date.now() - noticedAt) / 1000, room.clients.size);
       }
     } catch (error) {
       this.options.onError?.(error);
+      room.noticedAt ??= noticedAt;
       room.dirty = true;
     } finally {
       room.reading = false;

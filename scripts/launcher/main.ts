@@ -1,6 +1,8 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KafkaCluster } from '@urna/embedded/kafka';
 import { ensureDemoElection } from './demo.ts';
+import { ALERT_RULES, renderPrometheusConfig } from './prometheus.ts';
 import { DEFAULT_PORTS, PORT_SETTINGS, PortTakenError, REPO_ROOT, startStack } from './stack.ts';
 
 const dataDir = process.env.URNA_DATA_DIR ?? join(REPO_ROOT, '.urna');
@@ -37,10 +39,12 @@ const stack = await startStack({ dataDir, ports: 'default', logs: 'console', env
   await kafkaNode?.stop();
   // a taken port (or a bad edge setting) is one line, not a restart loop and a stack trace
   console.error(
-    `urna: ${error instanceof Error && (error instanceof PortTakenError || error.message.startsWith('edge')) ? error.message : String(error)}`,
+    `urna: ${error instanceof Error && (error instanceof PortTakenError || error.message.startsWith('edge') || error.message.startsWith('invalid configuration')) ? error.message : String(error)}`,
   );
   process.exit(1);
 });
+// a scrape config for this stack's processes: `prometheus --config.file=<data dir>/prometheus.yml`
+writeFileSync(join(dataDir, 'prometheus.yml'), renderPrometheusConfig({ nodes: stack.nodes, ruleFiles: [ALERT_RULES] }));
 const kafka = { ...process.env, ...env };
 const logLine =
   kafka.URNA_LOG === 'kafka'
@@ -56,7 +60,11 @@ urna is up.
   API (one origin) ${g}
   demo election    ${g}/v1/elections/demo
   live results     ${g}/v1/elections/demo/results/stream
-  metrics          ${stack.urls.ingest}/metrics  ${stack.urls.results}/metrics  (the services' own ports; never through the origin)
+  processes        ${Object.entries(stack.nodes)
+    .map(([service, nodes]) => `${service} ×${nodes.length}`)
+    .join(', ')}
+  metrics          ${[...stack.nodes.ingest, ...stack.nodes['results-sse']].map((n) => `${n}/metrics`).join('  ')}
+                   (each process on its own port; never through the origin; all targets in ${join(dataDir, 'prometheus.yml')})
   redis            ${stack.urls.redis}   DynamoDB Local ${stack.urls.dynamo}
   vote log         ${logLine}
 

@@ -5,6 +5,7 @@ import { DynamoDbLocal, freePort, RedisServer } from '@urna/embedded';
 import { prepareEdge, readEdgeConfig } from '@urna/edge';
 import { createDynamoClient, ensureTables, tableNames } from '@urna/store';
 import { signerFromSkey } from '@urna/transparency';
+import { processName, readProcessCounts, workerPartitionPlan } from './processes.ts';
 import { loadOrCreateSecrets } from './secrets.ts';
 import { SupervisedService, type LogSink } from './supervisor.ts';
 
@@ -63,6 +64,9 @@ export class PortTakenError extends Error {
   }
 }
 
+/** The services whose processes expose `/metrics` (Prometheus' jobs). */
+export type ServiceGroup = 'ingest' | 'results-sse' | 'tally-live' | 'tally-store' | 'tally-transparency' | 'recount';
+
 export interface Stack {
   readonly urls: {
     readonly gateway: string;
@@ -72,6 +76,9 @@ export interface Stack {
     readonly redis: string;
     readonly dynamo: string;
   };
+  /** Every process of each service (base URLs, each its own port; `/metrics` there), first one first. */
+  readonly nodes: Readonly<Record<ServiceGroup, readonly string[]>>;
+  /** By process name: `ingest`, `ingest-2`, …, `tally-live`, `tally-live-2`, … (see processes.ts). */
   readonly services: ReadonlyMap<string, SupervisedService>;
   readonly redis: RedisServer | undefined;
   readonly env: Readonly<Record<string, string>>;
@@ -96,6 +103,10 @@ function embeddedRedisMaxmemory(env: NodeJS.ProcessEnv): string {
 /** Starts infrastructure (unless given) and every service as its own supervised process. */
 export async function startStack(options: StackOptions): Promise<Stack> {
   mkdirSync(join(options.dataDir, 'logs'), { recursive: true });
+  // how many processes of each service, and the workers' partitions, checked before anything starts
+  const merged = { ...process.env, ...options.env };
+  const counts = readProcessCounts(merged);
+  const partitionSets = workerPartitionPlan(merged, counts);
   const fixed = (name: keyof typeof DEFAULT_PORTS) => options.portOverrides?.[name] ?? DEFAULT_PORTS[name];
   if (options.ports === 'default') {
     // every fixed port is checked before anything starts, so a taken one stops nothing half-way
@@ -129,14 +140,19 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   await ensureTables(client, tableNames(options.env?.URNA_TABLE_PREFIX ?? 'urna_'));
   client.destroy();
 
+  // the first process of a service takes its fixed port (npm start), extra ones free ports
+  const many = async (name: keyof typeof DEFAULT_PORTS, n: number) => [
+    await port(name),
+    ...(await Promise.all(Array.from({ length: n - 1 }, () => freePort()))),
+  ];
   const ports = {
     gateway: await port('gateway'),
-    ingest: await port('ingest'),
-    results: await port('results'),
-    workerLive: await port('workerLive'),
-    workerStore: await port('workerStore'),
+    ingest: await many('ingest', counts.ingest),
+    results: await many('results', counts.results),
+    workerLive: await many('workerLive', counts.live),
+    workerStore: await many('workerStore', counts.store),
     recount: await port('recount'),
-    workerTransparency: await port('workerTransparency'),
+    workerTransparency: await many('workerTransparency', counts.transparency),
   };
   const local = (p: number) => `http://127.0.0.1:${p}`;
   const env: Record<string, string> = {
@@ -168,8 +184,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     edgeCommand = prepareEdge({
       prefix: join(options.dataDir, 'edge'),
       listen: `127.0.0.1:${ports.gateway}`,
-      ingest: [`127.0.0.1:${ports.ingest}`],
-      results: [`127.0.0.1:${ports.results}`],
+      ingest: ports.ingest.map((p) => `127.0.0.1:${p}`),
+      results: ports.results.map((p) => `127.0.0.1:${p}`),
       lifecycle: [`127.0.0.1:${ports.recount}`],
       webRoot: options.env?.URNA_WEB_ROOT ?? process.env.URNA_WEB_ROOT ?? join(REPO_ROOT, 'web', 'dist'),
       config: readEdgeConfig({ ...process.env, ...options.env }),
@@ -178,43 +194,39 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     await Promise.all([redis?.stop(), dynamo?.stop()]);
     throw error;
   }
-  const specs = [
-    {
-      name: 'ingest',
-      entry: 'ingest/src/main.ts',
-      env: { ...env, ...signing, URNA_INGEST_PORT: String(ports.ingest) },
-      healthUrl: `${local(ports.ingest)}/healthz`,
-    },
-    {
-      name: 'results-sse',
-      entry: 'results-sse/src/main.ts',
-      env: { ...env, URNA_RESULTS_PORT: String(ports.results) },
-      healthUrl: `${local(ports.results)}/healthz`,
-    },
-    {
-      name: 'tally-live',
-      entry: 'tally-worker/src/main.ts',
-      env: { ...env, URNA_PROJECTION: 'live', URNA_WORKER_NAME: 'live-1', URNA_WORKER_PORT: String(ports.workerLive) },
-      healthUrl: `${local(ports.workerLive)}/healthz`,
-    },
-    {
-      name: 'tally-store',
-      entry: 'tally-worker/src/main.ts',
-      env: { ...env, URNA_PROJECTION: 'store', URNA_WORKER_NAME: 'store-1', URNA_WORKER_PORT: String(ports.workerStore) },
-      healthUrl: `${local(ports.workerStore)}/healthz`,
-    },
-    {
-      name: 'tally-transparency',
+  const workers = (projection: keyof typeof partitionSets, workerPorts: readonly number[], extra: Record<string, string> = {}) => {
+    const sets = partitionSets[projection];
+    return workerPorts.map((p, i) => ({
+      name: processName(`tally-${projection}`, i),
       entry: 'tally-worker/src/main.ts',
       env: {
         ...env,
-        ...signing,
-        URNA_PROJECTION: 'transparency',
-        URNA_WORKER_NAME: 'transparency-1',
-        URNA_WORKER_PORT: String(ports.workerTransparency),
+        ...extra,
+        URNA_PROJECTION: projection,
+        // stable per process: a restarted worker reads its own pending entries first
+        URNA_WORKER_NAME: `${projection}-${i + 1}`,
+        ...(sets[i] === undefined ? {} : { URNA_WORKER_PARTITIONS: sets[i] }),
+        URNA_WORKER_PORT: String(p),
       },
-      healthUrl: `${local(ports.workerTransparency)}/healthz`,
-    },
+      healthUrl: `${local(p)}/healthz`,
+    }));
+  };
+  const specs = [
+    ...ports.ingest.map((p, i) => ({
+      name: processName('ingest', i),
+      entry: 'ingest/src/main.ts',
+      env: { ...env, ...signing, URNA_INGEST_PORT: String(p) },
+      healthUrl: `${local(p)}/healthz`,
+    })),
+    ...ports.results.map((p, i) => ({
+      name: processName('results-sse', i),
+      entry: 'results-sse/src/main.ts',
+      env: { ...env, URNA_RESULTS_PORT: String(p) },
+      healthUrl: `${local(p)}/healthz`,
+    })),
+    ...workers('live', ports.workerLive),
+    ...workers('store', ports.workerStore),
+    ...workers('transparency', ports.workerTransparency, signing),
     {
       name: 'recount',
       entry: 'recount/src/main.ts',
@@ -245,11 +257,19 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   return {
     urls: {
       gateway: local(ports.gateway),
-      ingest: local(ports.ingest),
-      results: local(ports.results),
+      ingest: local(ports.ingest[0] as number),
+      results: local(ports.results[0] as number),
       recount: local(ports.recount),
       redis: redisUrl,
       dynamo: dynamoEndpoint,
+    },
+    nodes: {
+      ingest: ports.ingest.map(local),
+      'results-sse': ports.results.map(local),
+      'tally-live': ports.workerLive.map(local),
+      'tally-store': ports.workerStore.map(local),
+      'tally-transparency': ports.workerTransparency.map(local),
+      recount: [local(ports.recount)],
     },
     services,
     redis,

@@ -4,6 +4,7 @@
 // Usage: npm run bench [-- --rates 2000,4000,6000 --seconds 5 --drain 50000 --sse 2000,10000,15000 --profile]
 //        [--peer http://127.0.0.1:PORT --connections 100 --h2h-rate 3000 --h2h-seconds 10 --h2h-voters 100000]
 //        [--only ceilings,ingest,e2e,drain,sse,h2h]
+// URNA_INGEST_PROCESSES=2 npm run bench -- --only ceilings,ingest: the ingest rows over two ingest processes
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { Pool } from 'undici';
 import { Redis } from 'ioredis';
 import { mintVotingToken } from '@urna/auth';
+import { processName } from '../launcher/processes.ts';
 import { REPO_ROOT, startStack } from '../launcher/stack.ts';
 import { cpuSeconds, fmt } from './measure.ts';
 import { openLoop, type OpenLoopResult } from './bench/open-loop.ts';
@@ -99,11 +101,13 @@ if (wants('ceilings') || wants('ingest') || wants('drain')) {
   lua = await luaCeiling(redis, 100_000, redisPid);
 }
 
-// 2. ingest, open loop, straight to the ingest process (auth + validation + durable append + receipts)
+// 2. ingest, open loop, straight to the ingest processes (auth + validation + durable append + receipts);
+//    with URNA_INGEST_PROCESSES=N the requests go round-robin to the N processes and their CPU is summed
 const ingest: Array<OpenLoopResult & { ingestCpuSeconds: number; acceptedPerCpuSecond: number }> = [];
 if (wants('ingest')) {
-  const ingestPool = new Pool(stack.urls.ingest, { connections: 256, pipelining: 1 });
-  const ingestPid = stack.services.get('ingest')?.pid as number;
+  const ingestPools = stack.nodes.ingest.map((node) => new Pool(node, { connections: 256, pipelining: 1 }));
+  const ingestPids = stack.nodes.ingest.map((_, i) => stack.services.get(processName('ingest', i))?.pid as number);
+  const ingestCpu = () => ingestPids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
   for (const [step, rate] of [[0, RATES[0] ?? 1000], ...RATES.map((r, i) => [i + 1, r])] as Array<[number, number]>) {
     // step 0 warms up (JIT, connection pool, Redis scripts) and is not reported
     say(step === 0 ? `ingest warm-up at ${rate} votes/s` : `ingest at ${rate} votes/s for ${SECONDS} s`);
@@ -113,9 +117,9 @@ if (wants('ingest')) {
       mintVotingToken({ userId: `u-${rate}-${i}`, role: 'voter' }, secret, 900),
     );
     const body = JSON.stringify({ optionId: 'a' });
-    const cpu0 = cpuSeconds(ingestPid);
+    const cpu0 = ingestCpu();
     const result = await openLoop(rate, SECONDS, async (i) => {
-      const response = await ingestPool.request({
+      const response = await (ingestPools[i % ingestPools.length] as Pool).request({
         method: 'POST',
         path: `/v1/elections/${electionId}/votes`,
         headers: { authorization: `Bearer ${tokens[i]}`, 'content-type': 'application/json' },
@@ -124,10 +128,10 @@ if (wants('ingest')) {
       await response.body.dump();
       return response.statusCode;
     });
-    const cpu = cpuSeconds(ingestPid) - cpu0;
+    const cpu = ingestCpu() - cpu0;
     if (step > 0) ingest.push({ ...result, ingestCpuSeconds: cpu, acceptedPerCpuSecond: (result.statuses['202'] ?? 0) / cpu });
   }
-  await ingestPool.close();
+  await Promise.all(ingestPools.map((pool) => pool.close()));
 }
 
 // 3. end to end through the gateway at a steady rate

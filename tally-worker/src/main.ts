@@ -8,6 +8,7 @@ import { startWorker } from './worker.ts';
 import { signerFromSkey } from '@urna/transparency';
 import { RedisElectionLogs } from '@urna/transparency/redis';
 import { TransparencyProjection } from './transparency-projection.ts';
+import { liveBatchMetrics } from './live-metrics.ts';
 
 const config = readWorkerConfig();
 // tests only: URNA_FAILPOINTS (refused with URNA_MODE=production)
@@ -41,7 +42,7 @@ if (config.URNA_PROJECTION === 'transparency') {
 } else if (config.URNA_PROJECTION === 'live') {
   const tally = new LiveTally({ redis, buckets: config.URNA_TALLY_BUCKETS });
   await tally.loadScripts();
-  projection = liveTallyProjection(tally);
+  projection = liveTallyProjection(tally, liveBatchMetrics(registry));
 } else {
   projection = voteStoreProjection(
     new VoteStore({

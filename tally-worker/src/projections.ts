@@ -2,6 +2,7 @@ import { ElectionId, isCloseMarker, PROJECTION_GROUPS, type LoggedCloseMarker, t
 import type { LiveTally } from '@urna/tally';
 import type { VoteStore } from '@urna/store';
 import { failpoint } from '@urna/service-kit';
+import type { LiveBatchObserver } from './live-metrics.ts';
 
 export type ProjectionName = 'live' | 'store' | 'transparency';
 
@@ -32,13 +33,14 @@ export const GROUPS: Readonly<Record<'live' | 'store', string>> = PROJECTION_GRO
 /** The transparency projection's group, apart from GROUPS: a deployment may run without it. */
 export const TRANSPARENCY_GROUP = 'transparency';
 
-/** Redis read model: one EVALSHA per election in the batch. */
-export function liveTallyProjection(tally: LiveTally): Projection {
+/** Redis read model: one EVALSHA per election in the batch. `observe` sees each applied batch (metrics). */
+export function liveTallyProjection(tally: LiveTally, observe?: LiveBatchObserver): Projection {
   return {
     name: 'live',
     group: GROUPS.live,
     apply: async (records, markers) => {
-      await tally.apply(records, markers);
+      const summary = await tally.apply(records, markers);
+      observe?.(summary, records);
       failpoint('live.after-lua');
     },
     reject: (rejected) => tally.recordRejected(rejectedVotes(rejected)),

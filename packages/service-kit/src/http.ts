@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { DomainErrors, isUrnaError, UrnaError } from '@urna/domain';
-import type { Registry } from 'prom-client';
+import { Counter, type Registry } from 'prom-client';
 import type { z } from 'zod';
 
 /**
@@ -95,6 +95,20 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send(new UrnaError('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`).toJSON()),
   );
+  // every response by status code (5xx rate, refusals at a glance); /healthz and /metrics included
+  const responses =
+    (options.registry.getSingleMetric('urna_http_responses_total') as Counter<'code'> | undefined) ??
+    new Counter({
+      name: 'urna_http_responses_total',
+      help: 'HTTP responses sent, by status code',
+      labelNames: ['code'],
+      registers: [options.registry],
+    });
+  // a callback hook, not an async one: no promise per request on the vote path
+  app.addHook('onResponse', (_request, reply, done) => {
+    responses.inc({ code: String(reply.statusCode) });
+    done();
+  });
   app.get('/healthz', async () => ({ status: 'ok', service: options.service, ...(await options.health?.()) }));
   app.get('/metrics', async (_request, reply) => reply.type(options.registry.contentType).send(await options.registry.metrics()));
   return app;
