@@ -1,14 +1,14 @@
 import { LiveTally } from '@urna/tally';
 import { verifierFromConfig } from '@urna/auth';
-import { createRegistry, failFastRedis, httpTimeoutsOf, onShutdown, patientRedis } from '@urna/service-kit';
+import { createRegistry, httpTimeoutsOf, onShutdown, readModelRedis } from '@urna/service-kit';
 import { buildResultsApp } from './app.ts';
 import { readResultsConfig } from './config.ts';
 import { ResultsHub } from './results-hub.ts';
 import { RedisElectionLogs } from '@urna/transparency/redis';
 
 const config = readResultsConfig();
-const redis = failFastRedis(config.URNA_REDIS_URL);
-const subscriber = patientRedis(config.URNA_REDIS_URL);
+const redis = await readModelRedis(config, 'fail-fast');
+const subscriber = await readModelRedis(config, 'patient');
 const tally = new LiveTally({ redis, buckets: config.URNA_TALLY_BUCKETS });
 const hub = new ResultsHub(tally, subscriber, {
   minIntervalMs: config.URNA_SSE_MIN_INTERVAL_MS,

@@ -1,7 +1,7 @@
 import { createDynamoClient, tableNames, VoteStore } from '@urna/store';
 import { LiveTally } from '@urna/tally';
 import { openVoteLog } from '@urna/log';
-import { armFailpoints, createHttpApp, createRegistry, httpTimeoutsOf, onShutdown, patientRedis } from '@urna/service-kit';
+import { armFailpoints, createHttpApp, createRegistry, httpTimeoutsOf, onShutdown, patientRedis, readModelRedis } from '@urna/service-kit';
 import { readWorkerConfig } from './config.ts';
 import { TRANSPARENCY_GROUP, liveTallyProjection, voteStoreProjection, type Projection } from './projections.ts';
 import { startWorker } from './worker.ts';
@@ -13,7 +13,8 @@ const config = readWorkerConfig();
 // tests only: URNA_FAILPOINTS (refused with URNA_MODE=production)
 const failpoints = armFailpoints();
 const registry = createRegistry(`tally-worker-${config.URNA_PROJECTION}`);
-const redis = patientRedis(config.URNA_REDIS_URL);
+// the read model may be a Redis Cluster (URNA_REDIS_CLUSTER); the Redis log stays on URNA_REDIS_URL
+const redis = await readModelRedis(config, 'patient');
 const log = await openVoteLog(config, 'worker', {
   redis: () => patientRedis(config.URNA_REDIS_URL),
   connect: () => patientRedis(config.URNA_REDIS_URL),

@@ -17,6 +17,11 @@ export interface RedisServerOptions {
    * @defaultValue '1gb'
    */
   readonly maxmemory?: string;
+  /**
+   * A Redis Cluster node (`cluster-enabled yes`, `masterauth` = the password, so a replica
+   * authenticates to its primary). Node timeout in ms: a primary silent this long fails over.
+   */
+  readonly cluster?: { readonly nodeTimeoutMs: number };
 }
 
 /**
@@ -55,7 +60,8 @@ export class RedisServer {
     mkdirSync(this.options.dataDir, { recursive: true });
     // the password goes in a file only the owner reads, not on the command line (`ps` shows that to every user)
     const secretConf = join(this.options.dataDir, 'urna-secret.conf');
-    writeFileSync(secretConf, `requirepass ${this.password}\n`, { mode: 0o600 });
+    const secrets = [`requirepass ${this.password}`, ...(this.options.cluster === undefined ? [] : [`masterauth ${this.password}`])];
+    writeFileSync(secretConf, `${secrets.join('\n')}\n`, { mode: 0o600 });
     const args = [
       secretConf,
       '--port',
@@ -83,6 +89,16 @@ export class RedisServer {
       this.options.maxmemory ?? '1gb',
       '--maxmemory-policy',
       'noeviction',
+      ...(this.options.cluster === undefined
+        ? []
+        : [
+            '--cluster-enabled',
+            'yes',
+            '--cluster-config-file',
+            'nodes.conf',
+            '--cluster-node-timeout',
+            String(this.options.cluster.nodeTimeoutMs),
+          ]),
     ];
     const child = spawn(this.options.binary ?? 'redis-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
     this.child = child;

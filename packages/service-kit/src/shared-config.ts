@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { HTTP_TIMEOUT_DEFAULTS, type HttpTimeouts } from './http.ts';
+import { parseClusterSeeds } from './redis.ts';
 
 /** Environment keys shared by the services (defaults fit the embedded default). */
 export const sharedConfigShape = {
@@ -8,6 +9,22 @@ export const sharedConfigShape = {
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// URL')
     .default('redis://127.0.0.1:6379'),
+  /**
+   * Redis Cluster seed nodes for everything but the Redis log: `redis://:<password>@host:port,host:port,…`
+   * (the password, shared by every node, in the first). Unset: everything on URNA_REDIS_URL.
+   */
+  URNA_REDIS_CLUSTER: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value.trim() === '') return undefined;
+      const seeds = parseClusterSeeds(value);
+      if (typeof seeds === 'string') {
+        ctx.addIssue({ code: 'custom', message: seeds });
+        return z.NEVER;
+      }
+      return seeds;
+    }),
   /** DynamoDB endpoint override (DynamoDB Local); unset means AWS. */
   URNA_DYNAMODB_ENDPOINT: z.string().url().optional(),
   URNA_AWS_REGION: z.string().default('local'),

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import {
   isAfterClose,
   type ElectionStatus,
@@ -48,7 +48,8 @@ export interface ApplySummary {
 }
 
 export interface LiveTallyOptions {
-  readonly redis: Redis;
+  /** One redis-server or a Redis Cluster: every pipeline and script call here stays in one election's slot. */
+  readonly redis: Redis | Cluster;
   /** Marker/receipt buckets per election; fixed for the life of the data. */
   readonly buckets?: number;
   readonly prefix?: string;
@@ -68,7 +69,7 @@ const appendReceipts = new LuaScript('appendReceipts-N');
  */
 export class LiveTally {
   readonly keys: TallyKeys;
-  private readonly redis: Redis;
+  private readonly redis: Redis | Cluster;
   private readonly receiptTtl: number;
   private readonly maxReceipts: number;
 
@@ -216,12 +217,14 @@ export class LiveTally {
       summary.redelivered += Number(reply[3]);
       summary.afterClose += Number(reply[5]);
     }
-    if (markersByElection.size > 0) {
-      const pipeline = this.redis.pipeline();
-      for (const [electionId, list] of markersByElection)
+    // one pipeline per election: on a Redis Cluster a pipeline must stay in one slot
+    await Promise.all(
+      [...markersByElection].map(([electionId, list]) => {
+        const pipeline = this.redis.pipeline();
         for (const m of list) pipeline.hset(this.keys.closePassed(electionId), m.partition, m.position);
-      await this.exec(pipeline);
-    }
+        return this.exec(pipeline);
+      }),
+    );
     return summary;
   }
 
@@ -233,9 +236,13 @@ export class LiveTally {
    */
   async acceptedCounts(electionIds: readonly string[]): Promise<Array<number | undefined>> {
     if (electionIds.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const id of electionIds) pipeline.hmget(this.keys.meta(id), 'accepted', 'version');
-    const replies = (await this.exec(pipeline)) as Array<Array<string | null>>;
+    // one command per election, all sent before the first reply (elections live in different cluster slots)
+    let replies: Array<Array<string | null>>;
+    try {
+      replies = await Promise.all(electionIds.map((id) => this.redis.hmget(this.keys.meta(id), 'accepted', 'version')));
+    } catch (error) {
+      throw TallyErrors.unavailable(error);
+    }
     return replies.map(([accepted, version]) => (version === null || version === undefined ? undefined : Number(accepted ?? 0)));
   }
 
@@ -245,14 +252,14 @@ export class LiveTally {
    */
   async recordRejected(rejected: ReadonlyArray<{ vote: LoggedVote; reason: RejectReason }>): Promise<void> {
     if (rejected.length === 0) return;
-    const pipeline = this.redis.pipeline();
-    for (const { vote, reason } of rejected)
-      pipeline.hset(
-        this.keys.rejected(vote.vote.electionId),
-        `${vote.partition}|${vote.position}`,
-        `${reason}|${vote.vote.voteId.slice(0, 64)}`,
-      );
-    await this.exec(pipeline);
+    await Promise.all(
+      [...groupBy(rejected, (r) => r.vote.vote.electionId)].map(([electionId, list]) => {
+        const pipeline = this.redis.pipeline();
+        for (const { vote, reason } of list)
+          pipeline.hset(this.keys.rejected(electionId), `${vote.partition}|${vote.position}`, `${reason}|${vote.vote.voteId.slice(0, 64)}`);
+        return this.exec(pipeline);
+      }),
+    );
   }
 
   /** Log records of an election refused before counting, by reason. */

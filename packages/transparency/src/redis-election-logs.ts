@@ -10,7 +10,7 @@
  *   <prefix>:{<e>}:final          hash partition → size of the final checkpoint (set once)
  *   <prefix>:closing:<scope>      set of elections whose final checkpoints are not all cut yet
  */
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { bucketOf } from '@urna/domain';
 import { MerkleLog } from './merkle-log.ts';
 import { RedisCheckpointStore } from './redis-checkpoint-store.ts';
@@ -28,12 +28,12 @@ export interface LeafLocation {
 }
 
 export class RedisElectionLogs {
-  readonly redis: Redis;
+  readonly redis: Redis | Cluster;
   readonly prefix: string;
   readonly trees: RedisTreeStore;
   readonly checkpoints: RedisCheckpointStore;
 
-  constructor(redis: Redis, options: { prefix?: string } = {}) {
+  constructor(redis: Redis | Cluster, options: { prefix?: string } = {}) {
     this.redis = redis;
     this.prefix = options.prefix ?? TLOG_PREFIX;
     this.trees = new RedisTreeStore(redis, { prefix: this.prefix });
@@ -65,14 +65,14 @@ export class RedisElectionLogs {
     leaves: ReadonlyArray<{ readonly leaf: string; readonly voteId?: string | undefined }>,
   ): Promise<void> {
     if (leaves.length === 0) return;
-    const pipeline = this.redis.pipeline();
+    // two pipelines, one per hash tag ({e} and {e/p}): on a Redis Cluster a pipeline stays in one slot
+    const index = this.redis.pipeline();
     const fields: string[] = [];
     leaves.forEach(({ leaf, voteId }, i) => {
       fields.push(String(start + i), leaf);
-      if (voteId !== undefined) pipeline.hsetnx(this.keys.votes(electionId, voteId), voteId, `${partition}:${start + i}`);
+      if (voteId !== undefined) index.hsetnx(this.keys.votes(electionId, voteId), voteId, `${partition}:${start + i}`);
     });
-    pipeline.hset(this.keys.leaves(electionId, partition), ...fields);
-    await exec(pipeline);
+    await Promise.all([exec(index), exec(this.redis.pipeline().hset(this.keys.leaves(electionId, partition), ...fields))]);
   }
 
   async locateVote(electionId: string, voteId: string): Promise<LeafLocation | undefined> {

@@ -1,0 +1,146 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Queue, QueueEvents, Worker } from 'bullmq';
+import { Cluster } from 'ioredis';
+import { RedisCluster } from '@urna/embedded';
+import { loadConfig, readModelRedis, sharedConfigShape } from '@urna/service-kit';
+import { ElectionConfigs, LiveTally } from '@urna/tally';
+import type { Election } from '@urna/domain';
+import { z } from 'zod';
+import { closeMarkers, makeLog } from './fixtures.ts';
+import { randomName } from './helpers.ts';
+
+/**
+ * The read model on a real Redis Cluster (3 primaries + 3 replicas of Debian's redis-server,
+ * started here): every call that touches several keys (scripts, pipelines, transactions,
+ * BullMQ) must stay in one slot, or the cluster answers CROSSSLOT.
+ */
+let cluster: RedisCluster;
+let redis: Cluster;
+const dir = mkdtempSync(join(tmpdir(), 'urna-cluster-'));
+
+beforeAll(async () => {
+  cluster = await RedisCluster.start({ dataDir: dir });
+  const config = loadConfig(z.object(sharedConfigShape), { URNA_REDIS_CLUSTER: cluster.seeds });
+  redis = (await readModelRedis(config, 'patient')) as Cluster;
+});
+afterAll(async () => {
+  redis.disconnect();
+  await cluster.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('URNA_REDIS_CLUSTER', () => {
+  it('connects to a cluster (ioredis Cluster), and a bad seed list is refused naming the key', async () => {
+    expect(redis).toBeInstanceOf(Cluster);
+    expect(redis.nodes('master')).toHaveLength(3);
+    expect(() => loadConfig(z.object(sharedConfigShape), { URNA_REDIS_CLUSTER: 'redis://:pw@127.0.0.1' })).toThrow(/URNA_REDIS_CLUSTER:/);
+  });
+});
+
+describe('the live tally on a Redis Cluster', () => {
+  const tally = () => new LiveTally({ redis, buckets: 64 });
+
+  it('several elections (in different slots) in one batch: counted, close markers, forged records, accepted counts', async () => {
+    const live = tally();
+    const elections = Array.from({ length: 6 }, () => randomName('e'));
+    for (const e of elections) await live.initElection(e, ['a', 'b']);
+    const records = elections.flatMap((e) =>
+      makeLog(e, [
+        { userId: 'u1', optionId: 'a' },
+        { userId: 'u2', optionId: 'b' },
+        { userId: 'u1', optionId: 'b' },
+      ]),
+    );
+    const markers = elections.flatMap((e) => closeMarkers(e, '000000000009'));
+    const summary = await live.apply(records, markers);
+    expect(summary).toMatchObject({ counted: 12, duplicates: 6 });
+    await live.recordRejected(elections.map((e) => ({ vote: makeLog(e, [{ userId: 'x', optionId: 'a' }])[0]!, reason: 'forged' })));
+    for (const e of elections) {
+      expect((await live.results(e))?.counts).toEqual({ a: 1, b: 1 });
+      expect((await live.closeMarkersPassed(e)).size).toBe(4);
+      expect(await live.rejectedCounts(e)).toEqual({ forged: 1 });
+      expect((await live.receiptsOf(e, 'u1')).map((r) => r.status)).toEqual(['counted']);
+    }
+    expect(await live.acceptedCounts(elections)).toEqual(elections.map(() => 3));
+    const owners = new Set(elections.map((e) => nodeOf(live.keys.meta(e))));
+    expect(owners.size).toBeGreaterThan(1); // 6 random elections on 3 primaries: not all on one (p = 1/243)
+  });
+
+  it('runs its scripts after every node forgot them (EVALSHA on the slot owner, EVAL on NOSCRIPT)', async () => {
+    const live = tally();
+    const e = randomName('e');
+    await live.loadScripts();
+    await Promise.all(redis.nodes('master').map((n) => n.script('FLUSH')));
+    await live.apply(makeLog(e, [{ userId: 'u1', optionId: 'a' }]));
+    await live.recordReceipts(makeLog(e, [{ userId: 'u1', optionId: 'a' }]));
+    expect((await live.results(e))?.total).toBe(1);
+  });
+
+  it('publishes one notice per changing batch, received by a subscriber on any node', async () => {
+    const live = tally();
+    const e = randomName('e');
+    const sub = redis.duplicate();
+    const notices: string[] = [];
+    sub.on('message', (_channel: string, message: string) => notices.push(message));
+    await sub.subscribe(live.keys.channel(e));
+    await live.apply(makeLog(e, [{ userId: 'u1', optionId: 'a' }]));
+    await live.apply(makeLog(e, [{ userId: 'u1', optionId: 'a' }])); // a redelivery: no change, no notice
+    await new Promise((r) => setTimeout(r, 200));
+    expect(notices).toEqual(['1']);
+    sub.disconnect();
+  });
+});
+
+describe('election configs on a Redis Cluster', () => {
+  it('put and list: config and index in one slot, one transaction and one MGET', async () => {
+    const configs = new ElectionConfigs(redis, randomName('urna'));
+    const make = (id: string, status: Election['status'], createdAt: string) =>
+      ({ id, title: id, options: [{ id: 'a', label: 'a' }], status, createdAt }) as unknown as Election;
+    await configs.put(make('one', 'open', '2026-01-01T00:00:00Z'));
+    await configs.put(make('two', 'draft', '2026-01-02T00:00:00Z'));
+    expect((await configs.list({ drafts: true })).map((e) => e.id)).toEqual(['one', 'two']);
+    expect((await configs.list({ drafts: false })).map((e) => e.id)).toEqual(['one']);
+    expect((await configs.get('two'))?.status).toBe('draft');
+  });
+});
+
+describe('BullMQ on a Redis Cluster', () => {
+  it('with its documented hash-tagged prefix a job is added, processed and completed', async () => {
+    const prefix = `{${randomName('test-bull')}}`;
+    const queue = new Queue('urna-lifecycle', { connection: redis, prefix });
+    const events = new QueueEvents('urna-lifecycle', { connection: redis.duplicate(), prefix });
+    const worker = new Worker('urna-lifecycle', async (job) => `done ${String(job.data.n)}`, { connection: redis.duplicate(), prefix });
+    try {
+      await events.waitUntilReady();
+      const job = await queue.add('recount', { n: 7 }, { jobId: 'recount-x' });
+      expect(await job.waitUntilFinished(events, 20_000)).toBe('done 7');
+    } finally {
+      await worker.close();
+      await events.close();
+      await queue.close();
+    }
+  });
+});
+
+/** The port of the primary that owns a key's slot. */
+function nodeOf(key: string): number | undefined {
+  const slot = clusterKeySlot(key);
+  const owner = redis.slots[slot]?.[0];
+  return owner === undefined ? undefined : Number(owner.split(':').at(-1));
+}
+
+/** CRC16 (XMODEM) of the key's hash tag, mod 16384: Redis Cluster's slot of a key. */
+function clusterKeySlot(key: string): number {
+  const open = key.indexOf('{');
+  const close = open < 0 ? -1 : key.indexOf('}', open + 1);
+  const tagged = open >= 0 && close > open + 1 ? key.slice(open + 1, close) : key;
+  let crc = 0;
+  for (const byte of Buffer.from(tagged)) {
+    crc ^= byte << 8;
+    for (let i = 0; i < 8; i++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+  }
+  return crc % 16_384;
+}
