@@ -94,6 +94,49 @@ describe('the live tally on a Redis Cluster', () => {
   });
 });
 
+describe('a hot election split into sub-shards on a Redis Cluster', () => {
+  it("10,000 votes: its keys span the 8 sub-shards' slots, and counts, accepted, receipts and close markers equal an unsharded tally of the same log", async () => {
+    const sharded = new LiveTally({ redis, buckets: 256, subShards: 8 });
+    const plain = new LiveTally({ redis, buckets: 256 });
+    const [hot, flat] = [randomName('hot'), randomName('flat')];
+    const entries = Array.from({ length: 10_000 }, (_, i) => ({
+      userId: `voter-${i < 9_000 ? i : (i * 7_919) % 9_000}`,
+      optionId: ['a', 'b', 'c'][i % 3] as string,
+    }));
+    const logs = { [hot]: makeLog(hot, entries), [flat]: makeLog(flat, entries) };
+    const tallies: Array<[string, LiveTally]> = [
+      [hot, sharded],
+      [flat, plain],
+    ];
+    for (const [e, live] of tallies) {
+      await live.initElection(e, ['a', 'b', 'c']);
+      const log = logs[e] as ReturnType<typeof makeLog>;
+      for (let i = 0; i < log.length; i += 500) {
+        // the close marker rides with the last batch: its 300 votes after position 9,700 are after-close
+        const markers = i + 500 >= log.length ? closeMarkers(e, '000000009700') : [];
+        await live.apply(log.slice(i, i + 500), markers);
+        if (i === 1_000) await live.apply(log.slice(i, i + 500)); // a redelivery changes nothing
+      }
+      await live.recordReceipts(log.slice(0, 2_000));
+    }
+    const [hotResults, flatResults] = await Promise.all([sharded.results(hot), plain.results(flat)]);
+    expect(hotResults?.counts).toEqual(flatResults?.counts);
+    expect(hotResults?.total).toBe(flatResults?.total);
+    expect(hotResults?.total).toBeGreaterThan(8_000);
+    expect(await sharded.acceptedCounts([hot])).toEqual(await plain.acceptedCounts([flat]));
+    expect((await sharded.digest(hot)).counts).toEqual((await plain.digest(flat)).counts);
+    for (const user of ['voter-0', 'voter-17', 'voter-8999', 'voter-1234'])
+      expect((await sharded.receiptsOf(hot, user)).map((r) => r.status)).toEqual((await plain.receiptsOf(flat, user)).map((r) => r.status));
+
+    const slots = new Set<number>();
+    for (const node of redis.nodes('master')) for (const key of await node.keys(`*{${hot}*`)) slots.add(clusterKeySlot(key));
+    expect(slots.size).toBeGreaterThanOrEqual(8);
+    const flatSlots = new Set<number>();
+    for (const node of redis.nodes('master')) for (const key of await node.keys(`*{${flat}}*`)) flatSlots.add(clusterKeySlot(key));
+    expect(flatSlots.size).toBe(1);
+  });
+});
+
 describe('election configs on a Redis Cluster', () => {
   it('put and list: config and index in one slot, one transaction and one MGET', async () => {
     const configs = new ElectionConfigs(redis, randomName('urna'));

@@ -21,7 +21,7 @@ const log = await openVoteLog(config, 'ingest', {
   redis: () => failFastRedis(config.URNA_REDIS_URL),
   connect: () => patientRedis(config.URNA_REDIS_URL),
 });
-const tally = new LiveTally({ redis, buckets: config.URNA_TALLY_BUCKETS });
+const tally = new LiveTally({ redis, buckets: config.URNA_TALLY_BUCKETS, subShards: config.URNA_TALLY_SUBSHARDS });
 if (config.URNA_DEV_MODE && config.URNA_DEV_ISSUER_KEY === undefined)
   throw new Error('invalid configuration:\n  URNA_DEV_ISSUER_KEY: required when URNA_DEV_MODE=1');
 

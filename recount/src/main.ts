@@ -31,7 +31,7 @@ const log = await openVoteLog(config, 'ingest', {
   redis: () => failFastRedis(config.URNA_REDIS_URL),
   connect: () => patientRedis(config.URNA_REDIS_URL),
 });
-const tally = new LiveTally({ redis, buckets: config.URNA_TALLY_BUCKETS });
+const tally = new LiveTally({ redis, buckets: config.URNA_TALLY_BUCKETS, subShards: config.URNA_TALLY_SUBSHARDS });
 const registry = createRegistry('recount');
 const metrics = recountMetrics(registry);
 const queue = new Queue<JobData, JobResult>(LIFECYCLE_QUEUE, { connection: redis, prefix: queuePrefix });

@@ -9,7 +9,7 @@ import { RedisElectionLogs } from '@urna/transparency/redis';
 const config = readResultsConfig();
 const redis = await readModelRedis(config, 'fail-fast');
 const subscriber = await readModelRedis(config, 'patient');
-const tally = new LiveTally({ redis, buckets: config.URNA_TALLY_BUCKETS });
+const tally = new LiveTally({ redis, buckets: config.URNA_TALLY_BUCKETS, subShards: config.URNA_TALLY_SUBSHARDS });
 const hub = new ResultsHub(tally, subscriber, {
   minIntervalMs: config.URNA_SSE_MIN_INTERVAL_MS,
   heartbeatMs: config.URNA_SSE_HEARTBEAT_MS,

@@ -24,7 +24,7 @@ const dynamo = createDynamoClient({ endpoint: config.URNA_DYNAMODB_ENDPOINT, reg
 let projection: Projection;
 let transparency: TransparencyProjection | undefined;
 if (config.URNA_PROJECTION === 'transparency') {
-  const tally = new LiveTally({ redis, buckets: config.URNA_TALLY_BUCKETS });
+  const tally = new LiveTally({ redis, buckets: config.URNA_TALLY_BUCKETS, subShards: config.URNA_TALLY_SUBSHARDS });
   projection = transparency = new TransparencyProjection(TRANSPARENCY_GROUP, {
     logs: new RedisElectionLogs(redis),
     signer: signerFromSkey(config.URNA_TRANSPARENCY_KEY as string),
@@ -35,7 +35,7 @@ if (config.URNA_PROJECTION === 'transparency') {
     checkpointIntervalMs: config.URNA_CHECKPOINT_INTERVAL_MS,
   });
 } else if (config.URNA_PROJECTION === 'live') {
-  const tally = new LiveTally({ redis, buckets: config.URNA_TALLY_BUCKETS });
+  const tally = new LiveTally({ redis, buckets: config.URNA_TALLY_BUCKETS, subShards: config.URNA_TALLY_SUBSHARDS });
   await tally.loadScripts();
   projection = liveTallyProjection(tally);
 } else {

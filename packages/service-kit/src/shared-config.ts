@@ -45,6 +45,12 @@ export const sharedConfigShape = {
     .min(1)
     .max(1 << 24)
     .default(65_536),
+  /**
+   * Sub-shards per election in the live tally (1: none). Users' markers, receipts and counters
+   * spread over this many hash slots by bucket, so one hot election uses several cluster
+   * primaries. Fixed for the data's life, like URNA_TALLY_BUCKETS; at most the bucket count.
+   */
+  URNA_TALLY_SUBSHARDS: z.coerce.number().int().min(1).max(256).default(1),
   URNA_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'),
   /** Each service's own socket limits (service-kit HttpTimeouts), whatever the edge in front does. */
   URNA_HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(HTTP_TIMEOUT_DEFAULTS.headersMs),
