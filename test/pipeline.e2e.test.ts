@@ -33,7 +33,7 @@ interface LogSetup {
  * run's cluster (three KRaft brokers, RF 3, min.insync.replicas 2; see test/global-setup.ts),
  * on a topic of its own created through the admin API. `redis-cluster` is the Redis log with
  * the read model (live tally, configs, limits, notices, BullMQ) on a Redis Cluster of its own
- * (3 primaries + 3 replicas, URNA_REDIS_CLUSTER).
+ * (3 primaries + 3 replicas, URNA_REDIS_CLUSTER), each election in 4 sub-shards.
  */
 const LOGS: Record<'redis' | 'kafka' | 'redis-cluster', () => Promise<LogSetup>> = {
   redis: async () => {
@@ -47,13 +47,20 @@ const LOGS: Record<'redis' | 'kafka' | 'redis-cluster', () => Promise<LogSetup>>
   'redis-cluster': async () => {
     const dir = mkdtempSync(join(tmpdir(), 'urna-cluster-'));
     const cluster = await RedisCluster.start({ dataDir: dir });
-    const env = { URNA_LOG: 'redis', URNA_LOG_PARTITIONS: '8', URNA_FAULT_CRASH_AFTER_BATCHES: '60', URNA_REDIS_CLUSTER: cluster.seeds };
+    // and each election split into 4 sub-shards (hot-election layout): every service reads and writes them
+    const env = {
+      URNA_LOG: 'redis',
+      URNA_LOG_PARTITIONS: '8',
+      URNA_FAULT_CRASH_AFTER_BATCHES: '60',
+      URNA_REDIS_CLUSTER: cluster.seeds,
+      URNA_TALLY_SUBSHARDS: '4',
+    };
     const readModel = await readModelRedis(loadConfig(z.object(sharedConfigShape), env), 'patient');
     return {
       env,
       open: async (logPrefix: string, _groupPrefix: string): Promise<VoteLog> =>
         new RedisStreamsLog({ redis, connect: () => redis.duplicate(), partitions: 8, prefix: logPrefix }),
-      tally: new LiveTally({ redis: readModel }),
+      tally: new LiveTally({ redis: readModel, subShards: 4 }),
       stop: async () => {
         readModel.disconnect();
         await cluster.stop();
