@@ -42,17 +42,23 @@ export class RedisCluster {
     const replicas = options.replicasPerPrimary ?? 1;
     if (primaries < 3) throw new RangeError('a Redis Cluster needs at least 3 primaries');
     const password = randomBytes(18).toString('base64url');
-    const started = await Promise.allSettled(
-      Array.from({ length: primaries * (1 + replicas) }, (_, i) =>
-        RedisServer.start({
+    // a port checked free can be taken by another process before redis binds it (a busy shared
+    // machine): a node that fails to start is tried again on new ports, twice
+    const startNode = async (i: number, attempt = 0): Promise<RedisServer> => {
+      try {
+        return await RedisServer.start({
           dataDir: join(options.dataDir, `node-${i}`),
           password,
           maxmemory: options.maxmemory ?? '256mb',
           cluster: { nodeTimeoutMs: options.nodeTimeoutMs ?? 2_000 },
           ...(options.binary === undefined ? {} : { binary: options.binary }),
-        }),
-      ),
-    );
+        });
+      } catch (error) {
+        if (attempt >= 2) throw error;
+        return startNode(i, attempt + 1);
+      }
+    };
+    const started = await Promise.allSettled(Array.from({ length: primaries * (1 + replicas) }, (_, i) => startNode(i)));
     const nodes = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
     const cluster = new RedisCluster(nodes, password);
     try {
@@ -65,6 +71,8 @@ export class RedisCluster {
         { env: { ...process.env, REDISCLI_AUTH: password }, timeout: 60_000 },
       );
       await waitFor('Redis Cluster state ok on every node', async () => (await cluster.states()).every((s) => s === 'ok'), 30_000);
+      // a replica that has not synced cannot fail over (its data is too old): wait for every link
+      await waitFor('every replica in sync with its primary', async () => (await cluster.replicaLinks()).every((up) => up), 30_000);
     } catch (error) {
       await cluster.stop();
       throw error;
@@ -88,6 +96,16 @@ export class RedisCluster {
       this.nodes.map(async (n) => {
         const reply = await ask(n.port, `AUTH ${this.password}\r\nCLUSTER INFO\r\n`, /cluster_state:(\w+)/);
         return reply?.[1];
+      }),
+    );
+  }
+
+  /** Per node: a primary, or a replica whose link to its primary is up (true); false otherwise. */
+  async replicaLinks(): Promise<boolean[]> {
+    return Promise.all(
+      this.nodes.map(async (n) => {
+        const reply = await ask(n.port, `AUTH ${this.password}\r\nINFO replication\r\n`, /role:master|master_link_status:(\w+)/);
+        return reply !== undefined && (reply[0] === 'role:master' || reply[1] === 'up');
       }),
     );
   }

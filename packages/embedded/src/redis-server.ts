@@ -21,7 +21,7 @@ export interface RedisServerOptions {
    * A Redis Cluster node (`cluster-enabled yes`, `masterauth` = the password, so a replica
    * authenticates to its primary). Node timeout in ms: a primary silent this long fails over.
    */
-  readonly cluster?: { readonly nodeTimeoutMs: number };
+  readonly cluster?: { readonly nodeTimeoutMs: number; readonly busPort?: number };
 }
 
 /**
@@ -33,6 +33,8 @@ export interface RedisServerOptions {
 export class RedisServer {
   private child: ChildProcess | undefined;
   readonly password: string;
+  /** A cluster node's bus port (its own free port, not Redis' default of port + 10000, which nobody checked). */
+  busPort: number | undefined;
   private constructor(
     readonly port: number,
     private readonly options: RedisServerOptions,
@@ -43,6 +45,7 @@ export class RedisServer {
 
   static async start(options: RedisServerOptions): Promise<RedisServer> {
     const server = new RedisServer(options.port ?? (await freePort()), options);
+    if (options.cluster !== undefined) server.busPort = options.cluster.busPort ?? (await freePort());
     await server.launch();
     return server;
   }
@@ -98,6 +101,11 @@ export class RedisServer {
             'nodes.conf',
             '--cluster-node-timeout',
             String(this.options.cluster.nodeTimeoutMs),
+            '--cluster-port',
+            String(this.busPort),
+            // a replica syncs at once (7.0 waits 5 s for more replicas): until it has, it cannot take over
+            '--repl-diskless-sync-delay',
+            '0',
           ]),
     ];
     const child = spawn(this.options.binary ?? 'redis-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
