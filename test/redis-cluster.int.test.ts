@@ -7,6 +7,7 @@ import { Cluster } from 'ioredis';
 import { RedisCluster } from '@urna/embedded';
 import { loadConfig, readModelRedis, sharedConfigShape } from '@urna/service-kit';
 import { ElectionConfigs, LiveTally } from '@urna/tally';
+import { RedisElectionLogs } from '@urna/transparency/redis';
 import type { Election } from '@urna/domain';
 import { z } from 'zod';
 import { closeMarkers, makeLog } from './fixtures.ts';
@@ -147,6 +148,19 @@ describe('election configs on a Redis Cluster', () => {
     expect((await configs.list({ drafts: true })).map((e) => e.id)).toEqual(['one', 'two']);
     expect((await configs.list({ drafts: false })).map((e) => e.id)).toEqual(['one']);
     expect((await configs.get('two'))?.status).toBe('draft');
+  });
+});
+
+describe('transparency logs on a Redis Cluster', () => {
+  it('writes leaves ({<e>/<p>}) and the vote index ({<e>}) in one pipeline per tag', async () => {
+    const logs = new RedisElectionLogs(redis, { prefix: randomName('urna:tlog') });
+    const e = randomName('e');
+    await logs.writeLeaves(e, 3, 0, [
+      { leaf: 'first', voteId: 'v1' },
+      { leaf: 'second', voteId: 'v2' },
+    ]);
+    expect(await logs.leaves(e, 3, 0, 2)).toEqual(['first', 'second']);
+    expect(await logs.locateVote(e, 'v2')).toEqual({ partition: 3, index: 1 });
   });
 });
 
