@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { ResultsSnapshot } from '@urna/tally';
 import { eventually, randomName } from './helpers.ts';
@@ -9,6 +9,7 @@ import { api, startTestStack, type TestStack } from './stack.ts';
 import { launchChromium } from './chromium.ts';
 import { REPO_ROOT } from '../scripts/launcher/stack.ts';
 import { solvedProof } from './pow.ts';
+import { explainLiveDiff } from './live-diff.ts';
 
 /*
  * The voter page and the admin console in Debian's Chromium (playwright-core, never a
@@ -504,6 +505,10 @@ describe('hidden results, the job dashboard and the scheduled close, in Chromium
     const rec = reconciliation.json;
     expect(rec.accepted).toBe(accepted202);
     expect(rec.counted + Object.values(rec.rejected).reduce((a, b) => a + b, 0)).toBe(rec.accepted);
+    if (!rec.liveMatched) {
+      const diff = await explainLiveDiff(inject('redisUrl'), s.logPrefix, 8, electionId);
+      console.error(`live tally differs from the recount:\n${JSON.stringify(rec)}\n${diff.join('\n')}`);
+    }
     expect(rec.liveMatched).toBe(true);
     const rejected = Object.entries(rec.rejected)
       .map(([reason, n]) => `${n.toLocaleString('en')} ${reason}`)

@@ -25,7 +25,12 @@ const queuePrefix = config.URNA_REDIS_CLUSTER === undefined ? config.URNA_QUEUE_
 const dynamo = createDynamoClient({ endpoint: config.URNA_DYNAMODB_ENDPOINT, region: config.URNA_AWS_REGION });
 const tables = tableNames(config.URNA_TABLE_PREFIX);
 const elections = new ElectionRepository(dynamo, tables.elections);
-const store = new VoteStore({ client: dynamo, table: tables.votes, shards: config.URNA_STORE_SHARDS });
+const store = new VoteStore({
+  client: dynamo,
+  table: tables.votes,
+  shards: config.URNA_STORE_SHARDS,
+  logPartitions: config.URNA_LOG_PARTITIONS,
+});
 const audit = new AuditLog(dynamo, tables.votes);
 const log = await openVoteLog(config, 'ingest', {
   redis: () => failFastRedis(config.URNA_REDIS_URL),

@@ -23,6 +23,12 @@ export const WorkerConfig = z.object({
   URNA_WORKER_NAME: z.string().min(1).optional(),
   /** Partitions read by this process; all when unset. Redis log only: Kafka assigns partitions to group members. */
   URNA_WORKER_PARTITIONS: partitionList.optional(),
+  /**
+   * Redis log without URNA_WORKER_PARTITIONS: the members of a projection share its partitions
+   * through leases of this length (a dead member's move after it); 0 turns leases off, and the
+   * process then reads every partition (it must be its projection's only member).
+   */
+  URNA_WORKER_LEASE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   URNA_WORKER_PORT: z.coerce.number().int().min(0).max(65_535).default(8083),
   URNA_WORKER_BATCH: z.coerce.number().int().min(1).max(10_000).default(CONSUMER_DEFAULTS.batchSize),
   /** Redis log: records unacknowledged by another member for this long are taken over (that member is presumed dead). Kafka: see URNA_KAFKA_SESSION_TIMEOUT_MS. */

@@ -65,6 +65,7 @@ const worker = await startWorker({
   batchSize: config.URNA_WORKER_BATCH,
   claimIdleMs: config.URNA_WORKER_CLAIM_IDLE_MS,
   ...(config.URNA_WORKER_PARTITIONS === undefined ? {} : { partitions: config.URNA_WORKER_PARTITIONS }),
+  ...(config.URNA_WORKER_LEASE_MS === 0 ? {} : { leaseMs: config.URNA_WORKER_LEASE_MS }),
   ...(config.URNA_FAULT_CRASH_AFTER_BATCHES === undefined ? {} : { crashAfterBatches: config.URNA_FAULT_CRASH_AFTER_BATCHES }),
   onError: (error) => app.log.warn({ err: error }, 'batch failed; it will be redelivered'),
 });

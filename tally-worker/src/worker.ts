@@ -11,6 +11,8 @@ export interface WorkerOptions {
   readonly partitions?: readonly number[];
   readonly batchSize?: number;
   readonly claimIdleMs?: number;
+  /** Redis log: share the partitions with the other members through leases of this length. */
+  readonly leaseMs?: number;
   readonly onError?: (error: unknown) => void;
   /**
    * Fault injection for crash tests: after applying this many batches, the process kills
@@ -74,6 +76,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
       ...(options.claimIdleMs === undefined ? {} : { claimIdleMs: options.claimIdleMs }),
       ...(options.partitions === undefined ? {} : { partitions: options.partitions }),
+      ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }),
       onError: (error) => {
         failures.inc(labels);
         options.onError?.(error);

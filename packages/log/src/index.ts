@@ -5,6 +5,7 @@ export * from './errors.ts';
 export * from './config.ts';
 export * from './open.ts';
 export * from './redis-streams.ts';
+export * from './partition-leases.ts';
 export * from './in-memory.ts';
 export { positionOfStreamId } from './redis-fields.ts';
 export { positionOfOffset } from './kafka-fields.ts';

@@ -28,6 +28,12 @@ export interface ConsumerOptions {
    * @defaultValue CONSUMER_DEFAULTS.claimIdleMs (30 s)
    */
   readonly claimIdleMs?: number;
+  /**
+   * Redis log only, without `partitions`: members of the group share the partitions through
+   * leases of this length (PartitionLeases) instead of all reading every partition. Kafka
+   * balances its consumer groups itself and ignores it.
+   */
+  readonly leaseMs?: number;
   /** Called when the handler throws; the batch is redelivered after a back-off (CONSUMER_BACKOFF), which `stop()` cuts short. */
   readonly onError?: (error: unknown) => void;
 }

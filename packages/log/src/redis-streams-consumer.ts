@@ -17,7 +17,9 @@ export class RedisStreamsConsumer {
   private readPending = true;
   private lastClaimAt = 0;
   private failures = 0;
-  private readonly keys: string[];
+  private keys: string[];
+  /** Partitions to read from the next turn on (set by a lease change), applied by the read loop. */
+  private nextPartitions: { readonly owned: readonly number[]; readonly taken: readonly number[] } | undefined;
   private readonly keyOfPartition: ReadonlyMap<number, string>;
   private readonly batchSize: number;
   private readonly blockMs: number;
@@ -28,8 +30,11 @@ export class RedisStreamsConsumer {
     private readonly options: ConsumerOptions,
     private readonly partitionOfKey: ReadonlyMap<string, number>,
     private readonly handler: BatchHandler,
+    /** With leases: the partitions read at first, and whether this member may still apply a partition's records. */
+    private readonly leased?: { readonly initial: readonly number[]; readonly holds: (partition: number) => boolean },
   ) {
     this.keys = [...partitionOfKey.keys()];
+    if (leased !== undefined) this.nextPartitions = { owned: leased.initial, taken: leased.initial };
     this.keyOfPartition = new Map([...partitionOfKey].map(([key, partition]) => [partition, key]));
     this.batchSize = options.batchSize ?? CONSUMER_DEFAULTS.batchSize;
     this.blockMs = options.blockMs ?? CONSUMER_DEFAULTS.blockMs;
@@ -38,6 +43,17 @@ export class RedisStreamsConsumer {
 
   start(): void {
     this.loop = this.run();
+  }
+
+  /**
+   * Reads these partitions from the next turn on. A partition taken over is first cleared of
+   * the previous owner's unacknowledged records (claimed, then read as this member's own
+   * pending records, in log order) before any new record of it is read: a close marker is
+   * never passed while earlier records of its partition wait with another member.
+   */
+  setPartitions(owned: readonly number[], taken: readonly number[]): void {
+    const earlier = this.nextPartitions?.taken ?? [];
+    this.nextPartitions = { owned, taken: [...new Set([...earlier, ...taken])] };
   }
 
   async stop(): Promise<void> {
@@ -65,12 +81,11 @@ export class RedisStreamsConsumer {
           prefetch = undefined;
           continue;
         }
-        if (!this.readPending) {
+        if (!this.readPending && this.nextPartitions === undefined) {
           prefetch = this.nextBatch();
           prefetch.catch(() => undefined); // awaited (and its error handled) on the next turn
         }
-        await this.deliver(batch);
-        await this.ack(batch);
+        await this.ack(await this.deliver(batch));
         batch = [];
         this.failures = 0;
       } catch (error) {
@@ -86,19 +101,69 @@ export class RedisStreamsConsumer {
     const rest = [...batch, ...((await prefetch?.catch(() => undefined)) ?? [])];
     if (rest.length === 0) return;
     try {
-      await this.deliver(rest);
-      await this.ack(rest);
+      await this.ack(await this.deliver(rest));
     } catch (error) {
       this.options.onError?.(error); // left pending: read again first on restart, or taken over
     }
   }
 
-  private async deliver(batch: ReadonlyArray<{ record: LogRecord; id: string }>): Promise<void> {
-    const { votes, markers } = splitRecords(batch.map((b) => b.record));
+  /**
+   * Hands the batch to the handler and returns what it applied. With leases, records of a
+   * partition this member no longer holds are left pending, unapplied (the new owner takes
+   * them over; if the lease comes back, they are read again first).
+   */
+  private async deliver(
+    batch: ReadonlyArray<{ record: LogRecord; id: string }>,
+  ): Promise<ReadonlyArray<{ record: LogRecord; id: string }>> {
+    const holds = this.leased?.holds;
+    const applied = holds === undefined ? batch : batch.filter((b) => holds(b.record.partition));
+    if (applied.length < batch.length) this.readPending = true;
+    if (applied.length === 0) {
+      await delay(this.blockMs, this.stopSignal.signal);
+      return applied;
+    }
+    const { votes, markers } = splitRecords(applied.map((b) => b.record));
     await this.handler(votes, markers);
+    return applied;
+  }
+
+  /** Switches to the partitions of the last lease change; claims what others left pending there. */
+  private async applyPartitionChange(): Promise<void> {
+    const next = this.nextPartitions;
+    if (next === undefined) return;
+    this.nextPartitions = undefined;
+    const keyOf = (partitions: readonly number[]) =>
+      partitions.map((p) => this.keyOfPartition.get(p)).filter((k): k is string => k !== undefined);
+    for (const key of keyOf(next.taken)) await this.claimAll(key);
+    this.keys = keyOf(next.owned);
+    this.readPending = true;
+  }
+
+  /** Takes over every record of the stream still pending with any member of the group. */
+  private async claimAll(key: string): Promise<void> {
+    let cursor = '0-0';
+    do {
+      const reply = await this.redis.call(
+        'XAUTOCLAIM',
+        key,
+        this.options.group,
+        this.options.consumer,
+        0,
+        cursor,
+        'COUNT',
+        1_000,
+        'JUSTID',
+      );
+      cursor = Array.isArray(reply) ? String(reply[0]) : '0-0';
+    } while (cursor !== '0-0');
   }
 
   private async nextBatch(): Promise<Array<{ record: LogRecord; id: string }>> {
+    await this.applyPartitionChange();
+    if (this.keys.length === 0) {
+      await delay(this.blockMs, this.stopSignal.signal);
+      return [];
+    }
     if (this.readPending) {
       const own = await this.read('0', false);
       if (own.length > 0) return own;
@@ -109,7 +174,34 @@ export class RedisStreamsConsumer {
       const claimed = await this.claimIdle();
       if (claimed.length > 0) return claimed;
     }
-    return this.read('>', true);
+    const fresh = await this.read('>', true);
+    if (this.leased !== undefined && fresh.length > 0 && (await this.takeOverEarlier(fresh))) {
+      this.readPending = true; // the earlier records and these, in log order, from the pending list
+      return [];
+    }
+    return fresh;
+  }
+
+  /**
+   * With leases, another member may still hold records of a partition this member now reads
+   * (it was paused past its lease, or its last read landed after the hand-over): those are
+   * earlier in the log than anything new. They are taken over before the new records are
+   * applied, so nothing is applied past a record still waiting elsewhere. One XPENDING summary
+   * per partition of the batch, pipelined. Returns whether it took any over.
+   */
+  private async takeOverEarlier(fresh: ReadonlyArray<{ record: LogRecord }>): Promise<boolean> {
+    const keys = [...new Set(fresh.map((f) => this.keyOfPartition.get(f.record.partition) as string))];
+    const pipeline = this.redis.pipeline();
+    for (const key of keys) pipeline.xpending(key, this.options.group);
+    const replies = (await pipeline.exec()) ?? [];
+    const elsewhere = keys.filter((_, i) => {
+      const [error, summary] = replies[i] ?? [null, null];
+      if (error !== null && error !== undefined) throw error;
+      const consumers = Array.isArray(summary) ? summary[3] : null;
+      return Array.isArray(consumers) && consumers.some((c) => Array.isArray(c) && c[0] !== this.options.consumer && Number(c[1]) > 0);
+    });
+    for (const key of elsewhere) await this.claimAll(key);
+    return elsewhere.length > 0;
   }
 
   private async read(id: '0' | '>', block: boolean): Promise<Array<{ record: LogRecord; id: string }>> {
@@ -145,6 +237,7 @@ export class RedisStreamsConsumer {
   }
 
   private async ack(batch: ReadonlyArray<{ record: LogRecord; id: string }>): Promise<void> {
+    if (batch.length === 0) return;
     const byKey = new Map<string, string[]>();
     for (const { record, id } of batch) {
       const key = this.keyOfPartition.get(record.partition) as string;

@@ -4,6 +4,7 @@ import { LogErrors } from './errors.ts';
 import type { BatchHandler, ConsumerOptions, GroupBacklog, RunningConsumer, VoteLog } from './port.ts';
 import { closeMarkerFields, positionOfStreamId, voteFields } from './redis-fields.ts';
 import { RedisStreamsConsumer } from './redis-streams-consumer.ts';
+import { PartitionLeases } from './partition-leases.ts';
 
 export interface RedisStreamsLogOptions {
   /** Connection used for appends and admin commands (should fail fast: no offline queue). */
@@ -78,17 +79,46 @@ export class RedisStreamsLog implements VoteLog {
     });
   }
 
+  /**
+   * One member of a group. With `partitions` it reads those (a static split); with `leaseMs` it
+   * reads the partitions it holds leases on, which the members balance among themselves;
+   * otherwise every partition — then it must be the group's only member, or a close marker
+   * could be passed while another member still holds earlier records of its partition.
+   */
   async consume(options: ConsumerOptions, handler: BatchHandler): Promise<RunningConsumer> {
     const partitions = options.partitions ?? Array.from({ length: this.partitions }, (_, p) => p);
     const connection = this.options.connect();
     const keys = partitions.map((p) => this.streamKey(p));
     await this.ensureGroup(options.group, keys);
-    const consumer = new RedisStreamsConsumer(connection, options, new Map(keys.map((k, i) => [k, partitions[i] as number])), handler);
+    const partitionOfKey = new Map(keys.map((k, i) => [k, partitions[i] as number]));
+    let leases: PartitionLeases | undefined;
+    let consumer: RedisStreamsConsumer;
+    if (options.leaseMs !== undefined && options.partitions === undefined) {
+      const lease = new PartitionLeases({
+        redis: this.options.redis,
+        prefix: this.prefix,
+        group: options.group,
+        member: options.consumer,
+        partitions: this.partitions,
+        leaseMs: options.leaseMs,
+        onChange: (owned, taken) => consumer.setPartitions(owned, taken),
+        ...(options.onError === undefined ? {} : { onError: options.onError }),
+      });
+      consumer = new RedisStreamsConsumer(connection, options, partitionOfKey, handler, {
+        initial: [],
+        holds: (p) => lease.holds(p),
+      });
+      await lease.start();
+      leases = lease;
+    } else {
+      consumer = new RedisStreamsConsumer(connection, options, partitionOfKey, handler);
+    }
     consumer.start();
     const running: RunningConsumer = {
       stop: async () => {
         this.consumers.delete(running);
         await consumer.stop();
+        await leases?.stop();
         connection.disconnect();
       },
     };
