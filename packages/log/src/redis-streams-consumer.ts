@@ -17,6 +17,7 @@ export class RedisStreamsConsumer {
   private readPending = true;
   private lastClaimAt = 0;
   private failures = 0;
+  private connectionEpoch = 0;
   private keys: string[];
   /** Partitions to read from the next turn on (set by a lease change), applied by the read loop. */
   private nextPartitions: { readonly owned: readonly number[]; readonly taken: readonly number[] } | undefined;
@@ -42,6 +43,11 @@ export class RedisStreamsConsumer {
   }
 
   start(): void {
+    // a reply lost with its connection: ioredis sends the read again after reconnecting, and a
+    // `>` read the server had already served leaves those records pending with this member,
+    // skipped; from then on, records read before the reconnect are not applied, and the pending
+    // list is read again first, in log order (see read())
+    this.redis.on('reconnecting', () => void this.connectionEpoch++);
     this.loop = this.run();
   }
 
@@ -208,7 +214,10 @@ export class RedisStreamsConsumer {
     const args: Array<string | number> = ['GROUP', this.options.group, this.options.consumer, 'COUNT', this.batchSize];
     if (block) args.push('BLOCK', this.blockMs);
     args.push('STREAMS', ...this.keys, ...this.keys.map(() => id));
+    const epoch = this.connectionEpoch;
     const reply = await this.redis.call('XREADGROUP', ...args);
+    if (epoch !== this.connectionEpoch)
+      throw new Error('the connection was re-established during a read: the pending list is read again first');
     return parseReadReply(reply, this.partitionOfKey);
   }
 
