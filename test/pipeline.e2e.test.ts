@@ -1,5 +1,11 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { Redis } from 'ioredis';
+import { z } from 'zod';
+import { RedisCluster } from '@urna/embedded';
+import { loadConfig, readModelRedis, sharedConfigShape } from '@urna/service-kit';
 import { createKafkaTopic } from '@urna/embedded/kafka';
 import { RedisStreamsLog, type VoteLog } from '@urna/log';
 import { KafkaLog } from '@urna/log/kafka';
@@ -11,22 +17,55 @@ import { eventually, nonZero, randomName, waitDrained } from './helpers.ts';
 import { SseClient } from './sse-client.ts';
 
 const redis = new Redis(inject('redisUrl'));
-const tally = new LiveTally({ redis });
 const dynamo = createDynamoClient({ endpoint: inject('dynamoEndpoint') });
 afterAll(() => redis.disconnect());
+
+interface LogSetup {
+  readonly env: Record<string, string>;
+  open(logPrefix: string, groupPrefix: string): Promise<VoteLog>;
+  /** The read model the services write (the run's redis-server unless the setup has its own). */
+  readonly tally?: LiveTally;
+  stop?(): Promise<void>;
+}
 
 /**
  * How each log is set up for a stack, and a handle to read its backlog. Kafka runs on the
  * run's cluster (three KRaft brokers, RF 3, min.insync.replicas 2; see test/global-setup.ts),
- * on a topic of its own created through the admin API.
+ * on a topic of its own created through the admin API. `redis-cluster` is the Redis log with
+ * the read model (live tally, configs, limits, notices, BullMQ) on a Redis Cluster of its own
+ * (3 primaries + 3 replicas, URNA_REDIS_CLUSTER), each election in 4 sub-shards.
  */
-const LOGS = {
+const LOGS: Record<'redis' | 'kafka' | 'redis-cluster', () => Promise<LogSetup>> = {
   redis: async () => {
     const env = { URNA_LOG: 'redis', URNA_LOG_PARTITIONS: '8', URNA_FAULT_CRASH_AFTER_BATCHES: '60' };
     return {
       env,
       open: async (logPrefix: string, _groupPrefix: string): Promise<VoteLog> =>
         new RedisStreamsLog({ redis, connect: () => redis.duplicate(), partitions: 8, prefix: logPrefix }),
+    };
+  },
+  'redis-cluster': async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'urna-cluster-'));
+    const cluster = await RedisCluster.start({ dataDir: dir });
+    // and each election split into 4 sub-shards (hot-election layout): every service reads and writes them
+    const env = {
+      URNA_LOG: 'redis',
+      URNA_LOG_PARTITIONS: '8',
+      URNA_FAULT_CRASH_AFTER_BATCHES: '60',
+      URNA_REDIS_CLUSTER: cluster.seeds,
+      URNA_TALLY_SUBSHARDS: '4',
+    };
+    const readModel = await readModelRedis(loadConfig(z.object(sharedConfigShape), env), 'patient');
+    return {
+      env,
+      open: async (logPrefix: string, _groupPrefix: string): Promise<VoteLog> =>
+        new RedisStreamsLog({ redis, connect: () => redis.duplicate(), partitions: 8, prefix: logPrefix }),
+      tally: new LiveTally({ redis: readModel, subShards: 4 }),
+      stop: async () => {
+        readModel.disconnect();
+        await cluster.stop();
+        rmSync(dir, { recursive: true, force: true });
+      },
     };
   },
   kafka: async () => {
@@ -55,10 +94,14 @@ describe.each(Object.keys(LOGS) as Array<keyof typeof LOGS>)(
     let s: TestStack;
     let log: VoteLog;
     let store: VoteStore;
+    let setup: LogSetup;
+    let tally = new LiveTally({ redis });
     const elections: string[] = [];
 
     beforeAll(async () => {
-      const { env, open } = await LOGS[logKind]();
+      setup = await LOGS[logKind]();
+      const { env, open } = setup;
+      tally = setup.tally ?? tally;
       // the one-vote rule under a storm of retries is the point here: the per-user attempt
       // limit (429s, tested in test/abuse.e2e.test.ts) is raised so every retry reaches the log
       s = await startTestStack({ ...env, URNA_RL_USER_VOTES: '1000' });
@@ -68,6 +111,7 @@ describe.each(Object.keys(LOGS) as Array<keyof typeof LOGS>)(
     afterAll(async () => {
       await log.close();
       await s.stop();
+      await setup.stop?.();
     });
 
     async function newElection(options = ['a', 'b', 'c']): Promise<string> {

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { ElectionConfigs, LiveTally } from '@urna/tally';
 import { DevIssuer, verifierFromConfig } from '@urna/auth';
 import { openVoteLog } from '@urna/log';
-import { createRegistry, failFastRedis, httpTimeoutsOf, onShutdown, patientRedis } from '@urna/service-kit';
+import { createRegistry, failFastRedis, httpTimeoutsOf, onShutdown, patientRedis, readModelRedis } from '@urna/service-kit';
 import { buildIngestApp } from './app.ts';
 import { readIngestConfig } from './config.ts';
 import { ElectionCache } from './election-cache.ts';
@@ -13,14 +13,15 @@ import { signerFromSkey } from '@urna/transparency';
 import { ReceiptSigner } from './receipts.ts';
 
 const config = readIngestConfig();
-const redis = failFastRedis(config.URNA_REDIS_URL);
-const subscriber = patientRedis(config.URNA_REDIS_URL);
+// the read model (tally, configs, limits, notices) may be a Redis Cluster; the Redis log stays on URNA_REDIS_URL
+const redis = await readModelRedis(config, 'fail-fast');
+const subscriber = await readModelRedis(config, 'patient');
 const cache = new ElectionCache(new ElectionConfigs(redis));
 const log = await openVoteLog(config, 'ingest', {
   redis: () => failFastRedis(config.URNA_REDIS_URL),
   connect: () => patientRedis(config.URNA_REDIS_URL),
 });
-const tally = new LiveTally({ redis, buckets: config.URNA_TALLY_BUCKETS });
+const tally = new LiveTally({ redis, buckets: config.URNA_TALLY_BUCKETS, subShards: config.URNA_TALLY_SUBSHARDS });
 if (config.URNA_DEV_MODE && config.URNA_DEV_ISSUER_KEY === undefined)
   throw new Error('invalid configuration:\n  URNA_DEV_ISSUER_KEY: required when URNA_DEV_MODE=1');
 

@@ -4,7 +4,7 @@ import { ElectionConfigs, LiveTally } from '@urna/tally';
 import { ELECTION_CHANGED_CHANNEL, UrnaError } from '@urna/domain';
 import { verifierFromConfig } from '@urna/auth';
 import { openVoteLog } from '@urna/log';
-import { armFailpoints, createRegistry, failFastRedis, httpTimeoutsOf, onShutdown, patientRedis } from '@urna/service-kit';
+import { armFailpoints, createRegistry, failFastRedis, httpTimeoutsOf, onShutdown, patientRedis, readModelRedis } from '@urna/service-kit';
 import { buildRecountApp } from './app.ts';
 import { readRecountConfig } from './config.ts';
 import { BullLifecycleJobs, LIFECYCLE_QUEUE, resumeLifecycle, startLifecycleWorker, type JobData, type JobResult } from './jobs.ts';
@@ -19,8 +19,11 @@ import { lateWatchMetrics, watchLateEntries, type LateWatchDeps } from './late-w
 const config = readRecountConfig();
 // tests only: URNA_FAILPOINTS (refused with URNA_MODE=production)
 const failpoints = armFailpoints();
-const redis = patientRedis(config.URNA_REDIS_URL);
+// the read model and BullMQ may be on a Redis Cluster (URNA_REDIS_CLUSTER); the Redis log stays on URNA_REDIS_URL
+const redis = await readModelRedis(config, 'patient');
 await requireNoEviction(redis);
+// BullMQ's scripts touch several keys of a queue: on a cluster its documented hash-tagged prefix keeps them in one slot
+const queuePrefix = config.URNA_REDIS_CLUSTER === undefined ? config.URNA_QUEUE_PREFIX : `{${config.URNA_QUEUE_PREFIX}}`;
 const dynamo = createDynamoClient({ endpoint: config.URNA_DYNAMODB_ENDPOINT, region: config.URNA_AWS_REGION });
 const tables = tableNames(config.URNA_TABLE_PREFIX);
 const elections = new ElectionRepository(dynamo, tables.elections);
@@ -35,10 +38,10 @@ const log = await openVoteLog(config, 'ingest', {
   redis: () => failFastRedis(config.URNA_REDIS_URL),
   connect: () => patientRedis(config.URNA_REDIS_URL),
 });
-const tally = new LiveTally({ redis, buckets: config.URNA_TALLY_BUCKETS });
+const tally = new LiveTally({ redis, buckets: config.URNA_TALLY_BUCKETS, subShards: config.URNA_TALLY_SUBSHARDS });
 const registry = createRegistry('recount');
 const metrics = recountMetrics(registry);
-const queue = new Queue<JobData, JobResult>(LIFECYCLE_QUEUE, { connection: redis, prefix: config.URNA_QUEUE_PREFIX });
+const queue = new Queue<JobData, JobResult>(LIFECYCLE_QUEUE, { connection: redis, prefix: queuePrefix });
 const jobs = new BullLifecycleJobs(queue);
 const configs = new ElectionConfigs(redis);
 const lifecycle = new Lifecycle({
@@ -94,11 +97,11 @@ const lateWatch: LateWatchDeps = {
     app.log.warn({ election: id, seen, reconciled }, 'ALERT: after-close votes reached the log after the late-entries watch ended'),
 };
 const worker = startLifecycleWorker({
-  connection: patientRedis(config.URNA_REDIS_URL),
+  connection: await readModelRedis(config, 'patient'),
   lifecycle,
   elections,
   lockDurationMs: config.URNA_RECOUNT_LOCK_MS,
-  prefix: config.URNA_QUEUE_PREFIX,
+  prefix: queuePrefix,
   recount: async (electionId) => {
     const deadline = Date.now() + config.URNA_RECOUNT_WAIT_MS;
     for (;;) {

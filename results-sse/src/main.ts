@@ -1,6 +1,6 @@
 import { LiveTally } from '@urna/tally';
 import { verifierFromConfig } from '@urna/auth';
-import { createRegistry, failFastRedis, httpTimeoutsOf, onShutdown, patientRedis } from '@urna/service-kit';
+import { createRegistry, httpTimeoutsOf, onShutdown, readModelRedis } from '@urna/service-kit';
 import { buildResultsApp } from './app.ts';
 import { readResultsConfig } from './config.ts';
 import { ResultsHub } from './results-hub.ts';
@@ -8,9 +8,9 @@ import { sseUpdateMetrics } from './metrics.ts';
 import { RedisElectionLogs } from '@urna/transparency/redis';
 
 const config = readResultsConfig();
-const redis = failFastRedis(config.URNA_REDIS_URL);
-const subscriber = patientRedis(config.URNA_REDIS_URL);
-const tally = new LiveTally({ redis, buckets: config.URNA_TALLY_BUCKETS });
+const redis = await readModelRedis(config, 'fail-fast');
+const subscriber = await readModelRedis(config, 'patient');
+const tally = new LiveTally({ redis, buckets: config.URNA_TALLY_BUCKETS, subShards: config.URNA_TALLY_SUBSHARDS });
 const registry = createRegistry('results-sse');
 const hub = new ResultsHub(tally, subscriber, {
   onBroadcast: sseUpdateMetrics(registry),

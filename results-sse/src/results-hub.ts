@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { ResultsSnapshot } from '@urna/tally';
 
 export interface SnapshotSource {
@@ -67,7 +67,7 @@ export class ResultsHub {
 
   constructor(
     private readonly source: SnapshotSource,
-    private readonly subscriber: Redis,
+    private readonly subscriber: Redis | Cluster,
     private readonly options: HubOptions = {},
   ) {
     this.minIntervalMs = options.minIntervalMs ?? 200;

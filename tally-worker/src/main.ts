@@ -1,7 +1,7 @@
 import { createDynamoClient, tableNames, VoteStore } from '@urna/store';
 import { LiveTally } from '@urna/tally';
 import { openVoteLog } from '@urna/log';
-import { armFailpoints, createHttpApp, createRegistry, httpTimeoutsOf, onShutdown, patientRedis } from '@urna/service-kit';
+import { armFailpoints, createHttpApp, createRegistry, httpTimeoutsOf, onShutdown, patientRedis, readModelRedis } from '@urna/service-kit';
 import { readWorkerConfig } from './config.ts';
 import { TRANSPARENCY_GROUP, liveTallyProjection, voteStoreProjection, type Projection } from './projections.ts';
 import { startWorker } from './worker.ts';
@@ -14,7 +14,8 @@ const config = readWorkerConfig();
 // tests only: URNA_FAILPOINTS (refused with URNA_MODE=production)
 const failpoints = armFailpoints();
 const registry = createRegistry(`tally-worker-${config.URNA_PROJECTION}`);
-const redis = patientRedis(config.URNA_REDIS_URL);
+// the read model may be a Redis Cluster (URNA_REDIS_CLUSTER); the Redis log stays on URNA_REDIS_URL
+const redis = await readModelRedis(config, 'patient');
 const log = await openVoteLog(config, 'worker', {
   redis: () => patientRedis(config.URNA_REDIS_URL),
   connect: () => patientRedis(config.URNA_REDIS_URL),
@@ -24,7 +25,7 @@ const dynamo = createDynamoClient({ endpoint: config.URNA_DYNAMODB_ENDPOINT, reg
 let projection: Projection;
 let transparency: TransparencyProjection | undefined;
 if (config.URNA_PROJECTION === 'transparency') {
-  const tally = new LiveTally({ redis, buckets: config.URNA_TALLY_BUCKETS });
+  const tally = new LiveTally({ redis, buckets: config.URNA_TALLY_BUCKETS, subShards: config.URNA_TALLY_SUBSHARDS });
   projection = transparency = new TransparencyProjection(TRANSPARENCY_GROUP, {
     logs: new RedisElectionLogs(redis),
     signer: signerFromSkey(config.URNA_TRANSPARENCY_KEY as string),
@@ -40,7 +41,7 @@ if (config.URNA_PROJECTION === 'transparency') {
     checkpointIntervalMs: config.URNA_CHECKPOINT_INTERVAL_MS,
   });
 } else if (config.URNA_PROJECTION === 'live') {
-  const tally = new LiveTally({ redis, buckets: config.URNA_TALLY_BUCKETS });
+  const tally = new LiveTally({ redis, buckets: config.URNA_TALLY_BUCKETS, subShards: config.URNA_TALLY_SUBSHARDS });
   await tally.loadScripts();
   projection = liveTallyProjection(tally, liveBatchMetrics(registry));
 } else {

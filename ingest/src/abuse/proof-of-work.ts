@@ -1,5 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { createChallenge, extractParams } from 'altcha-lib/v1';
 import type { Challenge } from 'altcha-lib/v1/types';
@@ -41,7 +41,7 @@ export class ProofOfWork {
   private readonly refused: Counter<'code'>;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: Redis | Cluster,
     readonly settings: ProofOfWorkSettings,
     registry: Registry,
   ) {

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { Counter, type Registry } from 'prom-client';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { DomainErrors, type UrnaError } from '@urna/domain';
@@ -47,7 +47,7 @@ export class RateLimits {
   private readonly refused: Counter<'rule'>;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: Redis | Cluster,
     private readonly settings: RateLimitSettings,
     registry: Registry,
   ) {

@@ -4,3 +4,4 @@ export * from './ports.ts';
 export * from './redis-server.ts';
 export * from './dynamodb-local.ts';
 export * from './kafka-dist.ts';
+export * from './redis-cluster.ts';

@@ -17,6 +17,11 @@ export interface RedisServerOptions {
    * @defaultValue '1gb'
    */
   readonly maxmemory?: string;
+  /**
+   * A Redis Cluster node (`cluster-enabled yes`, `masterauth` = the password, so a replica
+   * authenticates to its primary). Node timeout in ms: a primary silent this long fails over.
+   */
+  readonly cluster?: { readonly nodeTimeoutMs: number; readonly busPort?: number };
 }
 
 /**
@@ -28,6 +33,8 @@ export interface RedisServerOptions {
 export class RedisServer {
   private child: ChildProcess | undefined;
   readonly password: string;
+  /** A cluster node's bus port (its own free port, not Redis' default of port + 10000, which nobody checked). */
+  busPort: number | undefined;
   private constructor(
     readonly port: number,
     private readonly options: RedisServerOptions,
@@ -38,6 +45,7 @@ export class RedisServer {
 
   static async start(options: RedisServerOptions): Promise<RedisServer> {
     const server = new RedisServer(options.port ?? (await freePort()), options);
+    if (options.cluster !== undefined) server.busPort = options.cluster.busPort ?? (await freePort());
     await server.launch();
     return server;
   }
@@ -55,7 +63,8 @@ export class RedisServer {
     mkdirSync(this.options.dataDir, { recursive: true });
     // the password goes in a file only the owner reads, not on the command line (`ps` shows that to every user)
     const secretConf = join(this.options.dataDir, 'urna-secret.conf');
-    writeFileSync(secretConf, `requirepass ${this.password}\n`, { mode: 0o600 });
+    const secrets = [`requirepass ${this.password}`, ...(this.options.cluster === undefined ? [] : [`masterauth ${this.password}`])];
+    writeFileSync(secretConf, `${secrets.join('\n')}\n`, { mode: 0o600 });
     const args = [
       secretConf,
       '--port',
@@ -83,6 +92,21 @@ export class RedisServer {
       this.options.maxmemory ?? '1gb',
       '--maxmemory-policy',
       'noeviction',
+      ...(this.options.cluster === undefined
+        ? []
+        : [
+            '--cluster-enabled',
+            'yes',
+            '--cluster-config-file',
+            'nodes.conf',
+            '--cluster-node-timeout',
+            String(this.options.cluster.nodeTimeoutMs),
+            '--cluster-port',
+            String(this.busPort),
+            // a replica syncs at once (7.0 waits 5 s for more replicas): until it has, it cannot take over
+            '--repl-diskless-sync-delay',
+            '0',
+          ]),
     ];
     const child = spawn(this.options.binary ?? 'redis-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
     this.child = child;

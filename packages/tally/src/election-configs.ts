@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Election } from '@urna/domain';
 import { TallyErrors } from './errors.ts';
 
@@ -14,17 +14,23 @@ export const ELECTION_LIST_LIMIT = 500;
  */
 export class ElectionConfigs {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: Redis | Cluster,
     private readonly prefix = 'urna',
   ) {}
 
+  /**
+   * Every key here carries the hash tag `{elections}`: on a Redis Cluster the config and index
+   * writes stay one transaction and `list` one MGET (one slot; the data is small and ingest
+   * caches it). Keys before the tag (`urna:election:<id>`) are rewritten by the lifecycle's
+   * start-up `reindex`.
+   */
   key(electionId: string): string {
-    return `${this.prefix}:election:${electionId}`;
+    return `${this.prefix}:{elections}:config:${electionId}`;
   }
 
   /** Sorted set id → creation time of every election; `listed` holds those past their draft. */
   indexKey(which: 'all' | 'listed'): string {
-    return `${this.prefix}:elections:${which}`;
+    return `${this.prefix}:{elections}:${which}`;
   }
 
   async put(election: Election): Promise<void> {

@@ -5,24 +5,46 @@ import { bucketOf } from '@urna/domain';
  * `{<electionId>}` so a batch script touches one cluster slot. Per-user data sits in hash
  * buckets (`bucketOf(userId) % buckets`), never a key per user: at 10^8 users and 65,536
  * buckets a bucket holds ~1,500 fields.
+ *
+ * Sub-shards (`subShards` > 1, URNA_TALLY_SUBSHARDS): a user's bucket modulo the sub-shard count
+ * picks their sub-shard; sub-shard s > 0 has its own tag `{<electionId>.<s>}` ('.' is not in
+ * election ids), so one hot election's markers, receipts, counts and accepted counter spread
+ * over several slots. Sub-shard 0 is the election's own tag: with one sub-shard the layout is
+ * the one above, key for key. Each sub-shard keeps `counts`, `meta` (total, version, accepted)
+ * and a copy of `close`; the election's status, visibility, official result, reconciliation,
+ * rejected records and `close-passed` stay under `{<electionId>}`.
  */
 export class TallyKeys {
   constructor(
     readonly buckets: number,
     private readonly prefix = 'urna',
-  ) {}
-
-  counts(electionId: string): string {
-    return `${this.prefix}:tally:{${electionId}}:counts`;
+    readonly subShards = 1,
+  ) {
+    if (!Number.isInteger(subShards) || subShards < 1 || subShards > buckets) throw new RangeError('sub-shards: 1 to the bucket count');
   }
 
-  meta(electionId: string): string {
-    return `${this.prefix}:tally:{${electionId}}:meta`;
+  /** The sub-shard holding a user's marker and receipts (a bucket never straddles two). */
+  subShardOf(userId: string): number {
+    return bucketOf(userId, this.buckets) % this.subShards;
   }
 
-  /** Hash partition → position of the election's close marker there (absent while open). */
-  close(electionId: string): string {
-    return `${this.prefix}:tally:{${electionId}}:close`;
+  private tag(electionId: string, subShard: number): string {
+    return subShard === 0 ? electionId : `${electionId}.${subShard}`;
+  }
+
+  /** Counted votes per option (of one sub-shard; the results sum them). */
+  counts(electionId: string, subShard = 0): string {
+    return `${this.prefix}:tally:{${this.tag(electionId, subShard)}}:counts`;
+  }
+
+  /** Sub-shard 0's meta is the election's: status, visibility; every sub-shard's has total, version, accepted. */
+  meta(electionId: string, subShard = 0): string {
+    return `${this.prefix}:tally:{${this.tag(electionId, subShard)}}:meta`;
+  }
+
+  /** Hash partition → position of the election's close marker there (absent while open); one copy per sub-shard. */
+  close(electionId: string, subShard = 0): string {
+    return `${this.prefix}:tally:{${this.tag(electionId, subShard)}}:close`;
   }
 
   /**
@@ -70,11 +92,11 @@ export class TallyKeys {
   }
 
   marker(electionId: string, userId: string): string {
-    return `${this.prefix}:tally:{${electionId}}:m:${bucketOf(userId, this.buckets)}`;
+    return `${this.prefix}:tally:{${this.tag(electionId, this.subShardOf(userId))}}:m:${bucketOf(userId, this.buckets)}`;
   }
 
   receipts(electionId: string, userId: string): string {
-    return `${this.prefix}:rcpt:{${electionId}}:${bucketOf(userId, this.buckets)}`;
+    return `${this.prefix}:rcpt:{${this.tag(electionId, this.subShardOf(userId))}}:${bucketOf(userId, this.buckets)}`;
   }
 
   /** Pub/sub channel carrying the new version after each change of the counts. */

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import {
   isAfterClose,
   type ElectionStatus,
@@ -48,7 +48,8 @@ export interface ApplySummary {
 }
 
 export interface LiveTallyOptions {
-  readonly redis: Redis;
+  /** One redis-server or a Redis Cluster: every pipeline and script call here stays in one election's slot. */
+  readonly redis: Redis | Cluster;
   /** Marker/receipt buckets per election; fixed for the life of the data. */
   readonly buckets?: number;
   readonly prefix?: string;
@@ -56,6 +57,8 @@ export interface LiveTallyOptions {
   readonly receiptTtlSeconds?: number;
   /** Receipts kept per user per election (the earliest); bounds the Lua script's work per vote. */
   readonly maxReceiptsPerUser?: number;
+  /** Sub-shards per election (URNA_TALLY_SUBSHARDS; fixed for the data's life): see TallyKeys. */
+  readonly subShards?: number;
 }
 
 const applyVotes = new LuaScript('applyVotes-N');
@@ -69,13 +72,13 @@ const recordAfterCloseVotes = new LuaScript('recordAfterCloseVotes-2');
  */
 export class LiveTally {
   readonly keys: TallyKeys;
-  private readonly redis: Redis;
+  private readonly redis: Redis | Cluster;
   private readonly receiptTtl: number;
   private readonly maxReceipts: number;
 
   constructor(options: LiveTallyOptions) {
     this.redis = options.redis;
-    this.keys = new TallyKeys(options.buckets ?? 65_536, options.prefix);
+    this.keys = new TallyKeys(options.buckets ?? 65_536, options.prefix, options.subShards ?? 1);
     this.receiptTtl = options.receiptTtlSeconds ?? 0;
     this.maxReceipts = options.maxReceiptsPerUser ?? 32;
   }
@@ -130,23 +133,36 @@ export class LiveTally {
     closeAt: ReadonlyMap<number, string>,
   ): Promise<{ before: LiveModelDigest; after: LiveModelDigest }> {
     const before = await this.digest(electionId);
-    for (let i = 0; i < counted.length; i += 1_000) {
-      const pipeline = this.redis.pipeline();
-      for (const v of counted.slice(i, i + 1_000))
-        pipeline.hset(this.keys.marker(electionId, v.userId), v.userId, `${v.position}|${v.voteId}|${v.optionId}`);
-      await this.exec(pipeline);
+    const bySubShard = groupBy(counted, (v) => String(this.keys.subShardOf(v.userId)));
+    for (const list of bySubShard.values())
+      for (let i = 0; i < list.length; i += 1_000) {
+        const pipeline = this.redis.pipeline();
+        for (const v of list.slice(i, i + 1_000))
+          pipeline.hset(this.keys.marker(electionId, v.userId), v.userId, `${v.position}|${v.voteId}|${v.optionId}`);
+        await this.exec(pipeline);
+      }
+    const close = Object.fromEntries([...closeAt].map(([p, position]) => [String(p), position]));
+    // sub-shards other than 0: their own counts, total and copy of the close markers
+    for (let s = 1; s < this.keys.subShards; s++) {
+      const mine = bySubShard.get(String(s)) ?? [];
+      const multi = this.redis.multi();
+      multi.del(this.keys.counts(electionId, s), this.keys.close(electionId, s));
+      for (const v of mine) multi.hincrby(this.keys.counts(electionId, s), v.optionId, 1);
+      if (closeAt.size > 0) multi.hset(this.keys.close(electionId, s), close);
+      multi.hset(this.keys.meta(electionId, s), 'total', mine.length);
+      await this.exec(multi);
     }
+    const own = this.keys.subShards === 1 ? counted : (bySubShard.get('0') ?? []);
     const counts = Object.fromEntries(optionIds.map((o) => [o, 0]));
-    for (const v of counted) counts[v.optionId] = (counts[v.optionId] ?? 0) + 1;
+    for (const v of own) counts[v.optionId] = (counts[v.optionId] ?? 0) + 1;
     const multi = this.redis.multi();
     multi.del(this.keys.counts(electionId), this.keys.close(electionId), this.keys.closePassed(electionId));
     multi.hset(this.keys.counts(electionId), counts);
     if (closeAt.size > 0) {
-      const close = Object.fromEntries([...closeAt].map(([p, position]) => [String(p), position]));
       multi.hset(this.keys.close(electionId), close);
       multi.hset(this.keys.closePassed(electionId), close);
     }
-    multi.hset(this.keys.meta(electionId), 'total', counted.length);
+    multi.hset(this.keys.meta(electionId), 'total', own.length);
     multi.hincrby(this.keys.meta(electionId), 'version', 1);
     const results = await this.exec(multi);
     await this.exec(this.redis.pipeline().publish(this.keys.channel(electionId), String(results.at(-1))));
@@ -159,13 +175,36 @@ export class LiveTally {
     pipeline.hgetall(this.keys.counts(electionId));
     pipeline.hget(this.keys.meta(electionId), 'total');
     pipeline.hgetall(this.keys.close(electionId));
-    const [counts, total, close] = (await this.exec(pipeline)) as [Record<string, string>, string | null, Record<string, string>];
-    const sorted = (record: Record<string, string>) => Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : 1)));
-    return {
-      counts: Object.fromEntries(Object.entries(sorted(counts)).map(([k, v]) => [k, Number(v)])),
-      total: Number(total ?? 0),
-      closeMarkers: sorted(close),
-    };
+    const [[own, ownTotal, close], others] = (await Promise.all([this.exec(pipeline), this.otherSubShards(electionId)])) as [
+      [Record<string, string>, string | null, Record<string, string>],
+      SubShardSums,
+    ];
+    const { counts, total } = addSubShards(own, ownTotal, others);
+    const sorted = <T>(record: Record<string, T>) => Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : 1)));
+    return { counts: sorted(counts), total, closeMarkers: sorted(close) };
+  }
+
+  /**
+   * Sub-shards 1…S-1's counts, totals, versions and accepted counters summed: one pipeline per
+   * sub-shard (each is its own slot), sent together with the caller's own call (one round).
+   */
+  private async otherSubShards(electionId: string): Promise<SubShardSums> {
+    const sums: SubShardSums = { counts: {}, total: 0, version: 0, accepted: 0 };
+    const others = await Promise.all(
+      Array.from({ length: this.keys.subShards - 1 }, (_, i) => {
+        const pipeline = this.redis.pipeline();
+        pipeline.hgetall(this.keys.counts(electionId, i + 1));
+        pipeline.hmget(this.keys.meta(electionId, i + 1), 'total', 'version', 'accepted');
+        return this.exec(pipeline);
+      }),
+    );
+    for (const [shardCounts, meta] of others as Array<[Record<string, string>, Array<string | null>]>) {
+      for (const [option, n] of Object.entries(shardCounts)) sums.counts[option] = (sums.counts[option] ?? 0) + Number(n);
+      sums.total += Number(meta[0] ?? 0);
+      sums.version += Number(meta[1] ?? 0);
+      sums.accepted += Number(meta[2] ?? 0);
+    }
+    return sums;
   }
 
   /**
@@ -216,42 +255,67 @@ export class LiveTally {
     const summary: ApplySummary = { counted: 0, duplicates: 0, replaced: 0, redelivered: 0, afterClose: 0 };
     const markersByElection = groupBy(markers, (m) => m.marker.electionId);
     for (const [electionId, list] of markersByElection) {
+      // every sub-shard keeps its own copy of the markers: applyVotes reads it in its own slot
+      const subShards = Array.from({ length: this.keys.subShards }, (_, s) => s);
       try {
-        await recordCloseMarkers.run(
-          this.redis,
-          [this.keys.close(electionId)],
-          list.flatMap((m) => [m.partition, m.position]),
+        await Promise.all(
+          subShards.map((s) =>
+            recordCloseMarkers.run(
+              this.redis,
+              [this.keys.close(electionId, s)],
+              list.flatMap((m) => [m.partition, m.position]),
+            ),
+          ),
         );
       } catch (error) {
         throw TallyErrors.unavailable(error);
       }
     }
-    for (const [electionId, votes] of groupBy(records, (r) => r.vote.electionId)) {
-      const keys = new KeyIndex([this.keys.counts(electionId), this.keys.meta(electionId), this.keys.close(electionId)]);
-      const args: Array<string | number> = [this.keys.channel(electionId)];
-      for (const { vote, position, partition } of votes) {
-        args.push(keys.indexOf(this.keys.marker(electionId, vote.userId)), vote.userId, position, vote.voteId, vote.optionId, partition);
+    for (const [electionId, all] of groupBy(records, (r) => r.vote.electionId)) {
+      // one script call per sub-shard of the election (one with a single sub-shard), sent together
+      const bySubShard =
+        this.keys.subShards === 1 ? new Map([['0', all]]) : groupBy(all, (r) => String(this.keys.subShardOf(r.vote.userId)));
+      const replies = await Promise.all(
+        [...bySubShard].map(async ([subShard, votes]) => {
+          const s = Number(subShard);
+          const keys = new KeyIndex([this.keys.counts(electionId, s), this.keys.meta(electionId, s), this.keys.close(electionId, s)]);
+          const args: Array<string | number> = [this.keys.channel(electionId)];
+          for (const { vote, position, partition } of votes) {
+            args.push(
+              keys.indexOf(this.keys.marker(electionId, vote.userId)),
+              vote.userId,
+              position,
+              vote.voteId,
+              vote.optionId,
+              partition,
+            );
+          }
+          try {
+            return await applyVotes.run(this.redis, keys.keys, args);
+          } catch (error) {
+            throw TallyErrors.unavailable(error);
+          }
+        }),
+      );
+      for (const reply of replies) {
+        if (!Array.isArray(reply) || reply.length !== 6) throw TallyErrors.unexpectedReply(applyVotes.name);
+        summary.counted += Number(reply[0]);
+        summary.duplicates += Number(reply[1]);
+        summary.replaced += Number(reply[2]);
+        summary.redelivered += Number(reply[3]);
+        summary.afterClose += Number(reply[5]);
       }
-      let reply: unknown;
-      try {
-        reply = await applyVotes.run(this.redis, keys.keys, args);
-      } catch (error) {
-        throw TallyErrors.unavailable(error);
-      }
-      if (!Array.isArray(reply) || reply.length !== 6) throw TallyErrors.unexpectedReply(applyVotes.name);
-      summary.counted += Number(reply[0]);
-      summary.duplicates += Number(reply[1]);
-      summary.replaced += Number(reply[2]);
-      summary.redelivered += Number(reply[3]);
-      summary.afterClose += Number(reply[5]);
-      if (Number(reply[5]) > 0) await this.recordAfterClose(electionId, votes);
+      // after-close records of the whole election, kept in sub-shard 0's slot (its copy of the markers decides)
+      if (replies.some((reply) => Array.isArray(reply) && Number(reply[5]) > 0)) await this.recordAfterClose(electionId, all);
     }
-    if (markersByElection.size > 0) {
-      const pipeline = this.redis.pipeline();
-      for (const [electionId, list] of markersByElection)
+    // one pipeline per election: on a Redis Cluster a pipeline must stay in one slot
+    await Promise.all(
+      [...markersByElection].map(([electionId, list]) => {
+        const pipeline = this.redis.pipeline();
         for (const m of list) pipeline.hset(this.keys.closePassed(electionId), m.partition, m.position);
-      await this.exec(pipeline);
-    }
+        return this.exec(pipeline);
+      }),
+    );
     return summary;
   }
 
@@ -287,10 +351,19 @@ export class LiveTally {
    */
   async acceptedCounts(electionIds: readonly string[]): Promise<Array<number | undefined>> {
     if (electionIds.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const id of electionIds) pipeline.hmget(this.keys.meta(id), 'accepted', 'version');
-    const replies = (await this.exec(pipeline)) as Array<Array<string | null>>;
-    return replies.map(([accepted, version]) => (version === null || version === undefined ? undefined : Number(accepted ?? 0)));
+    // one command per election, all sent before the first reply (elections live in different cluster slots)
+    let replies: Array<Array<string | null>>;
+    try {
+      replies = await Promise.all(electionIds.map((id) => this.redis.hmget(this.keys.meta(id), 'accepted', 'version')));
+    } catch (error) {
+      throw TallyErrors.unavailable(error);
+    }
+    if (this.keys.subShards === 1)
+      return replies.map(([accepted, version]) => (version === null || version === undefined ? undefined : Number(accepted ?? 0)));
+    const others = await Promise.all(electionIds.map((id) => this.otherSubShards(id)));
+    return replies.map(([accepted, version], i) =>
+      version === null || version === undefined ? undefined : Number(accepted ?? 0) + (others[i]?.accepted ?? 0),
+    );
   }
 
   /**
@@ -299,14 +372,14 @@ export class LiveTally {
    */
   async recordRejected(rejected: ReadonlyArray<{ vote: LoggedVote; reason: RejectReason }>): Promise<void> {
     if (rejected.length === 0) return;
-    const pipeline = this.redis.pipeline();
-    for (const { vote, reason } of rejected)
-      pipeline.hset(
-        this.keys.rejected(vote.vote.electionId),
-        `${vote.partition}|${vote.position}`,
-        `${reason}|${vote.vote.voteId.slice(0, 64)}`,
-      );
-    await this.exec(pipeline);
+    await Promise.all(
+      [...groupBy(rejected, (r) => r.vote.vote.electionId)].map(([electionId, list]) => {
+        const pipeline = this.redis.pipeline();
+        for (const { vote, reason } of list)
+          pipeline.hset(this.keys.rejected(electionId), `${vote.partition}|${vote.position}`, `${reason}|${vote.vote.voteId.slice(0, 64)}`);
+        return this.exec(pipeline);
+      }),
+    );
   }
 
   /** Log records of an election refused before counting, by reason. */
@@ -349,19 +422,19 @@ export class LiveTally {
     pipeline.hgetall(this.keys.counts(electionId));
     pipeline.hmget(this.keys.meta(electionId), 'total', 'version', 'status', 'visibility');
     pipeline.get(this.keys.official(electionId));
-    const [countsRaw, metaRaw, officialRaw] = await this.exec(pipeline);
+    const [[countsRaw, metaRaw, officialRaw], others] = await Promise.all([this.exec(pipeline), this.otherSubShards(electionId)]);
     const meta = metaRaw as Array<string | null>;
     if (meta[1] === null || meta[1] === undefined) return undefined;
     const status = meta[2];
-    const head = { electionId, version: Number(meta[1]), ...(isStatus(status) ? { status } : {}) };
+    // the version is the sum of every sub-shard's: it only grows, whichever sub-shard changed
+    const summed = addSubShards(countsRaw as Record<string, string>, meta[0], others);
+    const head = { electionId, version: Number(meta[1]) + summed.version, ...(isStatus(status) ? { status } : {}) };
     if (typeof officialRaw === 'string' && options.raw !== true) {
       const official = JSON.parse(officialRaw) as OfficialResult;
       return { ...head, counts: official.counts, total: official.total, final: true };
     }
-    const total = Number(meta[0] ?? 0);
+    const { counts, total } = summed;
     if (meta[3] === 'hidden' && options.raw !== true) return { ...head, counts: {}, total, final: false, visibility: 'hidden' };
-    const counts: Record<string, number> = {};
-    for (const [option, n] of Object.entries(countsRaw as Record<string, string>)) counts[option] = Number(n);
     return {
       electionId,
       counts,
@@ -374,7 +447,9 @@ export class LiveTally {
 
   /** Records receipts of accepted votes (after the log acknowledged them): one call per election. */
   async recordReceipts(records: readonly LoggedVote[]): Promise<void> {
-    for (const [electionId, votes] of groupBy(records, (r) => r.vote.electionId)) {
+    // one call per election and sub-shard: a call's keys share one slot
+    for (const [, votes] of groupBy(records, (r) => `${r.vote.electionId}/${this.keys.subShardOf(r.vote.userId)}`)) {
+      const electionId = (votes[0] as LoggedVote).vote.electionId;
       const keys = new KeyIndex();
       const args: Array<string | number> = [this.receiptTtl, this.maxReceipts];
       for (const { vote, position, partition } of votes) {
@@ -402,7 +477,7 @@ export class LiveTally {
     const pipeline = this.redis.pipeline();
     pipeline.hget(this.keys.receipts(electionId, userId), userId);
     pipeline.hget(this.keys.marker(electionId, userId), userId);
-    pipeline.hgetall(this.keys.close(electionId));
+    pipeline.hgetall(this.keys.close(electionId, this.keys.subShardOf(userId)));
     const [receiptsRaw, markerRaw, closeRaw] = (await this.exec(pipeline)) as [string | null, string | null, Record<string, string>];
     const marker = markerRaw == null ? undefined : parseEntry(markerRaw, 'marker');
     const entries = receiptsRaw == null ? [] : receiptsRaw.split(';').map((e) => parseEntry(e, 'receipt'));
@@ -432,6 +507,21 @@ export class LiveTally {
       return value;
     });
   }
+}
+
+interface SubShardSums {
+  counts: Record<string, number>;
+  total: number;
+  version: number;
+  accepted: number;
+}
+
+/** Sub-shard 0's counts and total (as Redis returns them) plus the other sub-shards' sums. */
+function addSubShards(own: Record<string, string>, ownTotal: string | null | undefined, others: SubShardSums): SubShardSums {
+  const counts: Record<string, number> = {};
+  for (const [option, n] of Object.entries(own)) counts[option] = Number(n);
+  for (const [option, n] of Object.entries(others.counts)) counts[option] = (counts[option] ?? 0) + n;
+  return { counts, total: Number(ownTotal ?? 0) + others.total, version: others.version, accepted: others.accepted };
 }
 
 function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T[]> {

@@ -5,7 +5,7 @@
  * Imported as `@urna/transparency/redis`.
  */
 import { readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { CheckpointStore, PublishedCheckpoint } from './checkpoint-store.ts';
 import { TransparencyErrors } from './errors.ts';
 
@@ -26,11 +26,11 @@ function decode(raw: string | null): PublishedCheckpoint | undefined {
 }
 
 export class RedisCheckpointStore implements CheckpointStore {
-  readonly #redis: Redis;
+  readonly #redis: Redis | Cluster;
   readonly #prefix: string;
   #sha: string | undefined;
 
-  constructor(redis: Redis, options: { prefix?: string } = {}) {
+  constructor(redis: Redis | Cluster, options: { prefix?: string } = {}) {
     this.#redis = redis;
     this.#prefix = options.prefix ?? 'urna:tlog';
   }
@@ -52,8 +52,8 @@ export class RedisCheckpointStore implements CheckpointStore {
       reply = await this.#redis.evalsha(this.#sha, 2, keys.latest, keys.all, ...args);
     } catch (error) {
       if (!(error instanceof Error) || !error.message.includes('NOSCRIPT')) throw error;
-      this.#sha = (await this.#redis.script('LOAD', PUBLISH)) as string;
-      reply = await this.#redis.evalsha(this.#sha, 2, keys.latest, keys.all, ...args);
+      // EVAL caches it on the node that owns the keys (on a Redis Cluster SCRIPT LOAD reaches one random node)
+      reply = await this.#redis.eval(PUBLISH, 2, keys.latest, keys.all, ...args);
     }
     const [code, latest] = reply as [string, string | undefined];
     if (code !== 'OK')

@@ -12,7 +12,7 @@
  *   <prefix>:closing:<scope>      set of elections whose final checkpoints are not all cut yet
  */
 import { readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { bucketOf } from '@urna/domain';
 import { MerkleLog } from './merkle-log.ts';
 import { RedisCheckpointStore } from './redis-checkpoint-store.ts';
@@ -32,13 +32,13 @@ export interface LeafLocation {
 }
 
 export class RedisElectionLogs {
-  readonly redis: Redis;
+  readonly redis: Redis | Cluster;
   readonly prefix: string;
   readonly trees: RedisTreeStore;
   readonly checkpoints: RedisCheckpointStore;
   #advanceSha: string | undefined;
 
-  constructor(redis: Redis, options: { prefix?: string } = {}) {
+  constructor(redis: Redis | Cluster, options: { prefix?: string } = {}) {
     this.redis = redis;
     this.prefix = options.prefix ?? TLOG_PREFIX;
     this.trees = new RedisTreeStore(redis, { prefix: this.prefix });
@@ -70,14 +70,14 @@ export class RedisElectionLogs {
     leaves: ReadonlyArray<{ readonly leaf: string; readonly voteId?: string | undefined }>,
   ): Promise<void> {
     if (leaves.length === 0) return;
-    const pipeline = this.redis.pipeline();
+    // two pipelines, one per hash tag ({e} and {e/p}): on a Redis Cluster a pipeline stays in one slot
+    const index = this.redis.pipeline();
     const fields: string[] = [];
     leaves.forEach(({ leaf, voteId }, i) => {
       fields.push(String(start + i), leaf);
-      if (voteId !== undefined) pipeline.hsetnx(this.keys.votes(electionId, voteId), voteId, `${partition}:${start + i}`);
+      if (voteId !== undefined) index.hsetnx(this.keys.votes(electionId, voteId), voteId, `${partition}:${start + i}`);
     });
-    pipeline.hset(this.keys.leaves(electionId, partition), ...fields);
-    await exec(pipeline);
+    await Promise.all([exec(index), exec(this.redis.pipeline().hset(this.keys.leaves(electionId, partition), ...fields))]);
   }
 
   async locateVote(electionId: string, voteId: string): Promise<LeafLocation | undefined> {
@@ -133,8 +133,8 @@ export class RedisElectionLogs {
       return Number(await this.redis.evalsha(this.#advanceSha, 1, this.keys.final(electionId), ...args));
     } catch (error) {
       if (!(error instanceof Error) || !error.message.includes('NOSCRIPT')) throw error;
-      this.#advanceSha = (await this.redis.script('LOAD', ADVANCE_FINAL_SIZES)) as string;
-      return Number(await this.redis.evalsha(this.#advanceSha, 1, this.keys.final(electionId), ...args));
+      // EVAL runs (and caches) it on the key's node: on a Redis Cluster SCRIPT LOAD reached another one
+      return Number(await this.redis.eval(ADVANCE_FINAL_SIZES, 1, this.keys.final(electionId), ...args));
     }
   }
 

@@ -6,7 +6,7 @@
  * one HMGET. Imported as `@urna/transparency/redis` so the core package stays node:crypto only.
  */
 import { readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { TransparencyErrors } from './errors.ts';
 import { nodeKey, type NodeId } from './ranges.ts';
 import type { TreeCommit, TreeState, TreeStore } from './tree-store.ts';
@@ -24,11 +24,11 @@ export const redisTreeKeys = (prefix: string, treeId: string): RedisTreeKeys => 
 });
 
 export class RedisTreeStore implements TreeStore {
-  readonly #redis: Redis;
+  readonly #redis: Redis | Cluster;
   readonly #prefix: string;
   #sha: string | undefined;
 
-  constructor(redis: Redis, options: { prefix?: string } = {}) {
+  constructor(redis: Redis | Cluster, options: { prefix?: string } = {}) {
     this.#redis = redis;
     this.#prefix = options.prefix ?? 'urna:tlog';
   }
@@ -59,15 +59,15 @@ export class RedisTreeStore implements TreeStore {
     if (code === 'TREE_SIZE_CONFLICT') throw TransparencyErrors.sizeConflict(treeId, commit.expectedSize, Number(detail));
   }
 
-  /** EVALSHA, loading the script once; NOSCRIPT (after a Redis restart) reloads and retries once. */
+  /** EVALSHA, loading the script once; NOSCRIPT (after a Redis restart, or another cluster node) runs the source once. */
   async #eval(keys: readonly string[], args: ReadonlyArray<string | Buffer>): Promise<unknown> {
     this.#sha ??= (await this.#redis.script('LOAD', COMMIT_TREE)) as string;
     try {
       return await this.#redis.evalsha(this.#sha, keys.length, ...keys, ...args);
     } catch (error) {
       if (!(error instanceof Error) || !error.message.includes('NOSCRIPT')) throw error;
-      this.#sha = (await this.#redis.script('LOAD', COMMIT_TREE)) as string;
-      return this.#redis.evalsha(this.#sha, keys.length, ...keys, ...args);
+      // EVAL caches it on the node that owns the keys (on a Redis Cluster SCRIPT LOAD reaches one random node)
+      return this.#redis.eval(COMMIT_TREE, keys.length, ...keys, ...args);
     }
   }
 }
