@@ -503,12 +503,14 @@ describe('hidden results, the job dashboard and the scheduled close, in Chromium
       `/v1/elections/${electionId}/reconciliation`,
     );
     const rec = reconciliation.json;
+    if (rec.accepted !== accepted202 || !rec.liveMatched) {
+      const diff = await explainLiveDiff(inject('redisUrl'), s.logPrefix, 8, electionId);
+      console.error(
+        `reconciliation disagrees (202s: ${accepted202}):\n${JSON.stringify(rec)}\n${diff.join('\n')}\n${s.serviceLogs(['tally-live', 'tally-store', 'recount'])}`,
+      );
+    }
     expect(rec.accepted).toBe(accepted202);
     expect(rec.counted + Object.values(rec.rejected).reduce((a, b) => a + b, 0)).toBe(rec.accepted);
-    if (!rec.liveMatched) {
-      const diff = await explainLiveDiff(inject('redisUrl'), s.logPrefix, 8, electionId);
-      console.error(`live tally differs from the recount:\n${JSON.stringify(rec)}\n${diff.join('\n')}`);
-    }
     expect(rec.liveMatched).toBe(true);
     const rejected = Object.entries(rec.rejected)
       .map(([reason, n]) => `${n.toLocaleString('en')} ${reason}`)

@@ -29,6 +29,8 @@ export async function explainLiveDiff(redisUrl: string, logPrefix: string, parti
     const closeAt = new Map<number, string>();
     for (const m of markers) if ((closeAt.get(m.partition) ?? '~') > m.position) closeAt.set(m.partition, m.position);
     lines.push(`close markers in the log: ${JSON.stringify(markers.map((m) => `${m.partition}@${m.position}`))}`);
+    const perPartition = Array.from({ length: partitions }, (_, p) => votes.filter((v) => v.partition === p).length);
+    lines.push(`votes in the log per partition: ${JSON.stringify(perPartition)}`);
     lines.push(`live close: ${JSON.stringify(await redis.hgetall(keys.close(electionId)))}`);
     lines.push(`live close-passed: ${JSON.stringify(await redis.hgetall(keys.closePassed(electionId)))}`);
     lines.push(`live counts now: ${JSON.stringify(await redis.hgetall(keys.counts(electionId)))}`);

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, inject } from 'vitest';
@@ -8,6 +8,8 @@ import { randomName } from './helpers.ts';
 
 export interface TestStack {
   readonly stack: Stack;
+  /** The last `lines` lines of each named service's log (for a failing test's message). */
+  serviceLogs(names: readonly string[], lines?: number): string;
   readonly gateway: string;
   readonly logPrefix: string;
   /** This stack's Kafka consumer-group prefix: stacks sharing the run's cluster never share a group. */
@@ -58,6 +60,14 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
     gateway: stack.urls.gateway,
     logPrefix,
     kafkaGroupPrefix,
+    serviceLogs: (names, lines = 60) =>
+      names
+        .map((name) => {
+          const file = join(dataDir, 'logs', `${name}.log`);
+          const text = existsSync(file) ? readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n') : '(no log)';
+          return `--- ${name} ---\n${text}`;
+        })
+        .join('\n'),
     voterToken: (userId) => mintVotingToken({ userId, role: 'voter' }, secret, 600),
     adminToken: async () => {
       const response = await fetch(`${stack.urls.gateway}/v1/dev/token`, {

@@ -91,7 +91,14 @@ export class RedisStreamsConsumer {
           prefetch = this.nextBatch();
           prefetch.catch(() => undefined); // awaited (and its error handled) on the next turn
         }
-        await this.ack(await this.deliver(batch));
+        const applied = await this.deliver(batch);
+        await this.ack(applied);
+        if (applied.length < batch.length && prefetch !== undefined) {
+          // records were left pending (a lease lapsed): what the prefetch read comes after them in
+          // the log, so it is not applied now; the pending list is read again first, in order
+          await prefetch.catch(() => undefined);
+          prefetch = undefined;
+        }
         batch = [];
         this.failures = 0;
       } catch (error) {
@@ -122,7 +129,9 @@ export class RedisStreamsConsumer {
     batch: ReadonlyArray<{ record: LogRecord; id: string }>,
   ): Promise<ReadonlyArray<{ record: LogRecord; id: string }>> {
     const holds = this.leased?.holds;
-    const applied = holds === undefined ? batch : batch.filter((b) => holds(b.record.partition));
+    // decided once per partition: a lease lapsing mid-batch never splits a partition's records
+    const held = holds === undefined ? undefined : new Set([...new Set(batch.map((b) => b.record.partition))].filter((p) => holds(p)));
+    const applied = held === undefined ? batch : batch.filter((b) => held.has(b.record.partition));
     if (applied.length < batch.length) this.readPending = true;
     if (applied.length === 0) {
       await delay(this.blockMs, this.stopSignal.signal);

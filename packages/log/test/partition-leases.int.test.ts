@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { delay, isCloseMarker, type LoggedCloseMarker, type LoggedVote } from '@urna/domain';
 import { PartitionLeases, RedisStreamsLog, type RunningConsumer } from '../src/index.ts';
+import { RedisStreamsConsumer } from '../src/redis-streams-consumer.ts';
 import { eventually, randomName } from '../../../test/helpers.ts';
 
 const url = inject('redisUrl');
@@ -66,6 +67,31 @@ describe('partition leases on the Redis log', () => {
     expect(Date.now() - before).toBeLessThan(leaseMs);
     await Promise.all([b.stop(), restartedB.stop()]);
   }, 30_000);
+
+  it('records left pending when a lease lapsed locally are applied before anything read after them (the prefetch is read again, in order)', async () => {
+    const prefix = randomName('test:votes');
+    const writer = new RedisStreamsLog({ redis: connect(), connect, partitions: 1, prefix });
+    const group = randomName('g');
+    await writer.ensureGroup(group, [writer.streamKey(0)]);
+    for (let i = 0; i < 20; i++) await writer.append([{ voteId: `v${i}`, electionId: 'e', userId: 'u', optionId: 'a', acceptedAt: i }]);
+    let lapses = 1; // the first batch finds its lease lapsed (a stalled event loop), then it is renewed
+    const applied: string[] = [];
+    const consumer = new RedisStreamsConsumer(
+      connect(),
+      { group, consumer: 'c1', batchSize: 5, blockMs: 50, claimIdleMs: 60_000 },
+      new Map([[writer.streamKey(0), 0]]),
+      async (records: readonly LoggedVote[]) => {
+        await delay(50); // time for the prefetch to read the next records
+        applied.push(...records.map((r) => r.vote.voteId));
+      },
+      { initial: [0], holds: () => lapses-- <= 0 },
+    );
+    consumer.start();
+    await eventually('all applied', async () => (new Set(applied).size === 20 ? true : undefined), 10_000);
+    await consumer.stop();
+    const firsts = [...new Set(applied)];
+    expect(firsts).toEqual(Array.from({ length: 20 }, (_, i) => `v${i}`));
+  });
 
   it('a close marker is never passed while an earlier record of its partition waits with a paused member; nothing is lost', async () => {
     const partitions = 4;
