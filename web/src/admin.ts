@@ -150,31 +150,37 @@ function console_(session: Session): void {
     const official = h('div', { 'data-testid': 'official' });
     let reconciled = false;
     let final = false;
+    let shown = '';
+    // a vote that reached the log after the close and after the recount is re-reconciled within
+    // minutes: the console reads the reconciliation again every tick while the result is final
+    const showReconciliation = async () => {
+      try {
+        const r = await api<Reconciliation>('GET', `/v1/elections/${election.id}/reconciliation`);
+        const rejected = Object.entries(r.rejected)
+          .map(([reason, n]) => `${n.toLocaleString('en')} ${reason}`)
+          .join(', ');
+        const text = `${r.counted.toLocaleString('en')} counted of ${r.accepted.toLocaleString('en')} accepted; rejected: ${rejected}. `;
+        if (text + String(r.liveMatched) === shown) return;
+        shown = text + String(r.liveMatched);
+        official.replaceChildren(
+          h('h3', {}, 'Reconciliation'),
+          h('p', {}, text, r.liveMatched ? 'The live tally matched.' : 'The live tally differed: the recount wins.'),
+          h('p', {}, h('a', { href: `/v1/elections/${election.id}/reconciliation` }, 'Reconciliation (JSON)')),
+        );
+      } catch {
+        // not final yet, or unreachable: the next tick tries again
+      }
+    };
     const view = resultsView(election, (snapshot: Snapshot) => {
       final = snapshot.final === true;
       if (final) hiddenCounts.hidden = true;
       if (snapshot.final === true && !reconciled) {
         reconciled = true;
-        void api<Reconciliation>('GET', `/v1/elections/${election.id}/reconciliation`)
-          .then((r) => {
-            const rejected = Object.entries(r.rejected)
-              .map(([reason, n]) => `${n.toLocaleString('en')} ${reason}`)
-              .join(', ');
-            official.replaceChildren(
-              h('h3', {}, 'Reconciliation'),
-              h(
-                'p',
-                {},
-                `${r.counted.toLocaleString('en')} counted of ${r.accepted.toLocaleString('en')} accepted; rejected: ${rejected}. `,
-                r.liveMatched ? 'The live tally matched.' : 'The live tally differed: the recount wins.',
-              ),
-              h('p', {}, h('a', { href: `/v1/elections/${election.id}/reconciliation` }, 'Reconciliation (JSON)')),
-            );
-          })
-          .catch(() => undefined);
+        void showReconciliation();
       }
     });
     const tick = async () => {
+      if (reconciled) void showReconciliation();
       // accepted votes/s of every ingest process together, sampled by the lifecycle service
       try {
         const r = await api<AcceptedRate>('GET', `/v1/admin/elections/${election.id}/rate`, { token });
