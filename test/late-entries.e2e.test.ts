@@ -16,10 +16,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
-import { openVoteLog, type VoteLog } from '@urna/log';
+import type { VoteLog } from '@urna/log';
 import { openCheckpoint, verifierFromVkey, verifyConsistency } from '@urna/transparency';
-import { api, createElection, startTestStack, type TestStack } from './stack.ts';
+import { api, createElection, openStackLog, startTestStack, type TestStack } from './stack.ts';
 import { eventually } from './helpers.ts';
 import { REPO_ROOT } from '../scripts/launcher/stack.ts';
 
@@ -43,18 +42,7 @@ describe('votes reaching the log after the close and after the recount', () => {
       URNA_LATE_WATCH_INTERVAL_MS: '500',
       ...(process.env.URNA_TEST_LATE_WATCH_MS === undefined ? {} : { URNA_LATE_WATCH_MS: process.env.URNA_TEST_LATE_WATCH_MS }),
     });
-    const config = {
-      URNA_LOG: 'redis' as const,
-      URNA_LOG_PREFIX: s.logPrefix,
-      URNA_LOG_PARTITIONS: PARTITIONS,
-      // signed with the stack's key, as a stale ingest would sign them
-      URNA_LOG_SIGNING_KEY: Buffer.from(s.stack.env.URNA_LOG_SIGNING_KEY as string, 'base64url'),
-      URNA_LOG_SIGNING_KEY_ID: 'k1',
-    };
-    log = await openVoteLog(config as Parameters<typeof openVoteLog>[0], 'ingest', {
-      redis: () => new Redis(s.stack.urls.redis),
-      connect: () => new Redis(s.stack.urls.redis),
-    });
+    log = await openStackLog(s, PARTITIONS);
   });
   afterAll(async () => {
     await log?.close();

@@ -2,6 +2,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, inject } from 'vitest';
+import { Redis } from 'ioredis';
+import { openVoteLog, type VoteLog } from '@urna/log';
 import { mintVotingToken } from '@urna/auth';
 import { startStack, type Stack } from '../scripts/launcher/stack.ts';
 import { randomName } from './helpers.ts';
@@ -123,4 +125,22 @@ export interface ElectionSpec {
   readonly options?: readonly string[];
   readonly extra?: Readonly<Record<string, unknown>>;
   readonly open?: boolean;
+}
+
+/**
+ * The stack's Redis log opened from outside its processes, signed with the stack's own key: what
+ * it appends is what a (stale) ingest of this deployment would append.
+ */
+export async function openStackLog(s: TestStack, partitions: number): Promise<VoteLog> {
+  const config = {
+    URNA_LOG: 'redis' as const,
+    URNA_LOG_PREFIX: s.logPrefix,
+    URNA_LOG_PARTITIONS: partitions,
+    URNA_LOG_SIGNING_KEY: Buffer.from(s.stack.env.URNA_LOG_SIGNING_KEY as string, 'base64url'),
+    URNA_LOG_SIGNING_KEY_ID: 'k1',
+  };
+  return openVoteLog(config as Parameters<typeof openVoteLog>[0], 'ingest', {
+    redis: () => new Redis(s.stack.urls.redis),
+    connect: () => new Redis(s.stack.urls.redis),
+  });
 }

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
-import { openVoteLog, type VoteLog } from '@urna/log';
+import type { VoteLog } from '@urna/log';
 import { startWorker, TransparencyProjection } from '@urna/tally-worker';
 import {
   leafHash,
@@ -25,7 +25,7 @@ import {
 import { RedisElectionLogs } from '@urna/transparency/redis';
 import { LiveTally } from '@urna/tally';
 
-import { api, startTestStack, type TestStack } from './stack.ts';
+import { api, openStackLog, startTestStack, type TestStack } from './stack.ts';
 import { eventually, randomName } from './helpers.ts';
 import { REPO_ROOT } from '../scripts/launcher/stack.ts';
 
@@ -48,19 +48,8 @@ describe('transparency through the stack (Redis log)', () => {
   let redis: Redis;
   beforeAll(async () => {
     s = await startTestStack({ URNA_RL_IP_FAILURES: '1000000', URNA_LOG_PARTITIONS: String(PARTITIONS) });
-    const config = {
-      URNA_LOG: 'redis' as const,
-      URNA_LOG_PREFIX: s.logPrefix,
-      URNA_LOG_PARTITIONS: PARTITIONS,
-      // signed with the stack's key, as a stale ingest would sign them
-      URNA_LOG_SIGNING_KEY: Buffer.from(s.stack.env.URNA_LOG_SIGNING_KEY as string, 'base64url'),
-      URNA_LOG_SIGNING_KEY_ID: 'k1',
-    };
     redis = new Redis(s.stack.urls.redis);
-    log = await openVoteLog(config as Parameters<typeof openVoteLog>[0], 'ingest', {
-      redis: () => new Redis(s.stack.urls.redis),
-      connect: () => new Redis(s.stack.urls.redis),
-    });
+    log = await openStackLog(s, PARTITIONS);
   });
   afterAll(async () => {
     await log?.close();
