@@ -166,18 +166,20 @@ describe('deterministic close', () => {
       // the version moves on with every rebuild (watchers must get the new snapshot)
       public: { ...(await t.tally.results(id)), version: 'any' },
       receipts: await Promise.all(['rp-0', 'rp-3', 'rp-24'].map((u) => t.tally.receiptsOf(id, u))),
+      reconciliation: await t.tally.reconciliation(id),
+      liveAtClose: await t.redis.get(`urna:tally:{${id}}:live-at-close`),
     });
     const before = await snapshot();
     expect(before.receipts[0]?.map((r) => r.status)).toEqual(['counted', 'rejected']); // rp-0 voted twice
+    expect(before.public).toMatchObject({ status: 'closed', final: true });
 
-    // the live model: counts, total, close markers and every user marker (status, version and
-    // the recount's published documents stay: reprocess rebuilds the model the live tally keeps)
+    // every key of the election's read model: the live model, its status and version, the
+    // recount's published documents and the live counts it compared them with
     const keys = await t.redis.keys(`urna:tally:{${id}}:*`);
-    const kept = [':meta', ':official', ':reconciliation', ':live-at-close'];
-    await t.redis.del(...keys.filter((k) => !kept.some((suffix) => k.endsWith(suffix))));
-    await t.redis.hdel(`urna:tally:{${id}}:meta`, 'total');
+    await t.redis.del(...keys);
     const damaged = await t.tally.digest(id);
     expect(damaged).toEqual({ counts: {}, total: 0, closeMarkers: {} });
+    expect(await t.tally.results(id)).toBeUndefined();
     expect((await t.tally.receiptsOf(id, 'rp-3'))[0]?.status).not.toBe('counted');
 
     const connection = new Redis(inject('redisUrl'), { maxRetriesPerRequest: null });

@@ -93,7 +93,7 @@ export async function runRecount(electionId: string, deps: RecountDeps): Promise
     await deps.tally.commit(electionId, fresh.commitment, fresh.opening);
     await deps.finalCheckpointsCut?.(electionId);
   }
-  await deps.elections.setOfficialResult(electionId, official);
+  await deps.elections.setOfficialResult(electionId, official, { reconciliation, liveAtClose: JSON.stringify(live) });
   failpoint('recount.after-official-write');
   const published = await deps.tally.publishOfficial(electionId, official, reconciliation);
   if (published) deps.metrics.recounts.inc();

@@ -102,20 +102,49 @@ export class ElectionRepository {
     );
   }
 
-  /** Stores the official result document (the recount's output, written once per identical bytes). */
-  async setOfficialResult(id: string, document: string): Promise<void> {
+  /**
+   * Stores the official result document (the recount's output, written once per identical bytes)
+   * and, with it, what a reprocess needs to publish it again after the Redis read model was lost:
+   * the reconciliation and the live counts the recount compared it with.
+   */
+  async setOfficialResult(id: string, document: string, published?: { reconciliation: string; liveAtClose: string }): Promise<void> {
     try {
       await this.client.send(
         new UpdateItemCommand({
           TableName: this.table,
           Key: { id: { S: id } },
-          UpdateExpression: 'SET officialResult = :doc',
+          UpdateExpression:
+            published === undefined ? 'SET officialResult = :doc' : 'SET officialResult = :doc, reconciliation = :rec, liveAtClose = :live',
           ConditionExpression: 'attribute_exists(id)',
-          ExpressionAttributeValues: { ':doc': { S: document } },
+          ExpressionAttributeValues: {
+            ':doc': { S: document },
+            ...(published === undefined ? {} : { ':rec': { S: published.reconciliation }, ':live': { S: published.liveAtClose } }),
+          },
         }),
       );
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) throw DomainErrors.electionNotFound(id);
+      throw StoreErrors.unavailable(error);
+    }
+  }
+
+  /** The official result with its reconciliation and the live counts at the close, once the recount stored them. */
+  async publishedDocuments(id: string): Promise<{ official: string; reconciliation: string; liveAtClose: string } | undefined> {
+    try {
+      const result = await this.client.send(
+        new GetItemCommand({
+          TableName: this.table,
+          Key: { id: { S: id } },
+          ConsistentRead: true,
+          ProjectionExpression: 'officialResult, reconciliation, liveAtClose',
+        }),
+      );
+      const item = result.Item;
+      const [official, reconciliation, liveAtClose] = [item?.officialResult?.S, item?.reconciliation?.S, item?.liveAtClose?.S];
+      return official === undefined || reconciliation === undefined || liveAtClose === undefined
+        ? undefined
+        : { official, reconciliation, liveAtClose };
+    } catch (error) {
       throw StoreErrors.unavailable(error);
     }
   }

@@ -237,6 +237,25 @@ export class LiveTally {
   }
 
   /** Saves the live counts once (the first call wins) and returns what was saved. */
+  /**
+   * Puts back what a reprocess cannot rebuild from the votes: the election's status and
+   * visibility, and once the result is official, the live counts the recount compared it with
+   * (kept if present) and the published documents (one more version: watchers get `final`).
+   */
+  async restorePublished(
+    electionId: string,
+    status: ElectionStatus,
+    visibility: ResultsVisibility,
+    published?: { official: string; reconciliation: string; liveAtClose: string },
+  ): Promise<void> {
+    const pipeline = this.redis.pipeline();
+    pipeline.hset(this.keys.meta(electionId), 'status', status);
+    if (visibility === 'hidden') pipeline.hset(this.keys.meta(electionId), 'visibility', 'hidden');
+    if (published !== undefined) pipeline.set(this.keys.liveAtClose(electionId), published.liveAtClose, 'NX');
+    await this.exec(pipeline);
+    if (published !== undefined) await this.publishOfficial(electionId, published.official, published.reconciliation);
+  }
+
   async saveLiveAtClose(electionId: string): Promise<Record<string, number>> {
     const live = await this.results(electionId, { raw: true });
     const pipeline = this.redis.pipeline();
