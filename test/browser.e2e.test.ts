@@ -503,7 +503,7 @@ describe('hidden results, the job dashboard and the scheduled close, in Chromium
     // a vote that ingest validated while its cached election was open can reach the log after the
     // close marker and after the recount; it is re-reconciled within the late-entry watch (60 s)
     let rec = await readRec();
-    for (const deadline = Date.now() + 90_000; rec.accepted < accepted202 && Date.now() < deadline; rec = await readRec())
+    for (const deadline = Date.now() + 75_000; rec.accepted < accepted202 && Date.now() < deadline; rec = await readRec())
       await delay(1_000);
     if (rec.accepted !== accepted202 || !rec.liveMatched) {
       const diff = await explainLiveDiff(inject('redisUrl'), s.logPrefix, 8, electionId);
@@ -539,5 +539,5 @@ describe('hidden results, the job dashboard and the scheduled close, in Chromium
     expect(scheduled.map((a) => `${a.actor} ${a.action}`).sort()).toEqual(['scheduler close', 'scheduler open']);
     await shot(admin, 'admin-official', 1280);
     expect(foreign).toEqual([]);
-  }, 180_000);
+  }, 300_000);
 });
