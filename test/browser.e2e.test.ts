@@ -11,6 +11,7 @@ import { launchChromium } from './chromium.ts';
 import { REPO_ROOT } from '../scripts/launcher/stack.ts';
 import { solvedProof } from './pow.ts';
 import { explainLiveDiff } from './live-diff.ts';
+import { createDynamoClient, tableNames, VoteStore } from '@urna/store';
 
 /*
  * The voter page and the admin console in Debian's Chromium (playwright-core, never a
@@ -458,8 +459,9 @@ describe('hidden results, the job dashboard and the scheduled close, in Chromium
       () =>
         void admin
           .getByTestId('rate')
-          .textContent()
-          .then((text) => rates.push(text ?? '')),
+          .textContent({ timeout: 2_000 })
+          .then((text) => rates.push(text ?? ''))
+          .catch(() => undefined),
       500,
     );
     try {
@@ -507,8 +509,11 @@ describe('hidden results, the job dashboard and the scheduled close, in Chromium
       await delay(1_000);
     if (rec.accepted !== accepted202 || !rec.liveMatched) {
       const diff = await explainLiveDiff(inject('redisUrl'), s.logPrefix, 8, electionId);
+      const dynamo = createDynamoClient({ endpoint: inject('dynamoEndpoint') });
+      const storeNow = await new VoteStore({ client: dynamo, table: tableNames('urna_').votes, logPartitions: 8 }).tally(electionId);
+      dynamo.destroy();
       console.error(
-        `reconciliation disagrees (202s: ${accepted202}):\n${JSON.stringify(rec)}\n${diff.join('\n')}\n${s.serviceLogs(['tally-live', 'tally-store', 'recount'])}`,
+        `reconciliation disagrees (202s: ${accepted202}):\n${JSON.stringify(rec)}\nthe vote store now: ${JSON.stringify(storeNow)}\n${diff.join('\n')}\n${s.serviceLogs(['tally-live', 'tally-store', 'recount'])}`,
       );
     }
     expect(rec.accepted).toBe(accepted202);

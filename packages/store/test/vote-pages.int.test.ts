@@ -16,7 +16,9 @@ function expected(log: readonly LoggedVote[], election: string) {
   const users = new Map<string, string[]>();
   for (const r of [...log].sort((a, b) => (a.position < b.position ? -1 : 1)))
     users.set(r.vote.userId, [...(users.get(r.vote.userId) ?? []), r.vote.voteId]);
-  return { counts, users };
+  // vote records per log partition (4 here), each once: what the reconciliation's `entries` reports
+  const entries = Array.from({ length: 4 }, (_, p) => new Set(log.filter((r) => r.partition === p).map((r) => r.position)).size);
+  return { counts, users, entries };
 }
 
 /** Cuts `records` into consecutive batches at the given cut lengths (cycled). */
@@ -64,6 +66,7 @@ describe('vote pages', () => {
             duplicates: log.length - want.users.size,
             afterClose: 0,
             forged: 0,
+            entries: want.entries,
           });
           for (const [userId, voteIds] of want.users) {
             expect((await store.votesOf(election, userId)).map((v) => v.voteId)).toEqual(voteIds);
@@ -117,6 +120,7 @@ describe('vote pages', () => {
       duplicates: 180,
       afterClose: 0,
       forged: 0,
+      entries: want.entries,
     });
     for (const userId of ['u0', 'u7', 'u119'])
       expect((await store.votesOf(election, userId)).map((v) => v.voteId)).toEqual(want.users.get(userId));
