@@ -30,6 +30,12 @@ export class ElectionCache {
   private readonly missingMaxAgeMs: number;
   private readonly maxMissing: number;
   private missingCount = 0;
+  /**
+   * Bumped by every invalidation (per id, and for all): a load that started before one must not
+   * cache what it read, or a close announced while it was in flight would be undone for maxAgeMs.
+   */
+  private readonly generations = new Map<string, number>();
+  private generationOfAll = 0;
 
   constructor(
     private readonly source: ElectionSource,
@@ -52,18 +58,22 @@ export class ElectionCache {
     }
     let load = this.loading.get(id);
     if (load === undefined) {
-      load = this.source.get(id).then(
+      const generation = this.generationOf(id);
+      const startedAt = Date.now();
+      const current: Promise<Election | undefined> = this.source.get(id).then(
         (election) => {
-          this.store(id, election);
-          this.loading.delete(id);
+          if (this.loading.get(id) === current) this.loading.delete(id);
+          // read before an invalidation: answered to the callers that were waiting, never cached
+          if (this.generationOf(id) === generation) this.store(id, election, startedAt);
           return election;
         },
         (error: unknown) => {
-          this.loading.delete(id);
+          if (this.loading.get(id) === current) this.loading.delete(id);
           throw error;
         },
       );
-      this.loading.set(id, load);
+      this.loading.set(id, current);
+      load = current;
     }
     return load;
   }
@@ -75,12 +85,22 @@ export class ElectionCache {
 
   invalidate(id?: string): void {
     if (id === undefined) {
+      this.generationOfAll++;
       this.entries.clear();
+      this.loading.clear();
       this.missingCount = 0;
-    } else this.drop(id);
+    } else {
+      this.generations.set(id, (this.generations.get(id) ?? 0) + 1);
+      this.loading.delete(id); // the next get reads afresh instead of joining a load from before
+      this.drop(id);
+    }
   }
 
-  private store(id: string, election: Election | undefined): void {
+  private generationOf(id: string): string {
+    return `${this.generationOfAll}:${this.generations.get(id) ?? 0}`;
+  }
+
+  private store(id: string, election: Election | undefined, loadedAt = Date.now()): void {
     this.drop(id);
     if (election === undefined) {
       // Map order is insertion order: the first unknown id found is the oldest
@@ -94,7 +114,7 @@ export class ElectionCache {
       }
       this.missingCount++;
     }
-    this.entries.set(id, { election, loadedAt: Date.now() });
+    this.entries.set(id, { election, loadedAt });
   }
 
   private drop(id: string): void {

@@ -77,6 +77,31 @@ describe('election cache across processes', () => {
     expect(loads).toBe(1);
   });
 
+  it('a load in flight when a change is announced is not cached: the next vote reads the change, not the state before it', async () => {
+    const id = randomName('e');
+    await repo.create(draft(id));
+    await repo.transition(id, 'open');
+    let release: () => void = () => undefined;
+    let slow = true;
+    const cache = new ElectionCache(
+      {
+        get: async (electionId) => {
+          const before = await repo.get(electionId); // read now...
+          if (slow) await new Promise<void>((resolve) => (release = resolve)); // ...answered later
+          return before;
+        },
+      },
+      { maxAgeMs: 60_000 },
+    );
+    const stale = cache.get(id); // a vote's lookup, in flight
+    await configs.put({ ...((await repo.get(id)) as Election), closingAt: new Date().toISOString() }); // the close begins
+    cache.invalidate(id); // its notice arrives
+    slow = false;
+    release();
+    expect((await stale)?.closingAt).toBeUndefined(); // the vote that raced the close saw it open
+    expect((await cache.get(id))?.closingAt).toBeDefined(); // every later one sees the close
+  });
+
   it('remembers at most maxMissing unknown ids, so random ids cannot grow its memory', async () => {
     const cache = new ElectionCache({ get: async () => undefined }, { missingMaxAgeMs: 60_000, maxMissing: 100 });
     const known = draft(randomName('known'));
