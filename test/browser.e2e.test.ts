@@ -511,7 +511,7 @@ describe('hidden results, the job dashboard and the scheduled close, in Chromium
     if (rec.accepted !== accepted202 || !rec.liveMatched) {
       const diff = await explainLiveDiff(inject('redisUrl'), s.logPrefix, 8, electionId);
       const dynamo = createDynamoClient({ endpoint: inject('dynamoEndpoint') });
-      const storeNow = await new VoteStore({ client: dynamo, table: tableNames('urna_').votes, logPartitions: 8 }).tally(electionId);
+      const storeNow = await new VoteStore({ client: dynamo, table: tableNames(s.tablePrefix).votes, logPartitions: 8 }).tally(electionId);
       dynamo.destroy();
       console.error(
         `reconciliation disagrees (202s: ${accepted202}):\n${JSON.stringify(rec)}\nthe vote store now: ${JSON.stringify(storeNow)}\n${diff.join('\n')}\n${s.serviceLogs(['tally-live', 'tally-store', 'recount'])}`,

@@ -9,7 +9,7 @@ import { loadConfig, readModelRedis, sharedConfigShape } from '@urna/service-kit
 import { createKafkaTopic } from '@urna/embedded/kafka';
 import { RedisStreamsLog, type VoteLog } from '@urna/log';
 import { KafkaLog } from '@urna/log/kafka';
-import { createDynamoClient, VoteStore } from '@urna/store';
+import { createDynamoClient, tableNames, VoteStore } from '@urna/store';
 import { LiveTally, type ResultsSnapshot } from '@urna/tally';
 import type { VoteReceipt } from '@urna/domain';
 import { api, createElection, startTestStack, type TestStack } from './stack.ts';
@@ -106,7 +106,7 @@ describe.each(Object.keys(LOGS) as Array<keyof typeof LOGS>)(
       // limit (429s, tested in test/abuse.e2e.test.ts) is raised so every retry reaches the log
       s = await startTestStack({ ...env, URNA_RL_USER_VOTES: '1000' });
       log = await open(s.logPrefix, s.kafkaGroupPrefix);
-      store = new VoteStore({ client: dynamo, logPartitions: Number(env.URNA_LOG_PARTITIONS) });
+      store = new VoteStore({ client: dynamo, table: tableNames(s.tablePrefix).votes, logPartitions: Number(env.URNA_LOG_PARTITIONS) });
     });
     afterAll(async () => {
       await log.close();

@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { Redis } from 'ioredis';
 import { RedisStreamsLog } from '@urna/log';
-import { createDynamoClient, VoteStore } from '@urna/store';
+import { createDynamoClient, tableNames, VoteStore } from '@urna/store';
 import { LiveTally, type ResultsSnapshot } from '@urna/tally';
 import { GROUPS } from '@urna/tally-worker';
 import { createElection, startTestStack, type TestStack } from './stack.ts';
@@ -19,9 +19,9 @@ import { SseClient } from './sse-client.ts';
 const PARTITIONS = 8;
 const redis = new Redis(inject('redisUrl'));
 const tally = new LiveTally({ redis });
-const store = new VoteStore({ client: createDynamoClient({ endpoint: inject('dynamoEndpoint') }), logPartitions: PARTITIONS });
 let s: TestStack;
 let log: RedisStreamsLog;
+let store: VoteStore;
 
 beforeAll(async () => {
   s = await startTestStack({
@@ -36,6 +36,11 @@ beforeAll(async () => {
     URNA_WORKER_LEASE_MS: '3000',
   });
   log = new RedisStreamsLog({ redis, connect: () => redis.duplicate(), partitions: PARTITIONS, prefix: s.logPrefix });
+  store = new VoteStore({
+    client: createDynamoClient({ endpoint: inject('dynamoEndpoint') }),
+    table: tableNames(s.tablePrefix).votes,
+    logPartitions: PARTITIONS,
+  });
 });
 afterAll(async () => {
   await log?.close();

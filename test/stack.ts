@@ -16,6 +16,13 @@ export interface TestStack {
   readonly logPrefix: string;
   /** This stack's Kafka consumer-group prefix: stacks sharing the run's cluster never share a group. */
   readonly kafkaGroupPrefix: string;
+  /**
+   * This stack's DynamoDB table prefix. Stacks share the run's DynamoDB Local but never a table:
+   * a lifecycle service resumes the schedule of every election in its elections table at start,
+   * so with one shared table a stack started later closed another stack's scheduled election on
+   * its own log (foreign close markers, and votes wrongly rejected after-close).
+   */
+  readonly tablePrefix: string;
   voterToken(userId: string): string;
   adminToken(): Promise<string>;
   stop(): Promise<void>;
@@ -30,6 +37,7 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
   const dataDir = mkdtempSync(join(tmpdir(), 'urna-stack-'));
   const logPrefix = randomName('test:votes');
   const kafkaGroupPrefix = `${randomName('test')}.`;
+  const tablePrefix = `${randomName('t').replace(/-/g, '_')}_`;
   const stack = await startStack({
     dataDir,
     ports: 'free',
@@ -39,6 +47,7 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
     env: {
       URNA_LOG_PREFIX: logPrefix,
       URNA_KAFKA_GROUP_PREFIX: kafkaGroupPrefix,
+      URNA_TABLE_PREFIX: tablePrefix,
       URNA_QUEUE_PREFIX: randomName('test-bull'),
       URNA_LOG_PARTITIONS: '8',
       URNA_WORKER_CLAIM_IDLE_MS: '2000',
@@ -62,6 +71,7 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
     gateway: stack.urls.gateway,
     logPrefix,
     kafkaGroupPrefix,
+    tablePrefix,
     serviceLogs: (names, lines = 60) =>
       names
         .map((name) => {
