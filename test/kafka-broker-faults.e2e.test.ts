@@ -10,7 +10,7 @@ import { KafkaLog } from '@urna/log/kafka';
 import { LiveTally } from '@urna/tally';
 import type { LoggedVote, Vote } from '@urna/domain';
 import { partitionOf } from '@urna/domain';
-import { createDynamoClient, VoteStore } from '@urna/store';
+import { createDynamoClient, tableNames, VoteStore } from '@urna/store';
 import { createElection, startTestStack } from './stack.ts';
 import { eventually, nonZero, randomName, waitDrained } from './helpers.ts';
 
@@ -193,7 +193,11 @@ describe.skipIf(external)('Kafka broker failures (own 3-node cluster)', () => {
       groupPrefix: s.kafkaGroupPrefix,
     });
     cleanups.push(() => log.close());
-    const store = new VoteStore({ client: createDynamoClient({ endpoint: inject('dynamoEndpoint') }), logPartitions: 4 });
+    const store = new VoteStore({
+      client: createDynamoClient({ endpoint: inject('dynamoEndpoint') }),
+      table: tableNames(s.tablePrefix).votes,
+      logPartitions: 4,
+    });
 
     const id = await createElection(s);
     const users = Array.from({ length: 18_000 }, (_, i) => `storm-user-${i}`);
