@@ -4,6 +4,7 @@ import { Counter, type Registry } from 'prom-client';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { DomainErrors, type UrnaError } from '@urna/domain';
 import { toUrnaError } from '@urna/service-kit';
+import { VoteAttempts, type AttemptVerdict } from './vote-attempts.ts';
 
 /** Every limit of the vote path; README "Rate limits" gives the defaults and the reasoning. */
 export interface RateLimitSettings {
@@ -35,28 +36,28 @@ export function clientKey(ip: string): string {
 }
 
 /**
- * Limits shared by every ingest process (rate-limiter-flexible on the ingest Redis). A refusal
+ * Limits shared by every ingest process, in the ingest Redis: the vote path's two (per user,
+ * per election) batched per event-loop turn (VoteAttempts, rate-limiter-flexible's consume in
+ * one script call per election), the failure budget through rate-limiter-flexible. A refusal
  * is 429 RATE_LIMITED with Retry-After, raised before anything is appended, and counted by rule.
  * If Redis cannot answer, the vote path stays open (the append needs Redis anyway and fails
  * on its own; the one-vote rule protects the count) and the miss is counted as rule "unavailable".
  */
 export class RateLimits {
-  private readonly user: RateLimiterRedis;
+  readonly attempts: VoteAttempts;
   private readonly failures: RateLimiterRedis;
-  private readonly perElection = new Map<number, RateLimiterRedis>();
   private readonly refused: Counter<'rule'>;
 
   constructor(
-    private readonly redis: Redis | Cluster,
+    redis: Redis | Cluster,
     private readonly settings: RateLimitSettings,
     registry: Registry,
   ) {
     const prefix = settings.keyPrefix ?? 'urna:rl';
-    this.user = new RateLimiterRedis({
-      storeClient: redis,
-      keyPrefix: `${prefix}:user`,
-      points: settings.userVotes,
-      duration: settings.userWindowSeconds,
+    this.attempts = new VoteAttempts(redis, {
+      userVotes: settings.userVotes,
+      userWindowSeconds: settings.userWindowSeconds,
+      keyPrefix: prefix,
     });
     this.failures = new RateLimiterRedis({
       storeClient: redis,
@@ -73,11 +74,19 @@ export class RateLimits {
     });
   }
 
-  /** Before a vote is appended: the user's attempts, then the election's ceiling. */
+  /** Before a vote is appended: the user's attempts, then the election's ceiling (batched with the turn's other votes). */
   async checkVote(electionId: string, userId: string, electionCeiling: number | undefined): Promise<void> {
-    await this.consume('user', this.user, `${electionId}|${userId}`);
     const ceiling = electionCeiling ?? this.settings.electionVotesPerSecond;
-    if (ceiling > 0) await this.consume('election', this.electionLimiter(ceiling), electionId);
+    let verdict: AttemptVerdict;
+    try {
+      verdict = await this.attempts.consume(electionId, userId, ceiling);
+    } catch {
+      this.refused.inc({ rule: 'unavailable' });
+      return;
+    }
+    if (verdict.admitted) return;
+    this.refused.inc({ rule: verdict.rule });
+    throw DomainErrors.rateLimited(verdict.rule, Math.max(1, Math.ceil(verdict.msBeforeNext / 1000)));
   }
 
   /**
@@ -92,20 +101,6 @@ export class RateLimits {
     } catch (error) {
       return error as UrnaError;
     }
-  }
-
-  private electionLimiter(ceiling: number): RateLimiterRedis {
-    let limiter = this.perElection.get(ceiling);
-    if (limiter === undefined) {
-      limiter = new RateLimiterRedis({
-        storeClient: this.redis,
-        keyPrefix: `${this.settings.keyPrefix ?? 'urna:rl'}:election:${ceiling}`,
-        points: ceiling,
-        duration: 1,
-      });
-      this.perElection.set(ceiling, limiter);
-    }
-    return limiter;
   }
 
   private async consume(rule: LimitRule, limiter: RateLimiterRedis, key: string): Promise<void> {

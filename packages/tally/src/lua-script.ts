@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Cluster, Redis } from 'ioredis';
 
 /**
- * A Lua script kept in `lua/<name>.lua`, loaded once with SCRIPT LOAD and called by EVALSHA.
+ * A Lua script kept in `lua/<name>.lua` (of this package, or of the folder `dir` names), loaded once with SCRIPT LOAD and called by EVALSHA.
  * After a Redis restart the script cache is empty: NOSCRIPT is answered by one EVAL of the
  * source, which runs it and caches it on the node that answered. On a Redis Cluster that is
  * what makes it work at all: SCRIPT LOAD reaches one node, EVALSHA goes to the keys' node.
@@ -11,8 +11,11 @@ export class LuaScript {
   readonly source: string;
   private sha: string | undefined;
 
-  constructor(readonly name: string) {
-    this.source = readFileSync(new URL(`../lua/${name}.lua`, import.meta.url), 'utf8');
+  constructor(
+    readonly name: string,
+    dir: URL = new URL('../lua/', import.meta.url),
+  ) {
+    this.source = readFileSync(new URL(`${name}.lua`, dir), 'utf8');
   }
 
   async load(redis: Redis | Cluster): Promise<string> {
