@@ -7,3 +7,4 @@ export { followElectionChanges } from './election-changes.ts';
 export { IngestConfig, readIngestConfig } from './config.ts';
 export { ALTCHA_HEADER, decode as decodeAltcha, verifyAltcha } from './abuse/proof-of-work.ts';
 export { ReceiptSigner } from './receipts.ts';
+export { RateLimits, type RateLimitSettings } from './abuse/rate-limits.ts';
