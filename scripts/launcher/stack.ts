@@ -8,6 +8,7 @@ import { signerFromSkey } from '@urna/transparency';
 import { processName, readProcessCounts, workerPartitionPlan } from './processes.ts';
 import { loadOrCreateSecrets } from './secrets.ts';
 import { SupervisedService, type LogSink } from './supervisor.ts';
+import { reniceProcess, storeNiceOf } from './priority.ts';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../..');
 
@@ -102,6 +103,7 @@ function embeddedRedisMaxmemory(env: NodeJS.ProcessEnv): string {
 
 /** Starts infrastructure (unless given) and every service as its own supervised process. */
 export async function startStack(options: StackOptions): Promise<Stack> {
+  const storeNice = storeNiceOf({ ...process.env, ...options.env });
   mkdirSync(join(options.dataDir, 'logs'), { recursive: true });
   // how many processes of each service, and the workers' partitions, checked before anything starts
   const merged = { ...process.env, ...options.env };
@@ -194,9 +196,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     await Promise.all([redis?.stop(), dynamo?.stop()]);
     throw error;
   }
+  if (storeNice > 0 && dynamo?.pid !== undefined) reniceProcess(dynamo.pid, storeNice);
   const workers = (projection: keyof typeof partitionSets, workerPorts: readonly number[], extra: Record<string, string> = {}) => {
     const sets = partitionSets[projection];
     return workerPorts.map((p, i) => ({
+      ...(projection === 'store' && storeNice > 0 ? { nice: storeNice } : {}),
       name: processName(`tally-${projection}`, i),
       entry: 'tally-worker/src/main.ts',
       env: {

@@ -14,6 +14,8 @@ export interface ServiceSpec {
   readonly nodeArgs?: readonly string[];
   /** Runs this executable and arguments instead of `node <entry>` (nginx, the edge). */
   readonly command?: readonly string[];
+  /** Runs the process under `nice -n <nice>` (every thread it starts inherits it); absent or 0: as is. */
+  readonly nice?: number;
 }
 
 export type LogSink = { kind: 'console' } | { kind: 'file'; path: string };
@@ -48,7 +50,8 @@ export class SupervisedService {
   start(): void {
     this.stopped = false;
     this.startedAt = Date.now();
-    const [file, ...args] = this.spec.command ?? [process.execPath, ...(this.spec.nodeArgs ?? []), '--import', 'tsx', this.spec.entry];
+    const argv = this.spec.command ?? [process.execPath, ...(this.spec.nodeArgs ?? []), '--import', 'tsx', this.spec.entry];
+    const [file, ...args] = (this.spec.nice ?? 0) > 0 ? ['nice', '-n', String(this.spec.nice), ...argv] : argv;
     const child = spawn(file as string, args, {
       cwd: this.cwd,
       env: { ...process.env, ...this.spec.env },

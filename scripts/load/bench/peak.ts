@@ -1,6 +1,5 @@
-import { readdirSync } from 'node:fs';
-import { setPriority } from 'node:os';
 import { Pool } from 'undici';
+import { reniceProcess } from '../../launcher/priority.ts';
 import { fmt } from '../measure.ts';
 import { openLoop } from './open-loop.ts';
 import { cpuByName, cpuOf, descendants, type ServerProcess } from './processes.ts';
@@ -9,7 +8,8 @@ import { cpuByName, cpuOf, descendants, type ServerProcess } from './processes.t
  * Peaks absorbed (issue 12): the same open-loop peak through the edge three times, with the
  * vote-store projection (its worker and DynamoDB Local) running as is, paused (SIGSTOP: the
  * intake alone, as if persistence were elsewhere) and running at the lowest CPU priority
- * (nice 19, every thread). The log takes the peak either way; the question is whether the store
+ * (nice 19, every thread: what URNA_STORE_NICE=19 sets at start). The first run warms up (JIT,
+ * connections) and is not reported. The log takes the peak either way; the question is whether the store
  * takes CPU the intake needs, and how fast it drains the backlog it left once the peak is over.
  */
 export type StoreMode = 'running' | 'paused' | 'nice 19';
@@ -41,24 +41,8 @@ export interface PeakOptions {
 
 const isStore = (p: ServerProcess) => p.name === 'tally-worker (store)' || p.name === 'DynamoDB Local';
 
-/** Every thread of a process (Linux's setpriority on a pid reaches only its main thread). */
-function threadsOf(pid: number): number[] {
-  try {
-    return readdirSync(`/proc/${pid}/task`).map(Number);
-  } catch {
-    return [];
-  }
-}
-
-function renice(processes: readonly ServerProcess[], priority: number): void {
-  for (const p of processes)
-    for (const tid of threadsOf(p.pid)) {
-      try {
-        setPriority(tid, priority);
-      } catch {
-        // a thread that ended meanwhile
-      }
-    }
+function renice(processes: readonly ServerProcess[], nice: number): void {
+  for (const p of processes) reniceProcess(p.pid, nice);
 }
 
 function signal(processes: readonly ServerProcess[], sig: 'SIGSTOP' | 'SIGCONT'): void {
@@ -75,7 +59,7 @@ async function storeBacklog(pool: Pool, adminToken: string): Promise<number> {
 export async function peakAbsorption(options: PeakOptions): Promise<PeakRow[]> {
   const rows: PeakRow[] = [];
   const pool = new Pool(options.gateway, { connections: 256, pipelining: 1 });
-  const modes: StoreMode[] = ['running', 'paused', 'nice 19'];
+  const modes: Array<StoreMode | 'warm-up'> = ['warm-up', 'running', 'paused', 'nice 19'];
   for (const mode of modes) {
     const electionId = `peak-${mode.replace(' ', '')}-${Date.now().toString(36)}`;
     await options.openElection(electionId);
@@ -113,6 +97,7 @@ export async function peakAbsorption(options: PeakOptions): Promise<PeakRow[]> {
     while ((await storeBacklog(pool, options.adminToken)) > 0 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     const drainSeconds = (performance.now() - drainStart) / 1000;
     if (mode === 'nice 19') renice(store, 0);
+    if (mode === 'warm-up') continue;
     rows.push({
       mode,
       offeredPerSecond: options.rate,
