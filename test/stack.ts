@@ -23,9 +23,12 @@ export interface TestStack {
    * its own log (foreign close markers, and votes wrongly rejected after-close).
    */
   readonly tablePrefix: string;
+  /** Its data dir and prefixes: a restart (after `stop({ keepData: true })`) passes them to startTestStack. */
+  readonly identity: TestStackIdentity;
   voterToken(userId: string): string;
   adminToken(): Promise<string>;
-  stop(): Promise<void>;
+  /** Stops every process; removes the data dir unless `keepData` (a restart follows) or it was passed in. */
+  stop(options?: { keepData?: boolean }): Promise<void>;
 }
 
 /**
@@ -33,11 +36,13 @@ export interface TestStack {
  * free ports, reusing the run's redis-server and DynamoDB Local, isolated by a random log
  * prefix. Service logs go to files under a temp dir (printed on failure by the caller).
  */
-export async function startTestStack(env: Record<string, string> = {}): Promise<TestStack> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'urna-stack-'));
-  const logPrefix = randomName('test:votes');
-  const kafkaGroupPrefix = `${randomName('test')}.`;
-  const tablePrefix = `${randomName('t').replace(/-/g, '_')}_`;
+export async function startTestStack(env: Record<string, string> = {}, reuse?: TestStackIdentity): Promise<TestStack> {
+  const dataDir = reuse?.dataDir ?? mkdtempSync(join(tmpdir(), 'urna-stack-'));
+  const logPrefix = reuse?.logPrefix ?? randomName('test:votes');
+  const kafkaGroupPrefix = reuse?.kafkaGroupPrefix ?? `${randomName('test')}.`;
+  const tablePrefix = reuse?.tablePrefix ?? `${randomName('t').replace(/-/g, '_')}_`;
+  const queuePrefix = reuse?.queuePrefix ?? randomName('test-bull');
+  const rlPrefix = reuse?.rlPrefix ?? randomName('test:rl');
   const stack = await startStack({
     dataDir,
     ports: 'free',
@@ -48,7 +53,7 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
       URNA_LOG_PREFIX: logPrefix,
       URNA_KAFKA_GROUP_PREFIX: kafkaGroupPrefix,
       URNA_TABLE_PREFIX: tablePrefix,
-      URNA_QUEUE_PREFIX: randomName('test-bull'),
+      URNA_QUEUE_PREFIX: queuePrefix,
       URNA_LOG_PARTITIONS: '8',
       URNA_WORKER_CLAIM_IDLE_MS: '2000',
       // every test client comes from 127.0.0.1: the edge's per-address limits are raised here
@@ -61,7 +66,7 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
       // it ask for it per election (the browser journey, test/abuse.e2e.test.ts)
       URNA_CHALLENGE_DEFAULT: 'off',
       // rate-limit counters are per run: parallel test files share one Redis and one address
-      URNA_RL_PREFIX: randomName('test:rl'),
+      URNA_RL_PREFIX: rlPrefix,
       ...env,
     },
   });
@@ -89,11 +94,22 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
       });
       return ((await response.json()) as { token: string }).token;
     },
-    stop: async () => {
+    identity: { dataDir, logPrefix, kafkaGroupPrefix, tablePrefix, queuePrefix, rlPrefix },
+    stop: async ({ keepData = false } = {}) => {
       await stack.stop();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!keepData && reuse === undefined) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** What makes a test stack its own deployment: pass it back to start the same one again (a restart). */
+export interface TestStackIdentity {
+  readonly dataDir: string;
+  readonly logPrefix: string;
+  readonly kafkaGroupPrefix: string;
+  readonly tablePrefix: string;
+  readonly queuePrefix: string;
+  readonly rlPrefix: string;
 }
 
 export async function api<T = unknown>(

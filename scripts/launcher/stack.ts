@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
-import { DynamoDbLocal, freePort, RedisServer } from '@urna/embedded';
+import { DynamoDbLocal, freePort, RedisCluster, RedisServer } from '@urna/embedded';
 import { prepareEdge, readEdgeConfig } from '@urna/edge';
 import { createDynamoClient, ensureTables, tableNames } from '@urna/store';
 import { signerFromSkey } from '@urna/transparency';
@@ -81,6 +81,8 @@ export interface Stack {
   /** By process name: `ingest`, `ingest-2`, …, `tally-live`, `tally-live-2`, … (see processes.ts). */
   readonly services: ReadonlyMap<string, SupervisedService>;
   readonly redis: RedisServer | undefined;
+  /** The local 3+3 Redis Cluster started for URNA_REDIS_CLUSTER=embedded (the read model's home), if any. */
+  readonly redisCluster: RedisCluster | undefined;
   readonly env: Readonly<Record<string, string>>;
   stop(): Promise<void>;
 }
@@ -134,6 +136,15 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           ...(options.dynamoOnDisk === false ? {} : { dataDir: join(options.dataDir, 'dynamodb') }),
         })
       : undefined;
+  // URNA_REDIS_CLUSTER=embedded: a local cluster of 3 primaries + 3 replicas, kept in the data
+  // dir across restarts, holds the read model; the Redis log stays on the redis-server above
+  const redisCluster =
+    merged.URNA_REDIS_CLUSTER === 'embedded'
+      ? await RedisCluster.open({ dataDir: join(options.dataDir, 'redis-cluster') }).catch(async (error: unknown) => {
+          await Promise.all([redis?.stop(), dynamo?.stop()]);
+          throw error;
+        })
+      : undefined;
   const redisUrl = options.redisUrl ?? (redis as RedisServer).url;
   const dynamoEndpoint = options.dynamoEndpoint ?? (dynamo as DynamoDbLocal).endpoint;
   const client = createDynamoClient({ endpoint: dynamoEndpoint });
@@ -170,6 +181,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     URNA_LOG_SIGNING_KEY: secrets.logSigningKey,
     URNA_LOG_LEVEL: 'warn',
     ...options.env,
+    ...(redisCluster === undefined ? {} : { URNA_REDIS_CLUSTER: redisCluster.seeds }),
   };
   // the transparency log's keys: from the deployment's config, else generated once (secrets.json);
   // the signer key and the pseudonym root go only to the processes that sign
@@ -191,7 +203,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       config: readEdgeConfig({ ...process.env, ...options.env }),
     });
   } catch (error) {
-    await Promise.all([redis?.stop(), dynamo?.stop()]);
+    await Promise.all([redis?.stop(), dynamo?.stop(), redisCluster?.stop()]);
     throw error;
   }
   const workers = (projection: keyof typeof partitionSets, workerPorts: readonly number[], extra: Record<string, string> = {}) => {
@@ -246,7 +258,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   }
   const stop = async () => {
     await Promise.all([...services.values()].map((s) => s.stop()));
-    await Promise.all([redis?.stop(), dynamo?.stop()]);
+    await Promise.all([redis?.stop(), dynamo?.stop(), redisCluster?.stop()]);
   };
   try {
     await Promise.all([...services.values()].map((s) => s.waitHealthy()));
@@ -273,6 +285,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     },
     services,
     redis,
+    redisCluster,
     env,
     stop,
   };
