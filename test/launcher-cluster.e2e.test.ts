@@ -49,8 +49,8 @@ describe('the launcher with URNA_REDIS_CLUSTER=embedded', () => {
 
     await s.stop({ keepData: true });
     s = await startTestStack(env, identity);
+    expect(await eventually('the counts back after the restart', counted(2), 20_000)).toMatchObject({ counts: { a: 1, b: 1 } });
     expect(s.stack.redisCluster?.nodes.map((n) => n.port)).toEqual(ports);
-    expect(await eventually('the counts back after the restart', counted(2))).toMatchObject({ counts: { a: 1, b: 1 } });
     await vote('u3', 'a');
     expect(await eventually('3 counted', counted(3))).toMatchObject({ counts: { a: 2, b: 1 } });
   }, 240_000);
