@@ -12,7 +12,7 @@ import { RedisStreamsLog } from '@urna/log';
 import { createDynamoClient, tableNames, VoteStore } from '@urna/store';
 import { LiveTally, type ResultsSnapshot } from '@urna/tally';
 import { GROUPS } from '@urna/tally-worker';
-import { api, createElection, startTestStack, type TestStack } from './stack.ts';
+import { api, createElection, startTestStack, type TestStack, officialResult } from './stack.ts';
 import { eventually, nonZero, waitDrained } from './helpers.ts';
 import { SseClient } from './sse-client.ts';
 
@@ -158,14 +158,7 @@ describe('many processes per service behind the edge', () => {
     // (one BullMQ job id per election) runs once, and the official result is the live one
     const admin = await s.adminToken();
     expect((await api(s.gateway, 'POST', `/v1/elections/${id}/close`, admin)).status).toBe(200);
-    const official = await eventually(
-      'official result',
-      async () => {
-        const r = await api<ResultsSnapshot>(s.gateway, 'GET', `/v1/elections/${id}/results`);
-        return r.json.final ? r.json : undefined;
-      },
-      60_000,
-    );
+    const official = await officialResult(s, id, 60_000);
     expect(nonZero(official.counts)).toEqual(stored.counts);
     const reconciliation = await api<{ liveMatched: boolean; accepted: number }>(s.gateway, 'GET', `/v1/elections/${id}/reconciliation`);
     expect(reconciliation.json).toMatchObject({ liveMatched: true, accepted: votes.length });
