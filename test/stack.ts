@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +7,8 @@ import { Redis } from 'ioredis';
 import { openVoteLog, type VoteLog } from '@urna/log';
 import { mintVotingToken } from '@urna/auth';
 import { startStack, type Stack } from '../scripts/launcher/stack.ts';
-import { randomName } from './helpers.ts';
+import type { ResultsSnapshot } from '@urna/tally';
+import { eventually, randomName } from './helpers.ts';
 
 export interface TestStack {
   readonly stack: Stack;
@@ -146,12 +148,28 @@ export async function createElection(
   return id;
 }
 
+/** The official result, read through the edge once the recount has published it (`final: true`). */
+export function officialResult(s: Pick<TestStack, 'gateway'>, electionId: string, timeoutMs: number): Promise<ResultsSnapshot> {
+  return eventually(
+    'official result',
+    async () => {
+      const r = await api<ResultsSnapshot>(s.gateway, 'GET', `/v1/elections/${electionId}/results`);
+      return r.json.final ? r.json : undefined;
+    },
+    timeoutMs,
+  );
+}
+
 export interface ElectionSpec {
   readonly id?: string;
   readonly options?: readonly string[];
   readonly extra?: Readonly<Record<string, unknown>>;
   readonly open?: boolean;
 }
+
+/** Votes as an ingest with a stale election cache appends them (after the close): one per user, all for `optionId`. */
+export const staleVotes = (electionId: string, userIds: readonly string[], optionId = 'a') =>
+  userIds.map((userId) => ({ voteId: randomUUID(), electionId, userId, optionId, acceptedAt: Date.now() }));
 
 /**
  * The stack's Redis log opened from outside its processes, signed with the stack's own key: what

@@ -162,7 +162,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     results: await many('results', counts.results),
     workerLive: await many('workerLive', counts.live),
     workerStore: await many('workerStore', counts.store),
-    recount: await port('recount'),
+    recount: await many('recount', counts.recount),
     workerTransparency: await many('workerTransparency', counts.transparency),
   };
   const local = (p: number) => `http://127.0.0.1:${p}`;
@@ -198,7 +198,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       listen: `127.0.0.1:${ports.gateway}`,
       ingest: ports.ingest.map((p) => `127.0.0.1:${p}`),
       results: ports.results.map((p) => `127.0.0.1:${p}`),
-      lifecycle: [`127.0.0.1:${ports.recount}`],
+      lifecycle: ports.recount.map((p) => `127.0.0.1:${p}`),
       webRoot: options.env?.URNA_WEB_ROOT ?? process.env.URNA_WEB_ROOT ?? join(REPO_ROOT, 'web', 'dist'),
       config: readEdgeConfig({ ...process.env, ...options.env }),
     });
@@ -239,12 +239,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     ...workers('live', ports.workerLive),
     ...workers('store', ports.workerStore),
     ...workers('transparency', ports.workerTransparency, signing),
-    {
-      name: 'recount',
+    ...ports.recount.map((p, i) => ({
+      name: processName('recount', i),
       entry: 'recount/src/main.ts',
-      env: { ...env, URNA_RECOUNT_PORT: String(ports.recount) },
-      healthUrl: `${local(ports.recount)}/healthz`,
-    },
+      env: { ...env, URNA_RECOUNT_PORT: String(p) },
+      healthUrl: `${local(p)}/healthz`,
+    })),
     { name: 'edge', entry: 'edge/urna.conf.template', env: {}, healthUrl: `${local(ports.gateway)}/healthz`, command: edgeCommand },
   ];
   const services = new Map<string, SupervisedService>();
@@ -271,7 +271,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       gateway: local(ports.gateway),
       ingest: local(ports.ingest[0] as number),
       results: local(ports.results[0] as number),
-      recount: local(ports.recount),
+      recount: local(ports.recount[0] as number),
       redis: redisUrl,
       dynamo: dynamoEndpoint,
     },
@@ -281,7 +281,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       'tally-live': ports.workerLive.map(local),
       'tally-store': ports.workerStore.map(local),
       'tally-transparency': ports.workerTransparency.map(local),
-      recount: [local(ports.recount)],
+      recount: ports.recount.map(local),
     },
     services,
     redis,
