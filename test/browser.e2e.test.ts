@@ -6,7 +6,7 @@ import type { ResultsSnapshot } from '@urna/tally';
 import { eventually, randomName } from './helpers.ts';
 import { delay } from '@urna/domain';
 import { SseClient } from './sse-client.ts';
-import { api, startTestStack, type TestStack } from './stack.ts';
+import { api, startTestStack, type TestStack, officialResult } from './stack.ts';
 import { launchChromium } from './chromium.ts';
 import { REPO_ROOT } from '../scripts/launcher/stack.ts';
 import { solvedProof } from './pow.ts';
@@ -362,14 +362,7 @@ describe('hidden results, the job dashboard and the scheduled close, in Chromium
     await eventually('stream saw the 10 votes', async () => (sse.latest<ResultsSnapshot>()?.total === 10 ? true : undefined));
 
     expect((await api(s.gateway, 'POST', `/v1/elections/${electionId}/close`, token)).status).toBe(200);
-    const official = await eventually(
-      'official result',
-      async () => {
-        const r = await api<ResultsSnapshot>(s.gateway, 'GET', `/v1/elections/${electionId}/results`);
-        return r.json.final ? r.json : undefined;
-      },
-      60_000,
-    );
+    const official = await officialResult(s, electionId, 60_000);
     expect(official).toMatchObject({ counts: { a: 7, b: 3 }, total: 10, final: true });
     // the open page shows it without a reload: `event: final`
     await expect.poll(() => countOf(page, 'a').textContent(), { timeout: 10_000 }).toBe('7 · 70.0%');

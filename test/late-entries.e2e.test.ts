@@ -11,14 +11,14 @@
  * `urna verify`.
  */
 import { spawnSync } from 'node:child_process';
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VoteLog } from '@urna/log';
 import { openCheckpoint, verifierFromVkey, verifyConsistency } from '@urna/transparency';
-import { api, createElection, openStackLog, startTestStack, type TestStack } from './stack.ts';
+import { api, createElection, openStackLog, startTestStack, type TestStack, staleVotes } from './stack.ts';
 import { eventually } from './helpers.ts';
 import { REPO_ROOT } from '../scripts/launcher/stack.ts';
 
@@ -95,13 +95,7 @@ describe('votes reaching the log after the close and after the recount', () => {
     expect(results.json.final).toBe(true);
 
     // late: two voters who already voted and three new ones, all after every close marker
-    const late = ['lv-1', 'lv-2', 'late-1', 'late-2', 'late-3'].map((userId) => ({
-      voteId: randomUUID(),
-      electionId: id,
-      userId,
-      optionId: 'a',
-      acceptedAt: Date.now(),
-    }));
+    const late = staleVotes(id, ['lv-1', 'lv-2', 'late-1', 'late-2', 'late-3']);
     await log.append(late);
 
     const after = await eventually(

@@ -9,15 +9,16 @@ const expand = (set: string): number[] => {
 
 describe('process counts', () => {
   it('defaults to one of each; URNA_WORKER_PROCESSES sets every projection unless one is named', () => {
-    expect(readProcessCounts({})).toEqual({ ingest: 1, results: 1, live: 1, store: 1, transparency: 1 });
+    expect(readProcessCounts({})).toEqual({ ingest: 1, results: 1, live: 1, store: 1, transparency: 1, recount: 1 });
     expect(
       readProcessCounts({
         URNA_INGEST_PROCESSES: '3',
         URNA_RESULTS_PROCESSES: '2',
         URNA_WORKER_PROCESSES: '4',
         URNA_TALLY_STORE_PROCESSES: '2',
+        URNA_RECOUNT_PROCESSES: '2',
       }),
-    ).toEqual({ ingest: 3, results: 2, live: 4, store: 2, transparency: 4 });
+    ).toEqual({ ingest: 3, results: 2, live: 4, store: 2, transparency: 4, recount: 2 });
   });
 
   it('names every bad key', () => {

@@ -4,8 +4,8 @@ import { Queue } from 'bullmq';
 import { Registry } from 'prom-client';
 import { createKafkaTopic } from '@urna/embedded/kafka';
 import { createDynamoClient, ElectionRepository, tableNames, VoteStore } from '@urna/store';
-import { LiveTally, type ResultsSnapshot } from '@urna/tally';
-import { api, createElection, startTestStack, type TestStack } from './stack.ts';
+import { LiveTally } from '@urna/tally';
+import { api, createElection, startTestStack, type TestStack, officialResult } from './stack.ts';
 import { eventually, nonZero, randomName } from './helpers.ts';
 import { SseClient } from './sse-client.ts';
 import { LIFECYCLE_QUEUE, recountMetrics, runRecount } from '@urna/recount';
@@ -106,14 +106,7 @@ describe.each(Object.keys(LOGS) as Array<keyof typeof LOGS>)('closing an electio
     expect(accepted202).toBeGreaterThan(4_000);
     expect(statuses.filter((st) => st === 409).length).toBeGreaterThan(1_000);
 
-    const final = await eventually(
-      'official result',
-      async () => {
-        const r = await api<ResultsSnapshot>(s.gateway, 'GET', `/v1/elections/${id}/results`);
-        return r.json.final ? r.json : undefined;
-      },
-      180_000,
-    );
+    const final = await officialResult(s, id, 180_000);
     expect(s.stack.services.get('recount')?.restartCount).toBeGreaterThanOrEqual(1); // the fault fired: the job was retried
     const reconciliation = await api<Reconciliation>(s.gateway, 'GET', `/v1/elections/${id}/reconciliation`);
     expect(reconciliation.status).toBe(200);

@@ -12,7 +12,7 @@ import { RedisStreamsLog } from '@urna/log';
 import { createDynamoClient, tableNames, VoteStore } from '@urna/store';
 import { LiveTally, type ResultsSnapshot } from '@urna/tally';
 import { GROUPS } from '@urna/tally-worker';
-import { createElection, startTestStack, type TestStack } from './stack.ts';
+import { api, createElection, startTestStack, type TestStack, officialResult } from './stack.ts';
 import { eventually, nonZero, waitDrained } from './helpers.ts';
 import { SseClient } from './sse-client.ts';
 
@@ -31,6 +31,7 @@ beforeAll(async () => {
     URNA_RESULTS_PROCESSES: '2',
     URNA_TALLY_LIVE_PROCESSES: '2',
     URNA_TALLY_STORE_PROCESSES: '2',
+    URNA_RECOUNT_PROCESSES: '2',
     // repeated votes of one user must reach the log (the one-vote rule is under test, not the limit)
     URNA_RL_USER_VOTES: '1000',
     URNA_WORKER_LEASE_MS: '3000',
@@ -60,13 +61,24 @@ const acceptedBy = async (node: string): Promise<number> => {
 };
 
 describe('many processes per service behind the edge', () => {
-  it('runs 2 ingest, 2 results-sse and 2 workers per projection, the workers under stable names and no static partition list', () => {
+  it('runs 2 ingest, 2 results-sse, 2 lifecycle (recount) and 2 workers per projection, the workers under stable names and no static partition list', () => {
     const names = [...s.stack.services.keys()];
-    for (const name of ['ingest', 'ingest-2', 'results-sse', 'results-sse-2', 'tally-live', 'tally-live-2', 'tally-store', 'tally-store-2'])
+    for (const name of [
+      'ingest',
+      'ingest-2',
+      'results-sse',
+      'results-sse-2',
+      'tally-live',
+      'tally-live-2',
+      'tally-store',
+      'tally-store-2',
+      'recount',
+      'recount-2',
+    ])
       expect(names).toContain(name);
     expect(names).not.toContain('ingest-3');
     expect(s.stack.nodes.ingest).toHaveLength(2);
-    expect(new Set([...s.stack.nodes.ingest, ...s.stack.nodes['results-sse']]).size).toBe(4);
+    expect(new Set([...s.stack.nodes.ingest, ...s.stack.nodes['results-sse'], ...s.stack.nodes.recount]).size).toBe(6);
     const env = (name: string) => s.stack.services.get(name)?.spec.env ?? {};
     expect([env('tally-live').URNA_WORKER_PARTITIONS, env('tally-live-2').URNA_WORKER_PARTITIONS]).toEqual([undefined, undefined]);
     expect([env('tally-live').URNA_WORKER_NAME, env('tally-live-2').URNA_WORKER_NAME]).toEqual(['live-1', 'live-2']);
@@ -141,5 +153,16 @@ describe('many processes per service behind the edge', () => {
     const perIngest = await Promise.all(s.stack.nodes.ingest.map(acceptedBy));
     expect(perIngest.reduce((a, b) => a + b, 0)).toBe(votes.length);
     for (const n of perIngest) expect(n).toBeGreaterThanOrEqual(votes.length / 4);
-  }, 120_000);
+
+    // two lifecycle processes behind the edge: the close lands on one of them, the recount job
+    // (one BullMQ job id per election) runs once, and the official result is the live one
+    const admin = await s.adminToken();
+    expect((await api(s.gateway, 'POST', `/v1/elections/${id}/close`, admin)).status).toBe(200);
+    const official = await officialResult(s, id, 60_000);
+    expect(nonZero(official.counts)).toEqual(stored.counts);
+    const reconciliation = await api<{ liveMatched: boolean; accepted: number }>(s.gateway, 'GET', `/v1/elections/${id}/reconciliation`);
+    expect(reconciliation.json).toMatchObject({ liveMatched: true, accepted: votes.length });
+    for (const node of s.stack.nodes.recount)
+      expect((await api(node, 'GET', `/v1/elections/${id}`)).json).toMatchObject({ status: 'closed' });
+  }, 180_000);
 });

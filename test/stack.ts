@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +7,8 @@ import { Redis } from 'ioredis';
 import { openVoteLog, type VoteLog } from '@urna/log';
 import { mintVotingToken } from '@urna/auth';
 import { startStack, type Stack } from '../scripts/launcher/stack.ts';
-import { randomName } from './helpers.ts';
+import type { ResultsSnapshot } from '@urna/tally';
+import { eventually, randomName } from './helpers.ts';
 
 export interface TestStack {
   readonly stack: Stack;
@@ -23,9 +25,12 @@ export interface TestStack {
    * its own log (foreign close markers, and votes wrongly rejected after-close).
    */
   readonly tablePrefix: string;
+  /** Its data dir and prefixes: a restart (after `stop({ keepData: true })`) passes them to startTestStack. */
+  readonly identity: TestStackIdentity;
   voterToken(userId: string): string;
   adminToken(): Promise<string>;
-  stop(): Promise<void>;
+  /** Stops every process; removes the data dir unless `keepData` (a restart follows) or it was passed in. */
+  stop(options?: { keepData?: boolean }): Promise<void>;
 }
 
 /**
@@ -33,11 +38,13 @@ export interface TestStack {
  * free ports, reusing the run's redis-server and DynamoDB Local, isolated by a random log
  * prefix. Service logs go to files under a temp dir (printed on failure by the caller).
  */
-export async function startTestStack(env: Record<string, string> = {}): Promise<TestStack> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'urna-stack-'));
-  const logPrefix = randomName('test:votes');
-  const kafkaGroupPrefix = `${randomName('test')}.`;
-  const tablePrefix = `${randomName('t').replace(/-/g, '_')}_`;
+export async function startTestStack(env: Record<string, string> = {}, reuse?: TestStackIdentity): Promise<TestStack> {
+  const dataDir = reuse?.dataDir ?? mkdtempSync(join(tmpdir(), 'urna-stack-'));
+  const logPrefix = reuse?.logPrefix ?? randomName('test:votes');
+  const kafkaGroupPrefix = reuse?.kafkaGroupPrefix ?? `${randomName('test')}.`;
+  const tablePrefix = reuse?.tablePrefix ?? `${randomName('t').replace(/-/g, '_')}_`;
+  const queuePrefix = reuse?.queuePrefix ?? randomName('test-bull');
+  const rlPrefix = reuse?.rlPrefix ?? randomName('test:rl');
   const stack = await startStack({
     dataDir,
     ports: 'free',
@@ -48,7 +55,7 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
       URNA_LOG_PREFIX: logPrefix,
       URNA_KAFKA_GROUP_PREFIX: kafkaGroupPrefix,
       URNA_TABLE_PREFIX: tablePrefix,
-      URNA_QUEUE_PREFIX: randomName('test-bull'),
+      URNA_QUEUE_PREFIX: queuePrefix,
       URNA_LOG_PARTITIONS: '8',
       URNA_WORKER_CLAIM_IDLE_MS: '2000',
       // every test client comes from 127.0.0.1: the edge's per-address limits are raised here
@@ -61,7 +68,7 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
       // it ask for it per election (the browser journey, test/abuse.e2e.test.ts)
       URNA_CHALLENGE_DEFAULT: 'off',
       // rate-limit counters are per run: parallel test files share one Redis and one address
-      URNA_RL_PREFIX: randomName('test:rl'),
+      URNA_RL_PREFIX: rlPrefix,
       ...env,
     },
   });
@@ -89,11 +96,22 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
       });
       return ((await response.json()) as { token: string }).token;
     },
-    stop: async () => {
+    identity: { dataDir, logPrefix, kafkaGroupPrefix, tablePrefix, queuePrefix, rlPrefix },
+    stop: async ({ keepData = false } = {}) => {
       await stack.stop();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!keepData && reuse === undefined) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** What makes a test stack its own deployment: pass it back to start the same one again (a restart). */
+export interface TestStackIdentity {
+  readonly dataDir: string;
+  readonly logPrefix: string;
+  readonly kafkaGroupPrefix: string;
+  readonly tablePrefix: string;
+  readonly queuePrefix: string;
+  readonly rlPrefix: string;
 }
 
 export async function api<T = unknown>(
@@ -130,12 +148,28 @@ export async function createElection(
   return id;
 }
 
+/** The official result, read through the edge once the recount has published it (`final: true`). */
+export function officialResult(s: Pick<TestStack, 'gateway'>, electionId: string, timeoutMs: number): Promise<ResultsSnapshot> {
+  return eventually(
+    'official result',
+    async () => {
+      const r = await api<ResultsSnapshot>(s.gateway, 'GET', `/v1/elections/${electionId}/results`);
+      return r.json.final ? r.json : undefined;
+    },
+    timeoutMs,
+  );
+}
+
 export interface ElectionSpec {
   readonly id?: string;
   readonly options?: readonly string[];
   readonly extra?: Readonly<Record<string, unknown>>;
   readonly open?: boolean;
 }
+
+/** Votes as an ingest with a stale election cache appends them (after the close): one per user, all for `optionId`. */
+export const staleVotes = (electionId: string, userIds: readonly string[], optionId = 'a') =>
+  userIds.map((userId) => ({ voteId: randomUUID(), electionId, userId, optionId, acceptedAt: Date.now() }));
 
 /**
  * The stack's Redis log opened from outside its processes, signed with the stack's own key: what

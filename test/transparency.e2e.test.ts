@@ -6,7 +6,6 @@
  * with the official counts, and a clean rebuild of the projection gives the same roots.
  */
 import { spawnSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
@@ -25,7 +24,7 @@ import {
 import { RedisElectionLogs } from '@urna/transparency/redis';
 import { LiveTally } from '@urna/tally';
 
-import { api, openStackLog, startTestStack, type TestStack } from './stack.ts';
+import { api, openStackLog, startTestStack, type TestStack, staleVotes } from './stack.ts';
 import { eventually, randomName } from './helpers.ts';
 import { REPO_ROOT } from '../scripts/launcher/stack.ts';
 
@@ -115,13 +114,7 @@ describe('transparency through the stack (Redis log)', () => {
     const store = s.stack.services.get('tally-store');
     await store?.pause();
     expect((await api(s.gateway, 'POST', `/v1/elections/${id}/close`, admin)).status).toBe(200);
-    const late = ['tv-1', 'tv-2', 'late-1', 'late-2', 'late-3'].map((userId) => ({
-      voteId: randomUUID(),
-      electionId: id,
-      userId,
-      optionId: 'a',
-      acceptedAt: Date.now(),
-    }));
+    const late = staleVotes(id, ['tv-1', 'tv-2', 'late-1', 'late-2', 'late-3']);
     await log.append(late);
     store?.start();
 

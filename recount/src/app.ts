@@ -102,9 +102,12 @@ export function buildRecountApp(deps: RecountAppDeps): FastifyInstance {
 
   app.get('/v1/admin/jobs/:jobId', admin, async (request) => {
     const jobId = String((request.params as { jobId?: unknown }).jobId);
-    const job = /^[A-Za-z0-9_-]{1,200}$/.test(jobId) ? await deps.queue.getJob(jobId) : undefined;
-    if (job === undefined || job === null) throw DomainErrors.jobNotFound(jobId);
-    const state = await job.getState();
+    const found = /^[A-Za-z0-9_-]{1,200}$/.test(jobId) ? await deps.queue.getJob(jobId) : undefined;
+    if (found === undefined || found === null) throw DomainErrors.jobNotFound(jobId);
+    const state = await found.getState();
+    // the job's fields were read before its state: one that finished in between would read
+    // `completed` without its result, so a finished job's fields are read again after the state
+    const job = state === 'completed' || state === 'failed' ? ((await deps.queue.getJob(jobId)) ?? found) : found;
     return {
       state,
       ...(job.returnvalue === null || job.returnvalue === undefined ? {} : { result: job.returnvalue }),

@@ -50,6 +50,12 @@ const logLine =
   kafka.URNA_LOG === 'kafka'
     ? `Kafka ${kafka.URNA_KAFKA_BROKERS} topic ${kafka.URNA_KAFKA_TOPIC ?? 'urna.votes'}${kafkaNode ? ' (single local node)' : ''}`
     : `Redis Streams on ${stack.urls.redis}`;
+const readModelLine =
+  stack.redisCluster !== undefined
+    ? `Redis Cluster, local 3 primaries + 3 replicas ${stack.redisCluster.addresses} (data in ${join(dataDir, 'redis-cluster')})`
+    : process.env.URNA_REDIS_CLUSTER !== undefined && process.env.URNA_REDIS_CLUSTER.trim() !== ''
+      ? 'Redis Cluster at URNA_REDIS_CLUSTER'
+      : `the same redis-server`;
 // the demo election is created through the dev issuer, which production mode does not have
 if (process.env.URNA_MODE !== 'production') await ensureDemoElection(stack.urls.gateway);
 const g = stack.urls.gateway;
@@ -67,6 +73,7 @@ urna is up.
                    (each process on its own port; never through the origin; all targets in ${join(dataDir, 'prometheus.yml')})
   redis            ${stack.urls.redis}   DynamoDB Local ${stack.urls.dynamo}
   vote log         ${logLine}
+  read model       ${readModelLine}
 
 Try it: open the voter page (its proof-of-work runs in the browser), or follow README's curl
 example, which creates an election without proof-of-work.

@@ -1,7 +1,7 @@
 /**
  * How many processes of each service the launcher runs (issue 15). One of each by default;
- * extra processes listen on free ports behind the edge's upstream pools (ingest, results-sse)
- * or join their projection's consumer group (workers).
+ * extra processes listen on free ports behind the edge's upstream pools (ingest, results-sse,
+ * the lifecycle service recount) or join their projection's consumer group (workers).
  */
 export interface ProcessCounts {
   readonly ingest: number;
@@ -9,6 +9,12 @@ export interface ProcessCounts {
   readonly live: number;
   readonly store: number;
   readonly transparency: number;
+  /**
+   * The lifecycle service (elections API, schedules, recount, audit). Its processes share only
+   * Redis and DynamoDB: BullMQ hands each job to one of them, and jobs carry deterministic ids,
+   * so every process resuming the schedules at start adds nothing twice.
+   */
+  readonly recount: number;
 }
 
 /** The setting for each count; `URNA_WORKER_PROCESSES` is the default of the three projections. */
@@ -18,6 +24,7 @@ export const PROCESS_SETTINGS: Readonly<Record<keyof ProcessCounts, string>> = {
   live: 'URNA_TALLY_LIVE_PROCESSES',
   store: 'URNA_TALLY_STORE_PROCESSES',
   transparency: 'URNA_TALLY_TRANSPARENCY_PROCESSES',
+  recount: 'URNA_RECOUNT_PROCESSES',
 };
 export const WORKER_PROCESSES_SETTING = 'URNA_WORKER_PROCESSES';
 const MAX_PROCESSES = 64;
@@ -42,6 +49,7 @@ export function readProcessCounts(env: Readonly<Record<string, string | undefine
     live: read(PROCESS_SETTINGS.live, workers),
     store: read(PROCESS_SETTINGS.store, workers),
     transparency: read(PROCESS_SETTINGS.transparency, workers),
+    recount: read(PROCESS_SETTINGS.recount, 1),
   };
   if (problems.length > 0) throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`);
   return counts;

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
-import { DynamoDbLocal, freePort, RedisServer } from '@urna/embedded';
+import { DynamoDbLocal, freePort, RedisCluster, RedisServer } from '@urna/embedded';
 import { prepareEdge, readEdgeConfig } from '@urna/edge';
 import { createDynamoClient, ensureTables, tableNames } from '@urna/store';
 import { signerFromSkey } from '@urna/transparency';
@@ -82,6 +82,8 @@ export interface Stack {
   /** By process name: `ingest`, `ingest-2`, …, `tally-live`, `tally-live-2`, … (see processes.ts). */
   readonly services: ReadonlyMap<string, SupervisedService>;
   readonly redis: RedisServer | undefined;
+  /** The local 3+3 Redis Cluster started for URNA_REDIS_CLUSTER=embedded (the read model's home), if any. */
+  readonly redisCluster: RedisCluster | undefined;
   readonly env: Readonly<Record<string, string>>;
   stop(): Promise<void>;
 }
@@ -136,6 +138,15 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           ...(options.dynamoOnDisk === false ? {} : { dataDir: join(options.dataDir, 'dynamodb') }),
         })
       : undefined;
+  // URNA_REDIS_CLUSTER=embedded: a local cluster of 3 primaries + 3 replicas, kept in the data
+  // dir across restarts, holds the read model; the Redis log stays on the redis-server above
+  const redisCluster =
+    merged.URNA_REDIS_CLUSTER === 'embedded'
+      ? await RedisCluster.open({ dataDir: join(options.dataDir, 'redis-cluster') }).catch(async (error: unknown) => {
+          await Promise.all([redis?.stop(), dynamo?.stop()]);
+          throw error;
+        })
+      : undefined;
   const redisUrl = options.redisUrl ?? (redis as RedisServer).url;
   const dynamoEndpoint = options.dynamoEndpoint ?? (dynamo as DynamoDbLocal).endpoint;
   const client = createDynamoClient({ endpoint: dynamoEndpoint });
@@ -153,7 +164,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     results: await many('results', counts.results),
     workerLive: await many('workerLive', counts.live),
     workerStore: await many('workerStore', counts.store),
-    recount: await port('recount'),
+    recount: await many('recount', counts.recount),
     workerTransparency: await many('workerTransparency', counts.transparency),
   };
   const local = (p: number) => `http://127.0.0.1:${p}`;
@@ -172,6 +183,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     URNA_LOG_SIGNING_KEY: secrets.logSigningKey,
     URNA_LOG_LEVEL: 'warn',
     ...options.env,
+    ...(redisCluster === undefined ? {} : { URNA_REDIS_CLUSTER: redisCluster.seeds }),
   };
   // the transparency log's keys: from the deployment's config, else generated once (secrets.json);
   // the signer key and the pseudonym root go only to the processes that sign
@@ -188,12 +200,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       listen: `127.0.0.1:${ports.gateway}`,
       ingest: ports.ingest.map((p) => `127.0.0.1:${p}`),
       results: ports.results.map((p) => `127.0.0.1:${p}`),
-      lifecycle: [`127.0.0.1:${ports.recount}`],
+      lifecycle: ports.recount.map((p) => `127.0.0.1:${p}`),
       webRoot: options.env?.URNA_WEB_ROOT ?? process.env.URNA_WEB_ROOT ?? join(REPO_ROOT, 'web', 'dist'),
       config: readEdgeConfig({ ...process.env, ...options.env }),
     });
   } catch (error) {
-    await Promise.all([redis?.stop(), dynamo?.stop()]);
+    await Promise.all([redis?.stop(), dynamo?.stop(), redisCluster?.stop()]);
     throw error;
   }
   if (storeNice > 0 && dynamo?.pid !== undefined) reniceProcess(dynamo.pid, storeNice);
@@ -231,12 +243,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     ...workers('live', ports.workerLive),
     ...workers('store', ports.workerStore),
     ...workers('transparency', ports.workerTransparency, signing),
-    {
-      name: 'recount',
+    ...ports.recount.map((p, i) => ({
+      name: processName('recount', i),
       entry: 'recount/src/main.ts',
-      env: { ...env, URNA_RECOUNT_PORT: String(ports.recount) },
-      healthUrl: `${local(ports.recount)}/healthz`,
-    },
+      env: { ...env, URNA_RECOUNT_PORT: String(p) },
+      healthUrl: `${local(p)}/healthz`,
+    })),
     { name: 'edge', entry: 'edge/urna.conf.template', env: {}, healthUrl: `${local(ports.gateway)}/healthz`, command: edgeCommand },
   ];
   const services = new Map<string, SupervisedService>();
@@ -250,7 +262,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   }
   const stop = async () => {
     await Promise.all([...services.values()].map((s) => s.stop()));
-    await Promise.all([redis?.stop(), dynamo?.stop()]);
+    await Promise.all([redis?.stop(), dynamo?.stop(), redisCluster?.stop()]);
   };
   try {
     await Promise.all([...services.values()].map((s) => s.waitHealthy()));
@@ -263,7 +275,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       gateway: local(ports.gateway),
       ingest: local(ports.ingest[0] as number),
       results: local(ports.results[0] as number),
-      recount: local(ports.recount),
+      recount: local(ports.recount[0] as number),
       redis: redisUrl,
       dynamo: dynamoEndpoint,
     },
@@ -273,10 +285,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       'tally-live': ports.workerLive.map(local),
       'tally-store': ports.workerStore.map(local),
       'tally-transparency': ports.workerTransparency.map(local),
-      recount: [local(ports.recount)],
+      recount: ports.recount.map(local),
     },
     services,
     redis,
+    redisCluster,
     env,
     stop,
   };

@@ -3,7 +3,8 @@
 // Loopback only; the load generator shares the machine's cores, so compare per-CPU figures.
 // Usage: npm run bench [-- --rates 2000,4000,6000 --seconds 5 --drain 50000 --sse 2000,10000,15000 --profile]
 //        [--peer http://127.0.0.1:PORT --connections 100 --h2h-rate 3000 --h2h-seconds 10 --h2h-voters 100000]
-//        [--peak-rate 3000 --peak-seconds 5] [--only ceilings,ingest,e2e,drain,sse,h2h,peak]
+//        [--peak-rate 3000 --peak-seconds 5] [--cluster-votes 100000]
+//        [--only ceilings,ingest,e2e,drain,sse,h2h,cluster,peak]
 // URNA_INGEST_PROCESSES=2 npm run bench -- --only ceilings,ingest: the ingest rows over two ingest processes
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -24,6 +25,7 @@ import { sseFanout, type FanoutResult } from './bench/sse-fanout.ts';
 import { endToEnd } from './bench/end-to-end.ts';
 import { formatHeadToHead, headToHead } from './bench/head-to-head-report.ts';
 import { BENCH_LIMITS, describeLimits } from './bench/limits.ts';
+import { clusterCost, formatClusterCost, type ClusterCost } from './bench/cluster.ts';
 import { formatPeak, peakAbsorption, type PeakRow } from './bench/peak.ts';
 
 const { values: args } = parseArgs({
@@ -39,9 +41,10 @@ const { values: args } = parseArgs({
     'h2h-rate': { type: 'string', default: '3000' },
     'h2h-seconds': { type: 'string', default: '10' },
     'h2h-voters': { type: 'string', default: '100000' },
+    'cluster-votes': { type: 'string', default: '100000' },
     'peak-rate': { type: 'string', default: '3000' },
     'peak-seconds': { type: 'string', default: '5' },
-    only: { type: 'string', default: 'ceilings,ingest,e2e,drain,sse,h2h,peak' },
+    only: { type: 'string', default: 'ceilings,ingest,e2e,drain,sse,h2h,cluster,peak' },
   },
 });
 const SECTIONS = new Set(args.only.split(','));
@@ -179,7 +182,12 @@ const h2h = wants('h2h')
     })
   : undefined;
 
-// 7. peaks absorbed: the intake's peak with the vote store running, paused and at nice 19; the store's drain rate after
+// 7. the Redis Cluster's cost: the live tally's Lua on the stack's redis-server vs a local 3+3 cluster
+const cluster: ClusterCost | undefined = wants('cluster')
+  ? await clusterCost(redis, redisPid, dataDir, Number(args['cluster-votes']), say)
+  : undefined;
+
+// 8. peaks absorbed: the intake's peak with the vote store running, paused and at nice 19; the store's drain rate after
 const peak: PeakRow[] = wants('peak')
   ? await peakAbsorption({
       gateway: stack.urls.gateway,
@@ -210,6 +218,7 @@ const result = {
   drain: { votes: DRAIN, liveVotesPerSecond: liveDrain, store: storeDrainRows },
   sse,
   headToHead: h2h,
+  cluster,
   peak,
 };
 const ratio = (a: number, b: number | undefined) => (b === undefined ? 'n/a' : `${fmt((100 * a) / b, 0)}%`);
@@ -238,6 +247,7 @@ if (sse.length > 0) {
 ${sse.map((r) => `           ${String(r.clients).padStart(7)} ${String(r.connected).padStart(10)} ${String(r.updates).padStart(8)} ${String(r.deliveries).padStart(11)} ${fmt(r.latencyMs.p50).padStart(8)} ${fmt(r.latencyMs.p99).padStart(8)} ${`${fmt(r.serverCpuPerSecond * 100, 0)}%`.padStart(11)} ${fmt(r.serverRssMb, 0).padStart(14)}`).join('\n')}`);
 }
 if (h2h !== undefined) blocks.push(formatHeadToHead(h2h));
+if (cluster !== undefined) blocks.push(formatClusterCost(cluster));
 if (peak.length > 0) blocks.push(formatPeak(peak));
 
 const goals: string[] = [];

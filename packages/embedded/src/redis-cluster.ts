@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Socket } from 'node:net';
@@ -80,6 +81,61 @@ export class RedisCluster {
     return cluster;
   }
 
+  /**
+   * The cluster kept under `dataDir` across restarts (`npm start` with URNA_REDIS_CLUSTER=embedded):
+   * the first call creates it and writes `cluster.json` (ports, bus ports, password; owner-only);
+   * later calls start the same nodes on the same ports with their AOFs and `nodes.conf`, and the
+   * cluster re-forms by itself. A port taken since then stops the start with an error naming it.
+   */
+  static async open(options: RedisClusterOptions): Promise<RedisCluster> {
+    const file = join(options.dataDir, 'cluster.json');
+    if (!existsSync(file)) {
+      // nodes of a first start that never finished would refuse to join a new cluster
+      if (existsSync(options.dataDir))
+        for (const entry of readdirSync(options.dataDir))
+          if (entry.startsWith('node-')) rmSync(join(options.dataDir, entry), { recursive: true, force: true });
+      const cluster = await RedisCluster.start(options);
+      const saved: SavedCluster = {
+        password: cluster.password,
+        nodes: cluster.nodes.map((n) => ({ port: n.port, busPort: n.busPort ?? 0 })),
+      };
+      writeFileSync(file, `${JSON.stringify(saved)}\n`, { mode: 0o600 });
+      return cluster;
+    }
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as SavedCluster;
+    const started = await Promise.allSettled(
+      saved.nodes.map((n, i) =>
+        RedisServer.start({
+          dataDir: join(options.dataDir, `node-${i}`),
+          port: n.port,
+          password: saved.password,
+          maxmemory: options.maxmemory ?? '256mb',
+          cluster: { nodeTimeoutMs: options.nodeTimeoutMs ?? 2_000, busPort: n.busPort },
+          ...(options.binary === undefined ? {} : { binary: options.binary }),
+        }),
+      ),
+    );
+    const cluster = new RedisCluster(
+      started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : [])),
+      saved.password,
+    );
+    try {
+      const failed = started.find((r) => r.status === 'rejected');
+      if (failed !== undefined)
+        throw new Error(
+          `the embedded Redis Cluster in ${options.dataDir} could not restart on its ports (${saved.nodes.map((n) => n.port).join(', ')})`,
+          {
+            cause: failed.reason,
+          },
+        );
+      await waitFor('Redis Cluster state ok on every node', async () => (await cluster.states()).every((s) => s === 'ok'), 60_000);
+    } catch (error) {
+      await cluster.stop();
+      throw error;
+    }
+    return cluster;
+  }
+
   /** `host:port,…` of every node: the seed list of URNA_REDIS_CLUSTER (with the password, see `seeds`). */
   get addresses(): string {
     return this.nodes.map((n) => `127.0.0.1:${n.port}`).join(',');
@@ -113,6 +169,11 @@ export class RedisCluster {
   async stop(): Promise<void> {
     await Promise.all(this.nodes.map((n) => n.stop()));
   }
+}
+
+interface SavedCluster {
+  readonly password: string;
+  readonly nodes: ReadonlyArray<{ readonly port: number; readonly busPort: number }>;
 }
 
 /** Sends raw commands and reads until the answer matches (or 1 s passes: undefined). */
