@@ -10,7 +10,7 @@ import { RedisStreamsLog } from '@urna/log';
 import { createDynamoClient, tableNames, VoteStore } from '@urna/store';
 import { LiveTally } from '@urna/tally';
 import { api, createElection, startTestStack, type TestStack } from './stack.ts';
-import { eventually, nonZero, waitDrained } from './helpers.ts';
+import { eventually, nonZero, waitDrained, clusterKeySlot, stormVotes } from './helpers.ts';
 
 /**
  * The issue's failover test, through the whole stack: the read model, notices, rate limits and
@@ -55,13 +55,7 @@ describe('a Redis Cluster primary SIGKILLed during a 20,000-vote storm through t
     const store = new VoteStore({ client: dynamo, table: tableNames(s.tablePrefix).votes, logPartitions: 8 });
     const log = new RedisStreamsLog({ redis, connect: () => redis.duplicate(), partitions: 8, prefix: s.logPrefix });
 
-    const users = Array.from({ length: 18_000 }, (_, i) => `fo-user-${i}`);
-    const votes = users.map((userId, i) => ({ userId, optionId: ['a', 'b', 'c'][i % 3]! }));
-    for (let i = 0; i < 2_000; i++) votes.push({ userId: users[(i * 7919) % users.length]!, optionId: ['c', 'a', 'b'][i % 3]! });
-    const order = votes
-      .map((v, i) => ({ v, k: (i * 2654435761) % 4294967296 }))
-      .sort((a, b) => a.k - b.k)
-      .map((x) => x.v);
+    const { order } = stormVotes('fo-user');
 
     const victim = primaryOf(clusterKeySlot(tally.keys.meta(id)));
     const replica = await replicaOf(victim);
@@ -237,17 +231,4 @@ async function replicaOf(primary: RedisServer): Promise<RedisServer> {
 async function servingPort(slot: number): Promise<number | undefined> {
   const ranges = await readModel.cluster('SLOTS');
   return ranges.find(([from, to]) => slot >= from && slot <= to)?.[2]?.[1];
-}
-
-/** CRC16 (XMODEM) of the key's hash tag, mod 16384: Redis Cluster's slot of a key. */
-function clusterKeySlot(key: string): number {
-  const open = key.indexOf('{');
-  const close = open < 0 ? -1 : key.indexOf('}', open + 1);
-  const tagged = open >= 0 && close > open + 1 ? key.slice(open + 1, close) : key;
-  let crc = 0;
-  for (const byte of Buffer.from(tagged)) {
-    crc ^= byte << 8;
-    for (let i = 0; i < 8; i++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
-  }
-  return crc % 16_384;
 }

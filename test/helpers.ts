@@ -44,3 +44,36 @@ export async function waitDrained(log: VoteLog, timeoutMs = 120_000): Promise<vo
     timeoutMs,
   );
 }
+
+/** CRC16 (XMODEM) of the key's hash tag, mod 16384: Redis Cluster's slot of a key. */
+export function clusterKeySlot(key: string): number {
+  const open = key.indexOf('{');
+  const close = open < 0 ? -1 : key.indexOf('}', open + 1);
+  const tagged = open >= 0 && close > open + 1 ? key.slice(open + 1, close) : key;
+  let crc = 0;
+  for (const byte of Buffer.from(tagged)) {
+    crc ^= byte << 8;
+    for (let i = 0; i < 8; i++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+  }
+  return crc % 16_384;
+}
+
+/**
+ * The storm tests' 20,000 votes: 18,000 users named `<prefix>-<i>` voting a, b, c in turn, then
+ * 2,000 repeat votes (10%) of users spread over the range; `order` is the same votes in a fixed
+ * shuffled order (multiplicative hash), so repeats land among first votes.
+ */
+export function stormVotes(prefix: string): {
+  users: string[];
+  votes: Array<{ userId: string; optionId: string }>;
+  order: Array<{ userId: string; optionId: string }>;
+} {
+  const users = Array.from({ length: 18_000 }, (_, i) => `${prefix}-${i}`);
+  const votes = users.map((userId, i) => ({ userId, optionId: ['a', 'b', 'c'][i % 3]! }));
+  for (let i = 0; i < 2_000; i++) votes.push({ userId: users[(i * 7919) % users.length]!, optionId: ['c', 'a', 'b'][i % 3]! });
+  const order = votes
+    .map((v, i) => ({ v, k: (i * 2654435761) % 4294967296 }))
+    .sort((a, b) => a.k - b.k)
+    .map((x) => x.v);
+  return { users, votes, order };
+}

@@ -12,7 +12,7 @@ import type { LoggedVote, Vote } from '@urna/domain';
 import { partitionOf } from '@urna/domain';
 import { createDynamoClient, tableNames, VoteStore } from '@urna/store';
 import { createElection, startTestStack } from './stack.ts';
-import { eventually, nonZero, randomName, waitDrained } from './helpers.ts';
+import { eventually, nonZero, randomName, waitDrained, stormVotes } from './helpers.ts';
 
 /*
  * Broker failures on a cluster of this file's own (three KRaft nodes, each broker + controller;
@@ -200,13 +200,7 @@ describe.skipIf(external)('Kafka broker failures (own 3-node cluster)', () => {
     });
 
     const id = await createElection(s);
-    const users = Array.from({ length: 18_000 }, (_, i) => `storm-user-${i}`);
-    const votes = users.map((userId, i) => ({ userId, optionId: ['a', 'b', 'c'][i % 3]! }));
-    for (let i = 0; i < 2_000; i++) votes.push({ userId: users[(i * 7919) % users.length]!, optionId: ['c', 'a', 'b'][i % 3]! });
-    const order = votes
-      .map((v, i) => ({ v, k: (i * 2654435761) % 4294967296 }))
-      .sort((a, b) => a.k - b.k)
-      .map((x) => x.v);
+    const { order } = stormVotes('storm-user');
     const perPartition = [0, 0, 0, 0];
     for (const v of order) perPartition[partitionOf(v.userId, 4)]!++;
     const busiest = perPartition.indexOf(Math.max(...perPartition));

@@ -11,7 +11,7 @@ import { RedisElectionLogs } from '@urna/transparency/redis';
 import type { Election } from '@urna/domain';
 import { z } from 'zod';
 import { closeMarkers, makeLog } from './fixtures.ts';
-import { eventually, randomName } from './helpers.ts';
+import { eventually, randomName, clusterKeySlot } from './helpers.ts';
 
 /**
  * The read model on a real Redis Cluster (3 primaries + 3 replicas of Debian's redis-server,
@@ -245,17 +245,4 @@ function nodeOf(key: string): number | undefined {
   const slot = clusterKeySlot(key);
   const owner = redis.slots[slot]?.[0];
   return owner === undefined ? undefined : Number(owner.split(':').at(-1));
-}
-
-/** CRC16 (XMODEM) of the key's hash tag, mod 16384: Redis Cluster's slot of a key. */
-function clusterKeySlot(key: string): number {
-  const open = key.indexOf('{');
-  const close = open < 0 ? -1 : key.indexOf('}', open + 1);
-  const tagged = open >= 0 && close > open + 1 ? key.slice(open + 1, close) : key;
-  let crc = 0;
-  for (const byte of Buffer.from(tagged)) {
-    crc ^= byte << 8;
-    for (let i = 0; i < 8; i++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
-  }
-  return crc % 16_384;
 }
