@@ -1,5 +1,5 @@
 import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
-import type { Election } from '@urna/domain';
+import { isUrnaError, type Election } from '@urna/domain';
 import type { ElectionRepository } from '@urna/store';
 import type { Lifecycle, LifecycleJobs } from './lifecycle.ts';
 
@@ -105,11 +105,16 @@ export function startLifecycleWorker(deps: WorkerDeps): Worker<JobData, JobResul
           const election = await deps.elections.get(electionId);
           if (election === undefined) return { skipped: 'no such election' };
           if ((job.name === 'open' ? election.opensAt : election.closesAt) !== at) return { skipped: 'rescheduled' };
-          if (job.name === 'open' && election.status !== 'draft') return { skipped: `already ${election.status}` };
-          if (job.name === 'close' && election.status !== 'open') return { skipped: `already ${election.status}` };
-          const done =
-            job.name === 'open' ? await deps.lifecycle.open(electionId, 'scheduler') : await deps.lifecycle.close(electionId, 'scheduler');
-          return { status: done.status };
+          if (job.name === 'open') {
+            if (election.status !== 'draft') return { skipped: `already ${election.status}` };
+            return { status: (await openOnSchedule(deps, electionId)).status };
+          }
+          // a close due on a scheduled draft: its open was due first (opensAt < closesAt), but both
+          // jobs fire together when both times passed while no worker ran; the close runs the open
+          // itself, then closes, so the election never stays open past its close
+          if (election.status === 'draft' && election.opensAt !== undefined) await openOnSchedule(deps, electionId);
+          else if (election.status !== 'open') return { skipped: `already ${election.status}` };
+          return { status: (await deps.lifecycle.close(electionId, 'scheduler')).status };
         }
         case 'recount':
           return deps.recount(electionId, job);
@@ -130,6 +135,17 @@ export function startLifecycleWorker(deps: WorkerDeps): Worker<JobData, JobResul
       maxStalledCount: 5,
     },
   );
+}
+
+/** The scheduler's open; one that lost to another open (its own close job, an admin) returns the election as it is. */
+async function openOnSchedule(deps: Pick<WorkerDeps, 'lifecycle' | 'elections'>, electionId: string): Promise<Election> {
+  try {
+    return await deps.lifecycle.open(electionId, 'scheduler');
+  } catch (error) {
+    const now = await deps.elections.get(electionId);
+    if (isUrnaError(error) && error.code === 'INVALID_TRANSITION' && now !== undefined && now.status !== 'draft') return now;
+    throw error;
+  }
 }
 
 /**

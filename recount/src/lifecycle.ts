@@ -63,19 +63,19 @@ export class Lifecycle {
   }
 
   async schedule(id: string, change: ScheduleBody, actor: string): Promise<Election> {
-    const election = await this.deps.elections.schedule(id, change);
-    await this.publish(election);
+    const election = await this.settle(await this.deps.elections.schedule(id, change), { status: false });
     await this.deps.jobs.schedule(election);
     await this.deps.audit.record(actor, 'schedule', id, scheduleOf(election));
     return election;
   }
 
   async open(id: string, actor: string): Promise<Election> {
-    const election = await this.deps.elections.transition(id, 'open');
-    await this.deps.tally.setStatus(id, election.status);
-    await this.publish(election);
+    const election = await this.settle(await this.deps.elections.transition(id, 'open'), { status: true });
     await this.deps.jobs.schedule(election);
-    await this.deps.audit.record(actor, 'open', id);
+    // at the open's own time: a close that raced this open's tail (an overdue open and close) is
+    // audited after it, whichever process records first
+    const openedAt = election.openedAt ?? new Date().toISOString();
+    await this.deps.audit.record(actor, 'open', id, {}, { at: openedAt, key: `open#${id}` });
     return election;
   }
 
@@ -111,6 +111,24 @@ export class Lifecycle {
     await this.publish(closed);
     await this.deps.jobs.recount(id);
     return closed;
+  }
+
+  /**
+   * Publishes a step's outcome (with the live status when `status`), then reads the election back
+   * and publishes again while it moved on: a step racing a close (a scheduled open's tail, a
+   * schedule change) could otherwise leave its older state in Redis after the close's. A close
+   * writes its own state after its transition, and `closed` is final, so this ends.
+   */
+  private async settle(election: Election, options: { status: boolean }): Promise<Election> {
+    let current = election;
+    for (let round = 0; round < 5; round++) {
+      if (options.status || round > 0) await this.deps.tally.setStatus(current.id, current.status);
+      await this.publish(current);
+      const now = await this.deps.elections.get(current.id);
+      if (now === undefined || JSON.stringify(now) === JSON.stringify(current)) return current;
+      current = now;
+    }
+    return current;
   }
 
   /** Writes the config ingest reads (Redis) and drops every ingest cache entry for it. */
