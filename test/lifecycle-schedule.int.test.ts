@@ -54,12 +54,16 @@ function startWorker(): Worker<JobData, JobResult> {
 describe('scheduled open and close', () => {
   it('an open and a close that both passed while no lifecycle worker ran end closed, opened first, on the scheduler', async () => {
     const ids = Array.from({ length: 3 }, () => randomName('due'));
-    for (const id of ids) expect((await create(id, { opensAt: inMs(1_000), closesAt: inMs(2_000) })).statusCode).toBe(201);
-    await sleep(2_500); // both times pass with no worker
+    const [opensAt, closesAt] = [inMs(4_000), inMs(5_000)];
+    for (const id of ids) expect((await create(id, { opensAt, closesAt })).statusCode).toBe(201);
+    await sleep(Date.parse(closesAt) + 500 - Date.now()); // both times pass with no worker
     const worker = startWorker();
     try {
       for (const id of ids) {
-        await eventually(`${id} closed`, async () => ((await t.repo.get(id))?.status === 'closed' ? true : undefined), 20_000);
+        // both jobs done: what they left in DynamoDB and Redis is final
+        for (const job of [`open-${id}-${Date.parse(opensAt)}`, `close-${id}-${Date.parse(closesAt)}`])
+          await eventually(`${job} done`, async () => ((await t.queue.getJob(job))?.finishedOn === undefined ? undefined : true), 20_000);
+        expect((await t.repo.get(id))?.status).toBe('closed');
         expect((await t.tally.results(id))?.status).toBe('closed');
         expect((await t.configs.get(id))?.status).toBe('closed');
         const vote = await t.app.inject({
@@ -78,5 +82,65 @@ describe('scheduled open and close', () => {
     } finally {
       await worker.close();
     }
+  });
+
+  it('creation refuses a closesAt already past (400 naming it) and creates nothing', async () => {
+    const id = randomName('past');
+    const refused = await create(id, { opensAt: inMs(-60_000), closesAt: inMs(-30_000) });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json()).toEqual({ error: { code: 'INVALID_BODY', message: 'closesAt: closesAt must be in the future' } });
+    expect((await asAdmin('GET', `/v1/elections/${id}`)).statusCode).toBe(404);
+    // an open time already past with a close to come opens at once, as before
+    expect((await create(randomName('late-open'), { opensAt: inMs(-60_000), closesAt: inMs(3_600_000) })).statusCode).toBe(201);
+  });
+});
+
+describe('POST /v1/elections/:id/schedule validates like creation; a refusal changes nothing', () => {
+  const refusedWith = async (id: string, change: Record<string, unknown>, status: number, code: string) => {
+    const before = (await t.repo.get(id)) as object;
+    const jobs = (await t.queue.getJobs(['delayed', 'waiting'])).map((j) => j.id).sort();
+    const refused = await asAdmin('POST', `/v1/elections/${id}/schedule`, change);
+    expect(refused.statusCode, JSON.stringify(change)).toBe(status);
+    expect(refused.json().error.code).toBe(code);
+    expect(await t.repo.get(id)).toEqual(before);
+    expect((await t.queue.getJobs(['delayed', 'waiting'])).map((j) => j.id).sort()).toEqual(jobs);
+    return refused.json().error.message as string;
+  };
+
+  it('a draft: closesAt not after opensAt, given alone or together, or already past, is a 400', async () => {
+    const id = randomName('draft');
+    const [opensAt, closesAt] = [inMs(3_600_000), inMs(7_200_000)];
+    expect((await create(id, { opensAt, closesAt })).statusCode).toBe(201);
+    expect(await refusedWith(id, { closesAt: inMs(1_800_000) }, 400, 'INVALID_BODY')).toBe('closesAt: closesAt must be after opensAt');
+    expect(await refusedWith(id, { closesAt: opensAt }, 400, 'INVALID_BODY')).toBe('closesAt: closesAt must be after opensAt');
+    expect(await refusedWith(id, { opensAt: inMs(9_000_000) }, 400, 'INVALID_BODY')).toBe('closesAt: closesAt must be after opensAt');
+    const [later, earlier] = [inMs(9_000_000), inMs(8_000_000)];
+    expect(await refusedWith(id, { opensAt: later, closesAt: earlier }, 400, 'INVALID_BODY')).toBe(
+      'closesAt: closesAt must be after opensAt',
+    );
+    expect(await refusedWith(id, { closesAt: inMs(-1_000) }, 400, 'INVALID_BODY')).toBe('closesAt: closesAt must be in the future');
+    // accepted: a later close, a later open with its close, removing the open time
+    const moved = await asAdmin('POST', `/v1/elections/${id}/schedule`, { closesAt: later });
+    expect(moved.statusCode).toBe(200);
+    expect(moved.json()).toMatchObject({ opensAt, closesAt: later });
+    expect((await asAdmin('POST', `/v1/elections/${id}/schedule`, { opensAt: earlier, closesAt: later })).statusCode).toBe(200);
+    const removed = await asAdmin('POST', `/v1/elections/${id}/schedule`, { opensAt: null });
+    expect(removed.statusCode).toBe(200);
+    expect(removed.json().opensAt).toBeUndefined();
+  });
+
+  it('an open election: any opensAt is a 409 INVALID_TRANSITION; its closesAt may move', async () => {
+    const id = randomName('open');
+    expect((await create(id, {})).statusCode).toBe(201);
+    expect((await asAdmin('POST', `/v1/elections/${id}/open`)).statusCode).toBe(200);
+    const message = await refusedWith(id, { opensAt: inMs(3_600_000) }, 409, 'INVALID_TRANSITION');
+    expect(message).toContain('opensAt');
+    await refusedWith(id, { opensAt: inMs(3_600_000), closesAt: inMs(7_200_000) }, 409, 'INVALID_TRANSITION');
+    await refusedWith(id, { opensAt: null }, 409, 'INVALID_TRANSITION');
+    const closesAt = inMs(3_600_000);
+    const moved = await asAdmin('POST', `/v1/elections/${id}/schedule`, { closesAt });
+    expect(moved.statusCode).toBe(200);
+    expect(moved.json()).toMatchObject({ status: 'open', closesAt });
+    expect(await t.queue.getJob(`close-${id}-${Date.parse(closesAt)}`)).toBeDefined();
   });
 });

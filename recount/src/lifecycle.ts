@@ -31,6 +31,7 @@ export class Lifecycle {
   constructor(private readonly deps: LifecycleDeps) {}
 
   async create(body: CreateElectionBody, actor: string): Promise<Election> {
+    refusePastClose(body.closesAt);
     const election: Election = {
       id:
         body.id ??
@@ -62,7 +63,11 @@ export class Lifecycle {
     return election;
   }
 
+  /** Validated like a creation; the checks against the stored times are in the repository's conditional write. */
   async schedule(id: string, change: ScheduleBody, actor: string): Promise<Election> {
+    refusePastClose(change.closesAt ?? undefined);
+    if (typeof change.opensAt === 'string' && typeof change.closesAt === 'string' && change.opensAt >= change.closesAt)
+      throw DomainErrors.invalidBody('closesAt: closesAt must be after opensAt');
     const election = await this.settle(await this.deps.elections.schedule(id, change), { status: false });
     await this.deps.jobs.schedule(election);
     await this.deps.audit.record(actor, 'schedule', id, scheduleOf(election));
@@ -136,6 +141,15 @@ export class Lifecycle {
     await this.deps.configs.put(election);
     await this.deps.announce(election.id);
   }
+}
+
+/**
+ * A close time already past is refused (400): an admin giving one means a mistake, and the
+ * election would open and close at once. Use `POST …/close` to close now.
+ */
+function refusePastClose(closesAt: string | undefined): void {
+  if (closesAt !== undefined && Date.parse(closesAt) <= Date.now())
+    throw DomainErrors.invalidBody('closesAt: closesAt must be in the future');
 }
 
 const scheduleOf = (e: Election) => ({

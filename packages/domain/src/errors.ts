@@ -54,6 +54,8 @@ export const DomainErrors = {
   electionNotOpen: (id: string, status: string) => new UrnaError('ELECTION_NOT_OPEN', `election "${id}" is ${status}, not open`),
   invalidTransition: (id: string, from: string, to: string) =>
     new UrnaError('INVALID_TRANSITION', `election "${id}" cannot go from ${from} to ${to}`),
+  /** A schedule change the election's state refuses (409 INVALID_TRANSITION, nothing changed). */
+  scheduleRefused: (id: string, why: string) => new UrnaError('INVALID_TRANSITION', `election "${id}" cannot be rescheduled: ${why}`),
   noVotes: (id: string) => new UrnaError('NO_VOTES', `you have no accepted vote in election "${id}"`),
   rateLimited: (rule: string, retryAfterSeconds: number) =>
     new UrnaError('RATE_LIMITED', `too many requests (${rule} limit); retry after ${retryAfterSeconds} s`, {

@@ -77,8 +77,32 @@ export class ElectionRepository {
     );
   }
 
-  /** Changes opensAt/closesAt (null removes) while the election is draft or open. */
+  /**
+   * Changes opensAt/closesAt (null removes) while the election is draft or open, in one
+   * conditional write that also checks the times against the stored ones: opensAt only on a
+   * draft (an open election's open is history), and a draft's closesAt after its opensAt. Times
+   * are UTC ISO strings of one format, so they compare as strings. A refusal changes nothing:
+   * 404, 409 INVALID_TRANSITION (closed, closing, or opensAt of a non-draft), 400 INVALID_BODY
+   * (closesAt not after opensAt). Both times given at once are checked by the caller.
+   */
   async schedule(id: string, change: { opensAt?: string | null; closesAt?: string | null }): Promise<Election> {
+    try {
+      return await this.scheduleIf(id, change);
+    } catch (error) {
+      if (!isUrnaError(error) || error.code !== 'INVALID_TRANSITION') throw error;
+      const current = await this.get(id);
+      if (current === undefined) throw DomainErrors.electionNotFound(id);
+      if (current.status !== 'closed' && current.closingAt === undefined) {
+        if (change.opensAt !== undefined && current.status !== 'draft')
+          throw DomainErrors.scheduleRefused(id, `it is ${current.status}: opensAt can change only while it is a draft`);
+        if (typeof change.closesAt === 'string' || typeof change.opensAt === 'string')
+          throw DomainErrors.invalidBody('closesAt: closesAt must be after opensAt');
+      }
+      throw error;
+    }
+  }
+
+  private async scheduleIf(id: string, change: { opensAt?: string | null; closesAt?: string | null }): Promise<Election> {
     const set: string[] = [];
     const remove: string[] = [];
     const values: Record<string, AttributeValue> = { ':draft': { S: 'draft' }, ':open': { S: 'open' } };
@@ -93,13 +117,13 @@ export class ElectionRepository {
     const expression = [set.length > 0 ? `SET ${set.join(', ')}` : '', remove.length > 0 ? `REMOVE ${remove.join(', ')}` : '']
       .join(' ')
       .trim();
-    return this.update(
-      id,
-      expression,
-      'attribute_exists(id) AND (#status = :draft OR #status = :open) AND attribute_not_exists(closingAt)',
-      values,
-      'open',
-    );
+    const conditions = ['attribute_exists(id) AND (#status = :draft OR #status = :open) AND attribute_not_exists(closingAt)'];
+    if (change.opensAt !== undefined) conditions.push('#status = :draft');
+    if (typeof change.opensAt === 'string' && change.closesAt === undefined)
+      conditions.push('(attribute_not_exists(closesAt) OR closesAt > :opensAt)');
+    if (typeof change.closesAt === 'string' && change.opensAt === undefined)
+      conditions.push('(#status = :open OR attribute_not_exists(opensAt) OR opensAt < :closesAt)');
+    return this.update(id, expression, conditions.join(' AND '), values, 'open');
   }
 
   /**
