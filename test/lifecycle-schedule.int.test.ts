@@ -84,6 +84,21 @@ describe('scheduled open and close', () => {
     }
   });
 
+  it('an admin cannot open a draft whose closesAt passed (it would never close): 409, nothing changed, until the close moves', async () => {
+    const id = randomName('missed');
+    const closesAt = inMs(1_500);
+    expect((await create(id, { closesAt })).statusCode).toBe(201);
+    await sleep(Date.parse(closesAt) + 200 - Date.now());
+    const before = await t.repo.get(id);
+    const refused = await asAdmin('POST', `/v1/elections/${id}/open`);
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().error.code).toBe('INVALID_TRANSITION');
+    expect(refused.json().error.message).toContain('closesAt');
+    expect(await t.repo.get(id)).toEqual(before);
+    expect((await asAdmin('POST', `/v1/elections/${id}/schedule`, { closesAt: inMs(3_600_000) })).statusCode).toBe(200);
+    expect((await asAdmin('POST', `/v1/elections/${id}/open`)).json()).toMatchObject({ status: 'open' });
+  });
+
   it('creation refuses a closesAt already past (400 naming it) and creates nothing', async () => {
     const id = randomName('past');
     const refused = await create(id, { opensAt: inMs(-60_000), closesAt: inMs(-30_000) });

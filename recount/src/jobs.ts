@@ -140,7 +140,7 @@ export function startLifecycleWorker(deps: WorkerDeps): Worker<JobData, JobResul
 /** The scheduler's open; one that lost to another open (its own close job, an admin) returns the election as it is. */
 async function openOnSchedule(deps: Pick<WorkerDeps, 'lifecycle' | 'elections'>, electionId: string): Promise<Election> {
   try {
-    return await deps.lifecycle.open(electionId, 'scheduler');
+    return await deps.lifecycle.open(electionId, 'scheduler', { closeFollows: true });
   } catch (error) {
     const now = await deps.elections.get(electionId);
     if (isUrnaError(error) && error.code === 'INVALID_TRANSITION' && now !== undefined && now.status !== 'draft') return now;

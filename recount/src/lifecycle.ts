@@ -74,7 +74,17 @@ export class Lifecycle {
     return election;
   }
 
-  async open(id: string, actor: string): Promise<Election> {
+  /**
+   * Refuses (409, nothing changed) an admin's open of a draft whose closesAt passed: its close
+   * job already ran and found a draft, so it would stay open with no close to come. The
+   * scheduler's open passes `closeFollows`: an overdue close job runs (or ran) right after it.
+   */
+  async open(id: string, actor: string, options: { closeFollows?: boolean } = {}): Promise<Election> {
+    if (options.closeFollows !== true) {
+      const current = await this.deps.elections.get(id);
+      if (current?.status === 'draft' && current.closesAt !== undefined && Date.parse(current.closesAt) <= Date.now())
+        throw DomainErrors.closeTimePassed(id, current.closesAt);
+    }
     const election = await this.settle(await this.deps.elections.transition(id, 'open'), { status: true });
     await this.deps.jobs.schedule(election);
     // at the open's own time: a close that raced this open's tail (an overdue open and close) is

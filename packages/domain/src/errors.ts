@@ -56,6 +56,11 @@ export const DomainErrors = {
     new UrnaError('INVALID_TRANSITION', `election "${id}" cannot go from ${from} to ${to}`),
   /** A schedule change the election's state refuses (409 INVALID_TRANSITION, nothing changed). */
   scheduleRefused: (id: string, why: string) => new UrnaError('INVALID_TRANSITION', `election "${id}" cannot be rescheduled: ${why}`),
+  closeTimePassed: (id: string, closesAt: string) =>
+    new UrnaError(
+      'INVALID_TRANSITION',
+      `election "${id}" cannot open: its closesAt ${closesAt} has passed; move or remove it first (POST …/schedule)`,
+    ),
   noVotes: (id: string) => new UrnaError('NO_VOTES', `you have no accepted vote in election "${id}"`),
   rateLimited: (rule: string, retryAfterSeconds: number) =>
     new UrnaError('RATE_LIMITED', `too many requests (${rule} limit); retry after ${retryAfterSeconds} s`, {
