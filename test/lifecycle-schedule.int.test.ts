@@ -1,7 +1,8 @@
 import { Redis } from 'ioredis';
 import type { Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startLifecycleWorker, type JobData, type JobResult } from '@urna/recount';
+import type { Election } from '@urna/domain';
+import { BullLifecycleJobs, resumeLifecycle, startLifecycleWorker, type JobData, type JobResult } from '@urna/recount';
 import { buildTestIngest, type TestIngest } from './apps.ts';
 import { eventually, randomName } from './helpers.ts';
 
@@ -97,6 +98,23 @@ describe('scheduled open and close', () => {
     expect(await t.repo.get(id)).toEqual(before);
     expect((await asAdmin('POST', `/v1/elections/${id}/schedule`, { closesAt: inMs(3_600_000) })).statusCode).toBe(200);
     expect((await asAdmin('POST', `/v1/elections/${id}/open`)).json()).toMatchObject({ status: 'open' });
+  });
+
+  it('a restart closes an election left open past its closesAt whose close job already ran (the bug this file guards, in old data)', async () => {
+    const id = randomName('stuck');
+    const closesAt = inMs(1_500);
+    expect((await create(id, { closesAt })).statusCode).toBe(201);
+    const worker = startWorker();
+    try {
+      const job = `close-${id}-${Date.parse(closesAt)}`;
+      await eventually('close job done', async () => ((await t.queue.getJob(job))?.finishedOn === undefined ? undefined : true), 20_000);
+      expect((await t.queue.getJob(job))?.returnvalue).toEqual({ skipped: 'already draft' });
+      await t.repo.transition(id, 'open'); // what the old scheduler's open did after its close job had run
+      await resumeLifecycle([(await t.repo.get(id)) as Election], new BullLifecycleJobs(t.queue), t.lifecycle, async () => false);
+      expect((await t.repo.get(id))?.status).toBe('closed');
+    } finally {
+      await worker.close();
+    }
   });
 
   it('creation refuses a closesAt already past (400 naming it) and creates nothing', async () => {

@@ -150,8 +150,8 @@ async function openOnSchedule(deps: Pick<WorkerDeps, 'lifecycle' | 'elections'>,
 
 /**
  * On start: (re)adds every election's schedule (ids make it idempotent) in case a crash came
- * between a write and its job, finishes a close that a crash interrupted, and queues missing
- * recounts.
+ * between a write and its job, finishes a close that a crash interrupted or that is overdue, and
+ * queues missing recounts.
  */
 export async function resumeLifecycle(
   elections: readonly Election[],
@@ -164,6 +164,10 @@ export async function resumeLifecycle(
   for (const election of elections) {
     await jobs.schedule(election);
     if (election.status === 'open' && election.closingAt !== undefined) await lifecycle.close(election.id, 'scheduler');
+    // open past its closesAt with no close begun: a close job that ran before the open (an
+    // election a version without the overdue-pair fix left open) is done and will not run again
+    else if (election.status === 'open' && election.closesAt !== undefined && Date.parse(election.closesAt) <= now)
+      await lifecycle.close(election.id, 'scheduler');
     else if (election.status === 'closed' && !(await hasOfficialResult(election.id))) await jobs.recount(election.id);
     else if (lateWatch !== undefined && election.status === 'closed' && election.closedAt !== undefined) {
       // a watch whose chain was lost with Redis (its ticks are jobs): one more tick, numbered by time
