@@ -2,7 +2,15 @@ import { createHmac } from 'node:crypto';
 import { ElectionConfigs, LiveTally } from '@urna/tally';
 import { DevIssuer, verifierFromConfig } from '@urna/auth';
 import { openVoteLog } from '@urna/log';
-import { createRegistry, failFastRedis, httpTimeoutsOf, onShutdown, patientRedis, readModelRedis } from '@urna/service-kit';
+import {
+  createRegistry,
+  failFastRedis,
+  httpTimeoutsOf,
+  onShutdown,
+  patientRedis,
+  readModelRedis,
+  exitOnConfigError,
+} from '@urna/service-kit';
 import { buildIngestApp } from './app.ts';
 import { readIngestConfig } from './config.ts';
 import { ElectionCache } from './election-cache.ts';
@@ -11,6 +19,8 @@ import { ProofOfWork } from './abuse/proof-of-work.ts';
 import { followElectionChanges } from './election-changes.ts';
 import { signerFromSkey } from '@urna/transparency';
 import { ReceiptSigner } from './receipts.ts';
+
+exitOnConfigError();
 
 const config = readIngestConfig();
 // the read model (tally, configs, limits, notices) may be a Redis Cluster; the Redis log stays on URNA_REDIS_URL

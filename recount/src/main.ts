@@ -4,7 +4,16 @@ import { ElectionConfigs, LiveTally } from '@urna/tally';
 import { ELECTION_CHANGED_CHANNEL, UrnaError } from '@urna/domain';
 import { verifierFromConfig } from '@urna/auth';
 import { openVoteLog } from '@urna/log';
-import { armFailpoints, createRegistry, failFastRedis, httpTimeoutsOf, onShutdown, patientRedis, readModelRedis } from '@urna/service-kit';
+import {
+  armFailpoints,
+  createRegistry,
+  failFastRedis,
+  httpTimeoutsOf,
+  onShutdown,
+  patientRedis,
+  readModelRedis,
+  exitOnConfigError,
+} from '@urna/service-kit';
 import { buildRecountApp } from './app.ts';
 import { readRecountConfig } from './config.ts';
 import { BullLifecycleJobs, LIFECYCLE_QUEUE, resumeLifecycle, startLifecycleWorker, type JobData, type JobResult } from './jobs.ts';
@@ -15,6 +24,8 @@ import { requireNoEviction } from './redis-policy.ts';
 import { AcceptedRates } from './accepted-rate.ts';
 import { RedisElectionLogs } from '@urna/transparency/redis';
 import { lateWatchMetrics, watchLateEntries, type LateWatchDeps } from './late-watch.ts';
+
+exitOnConfigError();
 
 const config = readRecountConfig();
 // tests only: URNA_FAILPOINTS (refused with URNA_MODE=production)

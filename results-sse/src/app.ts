@@ -67,6 +67,10 @@ export function buildResultsApp(deps: ResultsDeps): FastifyInstance {
     if (snapshot === undefined) throw DomainErrors.electionNotFound(id);
     const header = request.headers['last-event-id'];
     const lastEventId = typeof header === 'string' && /^\d+$/.test(header) ? Number(header) : undefined;
+    // HEAD (fastify answers it with this GET handler): the stream's headers and no stream, so a
+    // HEAD neither hangs nor holds a stream slot
+    if (request.method === 'HEAD')
+      return reply.status(200).type('text/event-stream; charset=utf-8').header('cache-control', 'no-cache, no-transform').send();
     reply.hijack();
     const raw = reply.raw;
     raw.writeHead(200, {

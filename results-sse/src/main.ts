@@ -1,11 +1,13 @@
 import { LiveTally } from '@urna/tally';
 import { verifierFromConfig } from '@urna/auth';
-import { createRegistry, httpTimeoutsOf, onShutdown, readModelRedis } from '@urna/service-kit';
+import { createRegistry, httpTimeoutsOf, onShutdown, readModelRedis, exitOnConfigError } from '@urna/service-kit';
 import { buildResultsApp } from './app.ts';
 import { readResultsConfig } from './config.ts';
 import { ResultsHub } from './results-hub.ts';
 import { sseUpdateMetrics } from './metrics.ts';
 import { RedisElectionLogs } from '@urna/transparency/redis';
+
+exitOnConfigError();
 
 const config = readResultsConfig();
 const redis = await readModelRedis(config, 'fail-fast');

@@ -112,7 +112,9 @@ export class ResultsHub {
     }
     await subscribing;
     const snapshot = await this.source.results(electionId);
-    if (snapshot !== undefined && (lastEventId === undefined || snapshot.version > lastEventId) && !client.destroyed) {
+    // a client that already has this version gets nothing new; one ahead of it (a version from
+    // before the read model was rebuilt, or a made-up id) gets the snapshot, not silence
+    if (snapshot !== undefined && lastEventId !== snapshot.version && !client.destroyed) {
       client.write(sseFrame(snapshot));
     }
   }

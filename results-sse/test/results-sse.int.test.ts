@@ -82,6 +82,25 @@ describe('results over SSE', () => {
     behind.close();
   });
 
+  it('a Last-Event-ID ahead of the current version (a rebuilt read model, a made-up id) gets the snapshot, not silence', async () => {
+    const id = await election();
+    await tally.apply(makeLog(id, [{ userId: 'u1', optionId: 'a' }]));
+    const current = (await tally.results(id))!.version;
+    const ahead = new SseClient(`${base}/v1/elections/${id}/results/stream`, { 'last-event-id': String(current + 1_000) });
+    await eventually('snapshot for a client ahead', async () => (ahead.latest<ResultsSnapshot>()?.total === 1 ? true : undefined), 3_000);
+    ahead.close();
+  });
+
+  it('HEAD on the stream answers its headers at once and holds no stream', async () => {
+    const id = await election();
+    const before = hub.clientCount;
+    const response = await fetch(`${base}/v1/elections/${id}/results/stream`, { method: 'HEAD', signal: AbortSignal.timeout(3_000) });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    expect(hub.clientCount).toBe(before);
+    expect((await fetch(`${base}/v1/elections/none-here/results/stream`, { method: 'HEAD' })).status).toBe(404);
+  });
+
   it('sends heartbeats to idle clients', async () => {
     const id = await election();
     const response = await fetch(`${base}/v1/elections/${id}/results/stream`);

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { backoffDelay } from '@urna/domain';
+import { EXIT_CONFIG } from '@urna/service-kit';
 
 export interface ServiceSpec {
   readonly name: string;
@@ -29,6 +30,9 @@ export class SupervisedService {
   private stopped = false;
   private restarts = 0;
   private startedAt = 0;
+  /** Set when the service exited because its configuration cannot run: it is not restarted. */
+  private configError: string | undefined;
+  private readonly lastLines: string[] = [];
   private readonly file: WriteStream | undefined;
 
   constructor(
@@ -64,6 +68,16 @@ export class SupervisedService {
     }
     child.once('exit', (code, signal) => {
       if (this.stopped) return;
+      if (code === EXIT_CONFIG) {
+        // a bad setting does not heal by restarting: stop here and say which key
+        const from = this.lastLines.findLastIndex((line) => line.includes('invalid configuration'));
+        this.configError = this.lastLines
+          .slice(Math.max(0, from))
+          .filter((line) => line.trim() !== '')
+          .join('\n');
+        this.write('exited: invalid configuration (not restarted)');
+        return;
+      }
       this.write(`exited (${signal ?? code}); restarting`);
       this.restarts++;
       const uptime = Date.now() - this.startedAt;
@@ -82,6 +96,7 @@ export class SupervisedService {
   async waitHealthy(timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
+      if (this.configError !== undefined) throw new Error(`${this.spec.name}: ${this.configError}`);
       try {
         const response = await fetch(this.spec.healthUrl, { signal: AbortSignal.timeout(1_000) });
         if (response.ok) return;
@@ -116,6 +131,8 @@ export class SupervisedService {
   }
 
   private write(line: string): void {
+    this.lastLines.push(line);
+    if (this.lastLines.length > 20) this.lastLines.shift();
     const text = `[${this.spec.name}] ${line}`;
     if (this.file !== undefined) this.file.write(`${text}\n`);
     else console.log(text);

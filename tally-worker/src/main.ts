@@ -1,7 +1,16 @@
 import { createDynamoClient, tableNames, VoteStore } from '@urna/store';
 import { LiveTally } from '@urna/tally';
 import { openVoteLog } from '@urna/log';
-import { armFailpoints, createHttpApp, createRegistry, httpTimeoutsOf, onShutdown, patientRedis, readModelRedis } from '@urna/service-kit';
+import {
+  armFailpoints,
+  createHttpApp,
+  createRegistry,
+  httpTimeoutsOf,
+  onShutdown,
+  patientRedis,
+  readModelRedis,
+  exitOnConfigError,
+} from '@urna/service-kit';
 import { readWorkerConfig } from './config.ts';
 import { TRANSPARENCY_GROUP, liveTallyProjection, voteStoreProjection, type Projection } from './projections.ts';
 import { startWorker } from './worker.ts';
@@ -9,6 +18,8 @@ import { signerFromSkey } from '@urna/transparency';
 import { RedisElectionLogs } from '@urna/transparency/redis';
 import { TransparencyProjection } from './transparency-projection.ts';
 import { liveBatchMetrics } from './live-metrics.ts';
+
+exitOnConfigError();
 
 const config = readWorkerConfig();
 // tests only: URNA_FAILPOINTS (refused with URNA_MODE=production)

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import { DomainErrors, isUrnaError, UrnaError } from '@urna/domain';
 import { Counter, type Registry } from 'prom-client';
 import type { z } from 'zod';
@@ -45,6 +45,9 @@ export interface HttpAppOptions {
   readonly timeouts?: Partial<HttpTimeouts>;
 }
 
+/** Longest path parameter the router passes to a route (fastify's default is 100). */
+const MAX_PARAM_LENGTH = 512;
+
 /** Any error thrown in a request, as the UrnaError the client receives. */
 export function toUrnaError(raw: unknown): UrnaError {
   return isUrnaError(raw) ? raw : fromFastifyError(raw as { code?: string; statusCode?: number; message: string });
@@ -84,8 +87,23 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     keepAliveTimeout: timeouts.keepAliveMs,
     requestTimeout: timeouts.requestMs,
     http: { headersTimeout: timeouts.headersMs, connectionsCheckingInterval: timeouts.checkIntervalMs },
+    // path parameters reach the routes up to 512 characters (ids are at most 100; DynamoDB keys
+    // allow 1–2 KiB), so a long id gets the route's own answer (404 unknown election, 400 invalid
+    // id) instead of the router's 414 in fastify's shape
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // the router's own refusals (a malformed or over-long URL) in urna's error shape
+    frameworkErrors: (error, _request, reply) => {
+      const urna =
+        error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? new UrnaError('BAD_REQUEST', `a path segment is longer than ${MAX_PARAM_LENGTH} characters`, { status: 414 })
+          : new UrnaError('BAD_REQUEST', 'malformed request URL');
+      void (reply as FastifyReply).status(urna.status).send(urna.toJSON());
+    },
     ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }),
   });
+  // JSON only: without this fastify parses text/plain bodies into strings, so a vote sent as
+  // text/plain got 400 INVALID_BODY instead of 415 like every other media type
+  app.removeContentTypeParser('text/plain');
   app.setErrorHandler((raw, request, reply) => {
     const error = toUrnaError(raw);
     if (error.status >= 500) request.log.error({ err: raw }, error.message);
