@@ -1,5 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import {
+  idKeyed,
   isAfterClose,
   type ElectionStatus,
   type LoggedCloseMarker,
@@ -186,7 +187,7 @@ export class LiveTally {
       SubShardSums,
     ];
     const { counts, total } = addSubShards(own, ownTotal, others);
-    const sorted = <T>(record: Record<string, T>) => Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : 1)));
+    const sorted = <T>(record: Record<string, T>) => idKeyed(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : 1)));
     return { counts: sorted(counts), total, closeMarkers: sorted(close) };
   }
 
@@ -195,7 +196,7 @@ export class LiveTally {
    * sub-shard (each is its own slot), sent together with the caller's own call (one round).
    */
   private async otherSubShards(electionId: string): Promise<SubShardSums> {
-    const sums: SubShardSums = { counts: {}, total: 0, version: 0, accepted: 0 };
+    const sums: SubShardSums = { counts: idKeyed(), total: 0, version: 0, accepted: 0 };
     const others = await Promise.all(
       Array.from({ length: this.keys.subShards - 1 }, (_, i) => {
         const pipeline = this.redis.pipeline();
@@ -268,7 +269,7 @@ export class LiveTally {
     pipeline.set(this.keys.liveAtClose(electionId), JSON.stringify(live?.counts ?? {}), 'NX');
     pipeline.get(this.keys.liveAtClose(electionId));
     const [, saved] = await this.exec(pipeline);
-    return JSON.parse(String(saved)) as Record<string, number>;
+    return idKeyed(Object.entries(JSON.parse(String(saved)) as Record<string, number>));
   }
 
   /**
@@ -543,7 +544,7 @@ interface SubShardSums {
 
 /** Sub-shard 0's counts and total (as Redis returns them) plus the other sub-shards' sums. */
 function addSubShards(own: Record<string, string>, ownTotal: string | null | undefined, others: SubShardSums): SubShardSums {
-  const counts: Record<string, number> = {};
+  const counts = idKeyed<number>();
   for (const [option, n] of Object.entries(own)) counts[option] = Number(n);
   for (const [option, n] of Object.entries(others.counts)) counts[option] = (counts[option] ?? 0) + n;
   return { counts, total: Number(ownTotal ?? 0) + others.total, version: others.version, accepted: others.accepted };
