@@ -62,10 +62,10 @@ module.exports = {
     {
       name: 'web-pages-stand-alone',
       comment:
-        'The web pages run in the browser: besides their own files they import only the dependency-free error codes and timing of the domain.',
+        'The web pages run in the browser: besides their own files they import only the dependency-free error codes, timing and id-keyed maps of the domain.',
       severity: 'error',
       from: { path: '^web/src/' },
-      to: { pathNot: ['^web/', '^packages/domain/src/(error-codes|timing)\\.ts$'] },
+      to: { pathNot: ['^web/', '^packages/domain/src/(error-codes|timing|id-keyed)\\.ts$'] },
     },
     {
       name: 'no-circular',

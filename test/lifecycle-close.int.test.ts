@@ -128,6 +128,38 @@ describe('deterministic close', () => {
     expect(rerun.identical).toBe(true);
   });
 
+  it('reprocess repeated on an OPEN election during a vote storm: live == every acknowledged vote, the total never goes backwards', async () => {
+    const id = await createElection(t, { optionIds: ['a', 'b'] });
+    const users = Array.from({ length: 300 }, (_, i) => `storm-${i}`);
+    const totals: number[] = [];
+    const sample = async () => totals.push((await t.tally.results(id))?.total ?? 0);
+    let next = 0;
+    let acknowledged = 0;
+    const voter = async () => {
+      while (next < users.length) {
+        const i = next++;
+        if ((await vote(t.app, id, users[i] as string, i % 2 ? 'a' : 'b')).statusCode === 202) acknowledged++;
+        await sample();
+      }
+    };
+    const reprocessing = async () => {
+      for (let round = 0; round < 3; round++) {
+        await new Promise((r) => setTimeout(r, 150));
+        await runReprocess(id, { elections: t.repo, store: t.store, tally: t.tally });
+        await sample();
+      }
+    };
+    await Promise.all([...Array.from({ length: 5 }, voter), reprocessing()]);
+    expect(acknowledged).toBe(users.length);
+    await eventually(
+      'the live worker drained',
+      async () => ((await t.tally.results(id))?.total === users.length ? true : undefined),
+      10_000,
+    ).catch(() => undefined);
+    expect(await t.tally.results(id)).toMatchObject({ counts: { a: 150, b: 150 }, total: 300 });
+    expect(totals.filter((n, i) => i > 0 && n < (totals[i - 1] as number))).toEqual([]);
+  });
+
   it('hidden results: no per-option count leaks before the official result; admins see live counts', async () => {
     const token = await t.adminToken();
     const created = await t.admin.inject({

@@ -38,7 +38,12 @@ export interface TestStack {
  * free ports, reusing the run's redis-server and DynamoDB Local, isolated by a random log
  * prefix. Service logs go to files under a temp dir (printed on failure by the caller).
  */
-export async function startTestStack(env: Record<string, string> = {}, reuse?: TestStackIdentity): Promise<TestStack> {
+export async function startTestStack(
+  env: Record<string, string> = {},
+  reuse?: TestStackIdentity,
+  /** `ownRedis`: a redis-server of its own in the data dir (to crash it); `superviseServers`: as npm start. */
+  servers: { readonly ownRedis?: boolean; readonly superviseServers?: boolean } = {},
+): Promise<TestStack> {
   const dataDir = reuse?.dataDir ?? mkdtempSync(join(tmpdir(), 'urna-stack-'));
   const logPrefix = reuse?.logPrefix ?? randomName('test:votes');
   const kafkaGroupPrefix = reuse?.kafkaGroupPrefix ?? `${randomName('test')}.`;
@@ -49,8 +54,9 @@ export async function startTestStack(env: Record<string, string> = {}, reuse?: T
     dataDir,
     ports: 'free',
     logs: 'files',
-    redisUrl: inject('redisUrl'),
+    ...(servers.ownRedis === true ? {} : { redisUrl: inject('redisUrl') }),
     dynamoEndpoint: inject('dynamoEndpoint'),
+    ...(servers.superviseServers === true ? { superviseServers: true } : {}),
     env: {
       URNA_LOG_PREFIX: logPrefix,
       URNA_KAFKA_GROUP_PREFIX: kafkaGroupPrefix,

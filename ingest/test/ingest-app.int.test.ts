@@ -338,5 +338,6 @@ describe('admin: log lag', () => {
     // nothing consumes this test's log: every appended vote is still ahead of both projections
     expect(body.groups['live-tally']?.undelivered).toBeGreaterThanOrEqual(1);
     expect(body.groups['vote-store']?.undelivered).toBe(body.groups['live-tally']?.undelivered);
+    expect(body.groups.transparency?.undelivered).toBe(body.groups['live-tally']?.undelivered);
   });
 });

@@ -1,5 +1,5 @@
 import { Counter, type Registry } from 'prom-client';
-import { UrnaError } from '@urna/domain';
+import { countOf, idKeyed, UrnaError } from '@urna/domain';
 import { failpoint } from '@urna/service-kit';
 import type { ElectionRepository, VoteStore } from '@urna/store';
 import type { LiveTally } from '@urna/tally';
@@ -68,10 +68,10 @@ export async function runRecount(electionId: string, deps: RecountDeps): Promise
     );
   }
   const fold = await deps.store.tally(electionId, () => failpoint('recount.mid-fold'));
-  const counts = Object.fromEntries(election.options.map((o) => [o.id, fold.counts[o.id] ?? 0]));
+  const counts = idKeyed(election.options.map((o) => [o.id, countOf(fold.counts, o.id)]));
   const official = JSON.stringify({ electionId, counts, total: fold.total, closedAt: election.closedAt });
   const live = await deps.tally.saveLiveAtClose(electionId);
-  const liveMatched = election.options.every((o) => (live[o.id] ?? 0) === counts[o.id]);
+  const liveMatched = election.options.every((o) => countOf(live, o.id) === counts[o.id]);
   const markers = Object.fromEntries([...storeMarkers].sort(([a], [b]) => a - b).map(([p, position]) => [String(p), position]));
   const reconciliation = JSON.stringify({
     electionId,

@@ -35,14 +35,16 @@ for (const [name, value] of Object.entries(portOverrides)) {
     process.exit(1);
   }
 }
-const stack = await startStack({ dataDir, ports: 'default', logs: 'console', env, portOverrides }).catch(async (error: unknown) => {
-  await kafkaNode?.stop();
-  // a taken port (or a bad edge setting) is one line, not a restart loop and a stack trace
-  console.error(
-    `urna: ${error instanceof Error && (error instanceof PortTakenError || error.message.startsWith('edge') || error.message.startsWith('invalid configuration')) ? error.message : String(error)}`,
-  );
-  process.exit(1);
-});
+const stack = await startStack({ dataDir, ports: 'default', logs: 'console', env, portOverrides, superviseServers: true }).catch(
+  async (error: unknown) => {
+    await kafkaNode?.stop();
+    // a taken port (or a bad edge setting) is one line, not a restart loop and a stack trace
+    console.error(
+      `urna: ${error instanceof Error && (error instanceof PortTakenError || error.message.startsWith('edge') || error.message.includes('invalid configuration')) ? error.message : String(error)}`,
+    );
+    process.exit(1);
+  },
+);
 // a scrape config for this stack's processes: `prometheus --config.file=<data dir>/prometheus.yml`
 writeFileSync(join(dataDir, 'prometheus.yml'), renderPrometheusConfig({ nodes: stack.nodes, ruleFiles: [ALERT_RULES] }));
 const kafka = { ...process.env, ...env };

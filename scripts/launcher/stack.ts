@@ -6,6 +6,7 @@ import { prepareEdge, readEdgeConfig } from '@urna/edge';
 import { createDynamoClient, ensureTables, tableNames } from '@urna/store';
 import { signerFromSkey } from '@urna/transparency';
 import { processName, readProcessCounts, workerPartitionPlan } from './processes.ts';
+import { superviseServer } from './server-supervision.ts';
 import { loadOrCreateSecrets } from './secrets.ts';
 import { SupervisedService, type LogSink } from './supervisor.ts';
 import { reniceProcess, storeNiceOf } from './priority.ts';
@@ -26,6 +27,11 @@ export interface StackOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Extra `node` flags per service name (benchmarks: `--cpu-prof`). */
   readonly nodeArgs?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * Restart the embedded redis-server and DynamoDB Local when they die (npm start). Off for
+   * tests and the chaos run, which crash and restart servers themselves.
+   */
+  readonly superviseServers?: boolean;
   /** Overrides of DEFAULT_PORTS (npm start reads them from PORT_SETTINGS' env keys). */
   readonly portOverrides?: Partial<Record<keyof typeof DEFAULT_PORTS, number>>;
 }
@@ -147,6 +153,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           throw error;
         })
       : undefined;
+  let stopped = false;
+  if (options.superviseServers === true) {
+    const log = (line: string) => console.log(line);
+    if (redis !== undefined) superviseServer('redis-server', redis, log, () => stopped);
+    if (dynamo !== undefined) superviseServer('DynamoDB Local', dynamo, log, () => stopped);
+  }
   const redisUrl = options.redisUrl ?? (redis as RedisServer).url;
   const dynamoEndpoint = options.dynamoEndpoint ?? (dynamo as DynamoDbLocal).endpoint;
   const client = createDynamoClient({ endpoint: dynamoEndpoint });
@@ -261,6 +273,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     service.start();
   }
   const stop = async () => {
+    stopped = true;
     await Promise.all([...services.values()].map((s) => s.stop()));
     await Promise.all([redis?.stop(), dynamo?.stop(), redisCluster?.stop()]);
   };

@@ -39,6 +39,9 @@ export interface PartitionReport {
   readonly discrepancy?: Discrepancy;
 }
 
+/** Counts keyed by option id, without a prototype: `__proto__`, `constructor`, `toString` are ordinary option ids. */
+export const byOption = (): Record<string, number> => Object.create(null) as Record<string, number>;
+
 export function checkPartition(input: PartitionInput): PartitionReport {
   const { partition, electionId } = input;
   const report = {
@@ -48,7 +51,7 @@ export function checkPartition(input: PartitionInput): PartitionReport {
     counted: 0,
     duplicates: 0,
     afterClose: 0,
-    counts: {} as Record<string, number>,
+    counts: byOption(),
     pseudonyms: [] as string[],
   };
   const fail = (message: string, index?: number): PartitionReport => ({

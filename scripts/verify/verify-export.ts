@@ -9,7 +9,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { parseVkey } from './crypto.ts';
 import { readExport } from './export-reader.ts';
-import { checkPartition, type Discrepancy, type PartitionInput, type PartitionReport } from './partition-check.ts';
+import { byOption, checkPartition, type Discrepancy, type PartitionInput, type PartitionReport } from './partition-check.ts';
 
 export interface VerifyOptions {
   /** Pinned verifier key (vkey). Without it the export's own key record is used. */
@@ -76,7 +76,7 @@ async function runWorkers(inputs: PartitionInput[], threads: number): Promise<Pa
 function resultCounts(result: Record<string, unknown>): Record<string, number> | undefined {
   const counts = result.counts;
   if (Array.isArray(counts)) {
-    const out: Record<string, number> = {};
+    const out = byOption();
     for (const c of counts as Array<Record<string, unknown>>) {
       if (typeof c?.optionId !== 'string' || typeof c.count !== 'number') return undefined;
       out[c.optionId] = c.count;
@@ -84,9 +84,9 @@ function resultCounts(result: Record<string, unknown>): Record<string, number> |
     return out;
   }
   if (counts === null || typeof counts !== 'object') return undefined;
-  return Object.fromEntries(
-    Object.entries(counts as Record<string, unknown>).filter((e): e is [string, number] => typeof e[1] === 'number'),
-  );
+  const out = byOption();
+  for (const [option, n] of Object.entries(counts as Record<string, unknown>)) if (typeof n === 'number') out[option] = n;
+  return out;
 }
 
 /**
@@ -186,7 +186,7 @@ export async function verifyExport(source: string, options: VerifyOptions = {}):
     }
   }
 
-  const totals = { accepted: 0, counted: 0, duplicates: 0, afterClose: 0, counts: {} as Record<string, number> };
+  const totals = { accepted: 0, counted: 0, duplicates: 0, afterClose: 0, counts: byOption() };
   for (const r of reports) {
     totals.accepted += r.accepted;
     totals.counted += r.counted;

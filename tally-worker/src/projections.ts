@@ -1,4 +1,12 @@
-import { ElectionId, isCloseMarker, PROJECTION_GROUPS, type LoggedCloseMarker, type LoggedVote, type RejectedRecord } from '@urna/domain';
+import {
+  ElectionId,
+  isCloseMarker,
+  PROJECTION_GROUPS,
+  TRANSPARENCY_GROUP,
+  type LoggedCloseMarker,
+  type LoggedVote,
+  type RejectedRecord,
+} from '@urna/domain';
 import type { LiveTally } from '@urna/tally';
 import type { VoteStore } from '@urna/store';
 import { failpoint } from '@urna/service-kit';
@@ -31,7 +39,7 @@ export const rejectedVotes = (rejected: readonly RejectedRecord[]): Array<{ vote
 /** The groups every deployment runs (the admin log view and the drain checks list these). */
 export const GROUPS: Readonly<Record<'live' | 'store', string>> = PROJECTION_GROUPS;
 /** The transparency projection's group, apart from GROUPS: a deployment may run without it. */
-export const TRANSPARENCY_GROUP = 'transparency';
+export { TRANSPARENCY_GROUP };
 
 /** Redis read model: one EVALSHA per election in the batch. `observe` sees each applied batch (metrics). */
 export function liveTallyProjection(tally: LiveTally, observe?: LiveBatchObserver): Projection {

@@ -1,4 +1,5 @@
 import './style.css';
+import { countOf } from '@urna/domain/id-keyed';
 import { api, ApiError, type Election, type Snapshot } from './api.ts';
 import { authConfig, currentSession, devSignIn, oidcSignIn, signOut, type Session } from './identity.ts';
 import { byId, h, mount } from './dom.ts';
@@ -194,7 +195,7 @@ function console_(session: Session): void {
         try {
           const live = await api<Snapshot>('GET', `/v1/admin/elections/${election.id}/results`, { token });
           hiddenCounts.textContent = `Live counts (admins only, hidden from the public): ${election.options
-            .map((o) => `${o.label} ${(live.counts[o.id] ?? 0).toLocaleString('en')}`)
+            .map((o) => `${o.label} ${countOf(live.counts, o.id).toLocaleString('en')}`)
             .join(' · ')}`;
           hiddenCounts.hidden = final;
         } catch {

@@ -1,3 +1,4 @@
+import { countOf } from '@urna/domain/id-keyed';
 import { backoffDelay } from '@urna/domain/timing';
 import { percent, type Election, type Snapshot } from './api.ts';
 import { h } from './dom.ts';
@@ -50,7 +51,7 @@ export function resultsView(election: Election, onSnapshot: (snapshot: Snapshot)
     const hidden = snapshot.visibility === 'hidden' && snapshot.final !== true;
     const max = Math.max(1, ...Object.values(snapshot.counts));
     for (const [optionId, { count, fill, row }] of rows) {
-      const n = snapshot.counts[optionId] ?? 0;
+      const n = countOf(snapshot.counts, optionId);
       count.textContent = hidden ? 'hidden' : `${n.toLocaleString('en')} · ${percent(n, snapshot.total)}`;
       fill.style.transform = `scaleX(${hidden ? 0 : n / max})`;
       row.classList.toggle('leading', !hidden && n > 0 && n === max);

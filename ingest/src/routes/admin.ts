@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { PROJECTION_GROUPS } from '@urna/domain';
+import { PROJECTION_GROUPS, TRANSPARENCY_GROUP } from '@urna/domain';
 import type { IngestDeps } from '../deps.ts';
 import { requireRole } from './authenticate.ts';
 
@@ -15,7 +15,7 @@ export const adminRoutes =
 
     /** What the admin console shows besides results: how far each projection lags behind the log. */
     app.get('/v1/admin/log', async () => {
-      const groups = Object.values(PROJECTION_GROUPS);
+      const groups = [...Object.values(PROJECTION_GROUPS), TRANSPARENCY_GROUP];
       // a log failure is LOG_UNAVAILABLE (503) from the adapter itself
       const backlogs = await Promise.all(groups.map((group) => deps.log.backlog(group)));
       return { partitions: deps.log.partitions, groups: Object.fromEntries(groups.map((group, i) => [group, backlogs[i]])) };

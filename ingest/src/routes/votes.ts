@@ -33,7 +33,10 @@ export const voteRoutes =
         // refused from the moment a close begins; a vote that slips past a stale cache lands after
         // the close marker in its partition and is rejected `after-close` by the projections
         if (!acceptsVotes(election))
-          throw DomainErrors.electionNotOpen(electionId, election.closingAt === undefined ? election.status : 'closing');
+          throw DomainErrors.electionNotOpen(
+            electionId,
+            election.status === 'open' && election.closingAt !== undefined ? 'closing' : election.status,
+          );
         if (!election.options.some((o) => o.id === body.optionId)) throw DomainErrors.unknownOption(body.optionId);
         await deps.limits?.checkVote(electionId, principal.userId, election.maxVotesPerSecond);
         if (deps.pow === undefined ? election.challenge === 'pow' : deps.pow.required(election)) {

@@ -7,3 +7,4 @@ export * from './dedupe.ts';
 export * from './election.ts';
 export * from './projections.ts';
 export * from './timing.ts';
+export * from './id-keyed.ts';

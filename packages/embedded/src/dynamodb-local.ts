@@ -53,6 +53,8 @@ async function compiledLauncher(classpath: string): Promise<string> {
  */
 export class DynamoDbLocal {
   private child: ChildProcess | undefined;
+  private stopping = false;
+  private crashListener: ((detail: string) => void) | undefined;
   private constructor(
     readonly port: number,
     private readonly options: DynamoDbLocalOptions,
@@ -94,6 +96,10 @@ export class DynamoDbLocal {
     }
     const child = spawn('java', args, { stdio: ['ignore', 'ignore', 'pipe'] });
     this.child = child;
+    this.stopping = false;
+    child.once('exit', (code, signal) => {
+      if (!this.stopping && this.child === child) this.crashListener?.(String(signal ?? code));
+    });
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
     const exited = new Promise<never>((_, reject) =>
@@ -117,6 +123,8 @@ export class DynamoDbLocal {
       ),
       exited,
     ]).catch(async (error: unknown) => {
+      // a start that failed is not a crash: whoever called launch() sees the error
+      if (this.child === child) this.stopping = true;
       if (child.exitCode === null && child.signalCode === null) {
         const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
         child.kill('SIGKILL');
@@ -126,7 +134,18 @@ export class DynamoDbLocal {
     });
   }
 
+  /** Calls `listener` whenever the JVM exits without `stop()`, so a supervisor (npm start's launcher) can restart it. */
+  onCrash(listener: (detail: string) => void): void {
+    this.crashListener = listener;
+  }
+
+  /** Starts it again on the same port and data dir (after a crash). */
+  async restart(): Promise<void> {
+    await this.launch();
+  }
+
   async stop(): Promise<void> {
+    this.stopping = true;
     const child = this.child;
     if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
     const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));

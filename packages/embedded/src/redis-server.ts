@@ -32,6 +32,8 @@ export interface RedisServerOptions {
  */
 export class RedisServer {
   private child: ChildProcess | undefined;
+  private stopping = false;
+  private crashListener: ((detail: string) => void) | undefined;
   readonly password: string;
   /** A cluster node's bus port (its own free port, not Redis' default of port + 10000, which nobody checked). */
   busPort: number | undefined;
@@ -110,6 +112,10 @@ export class RedisServer {
     ];
     const child = spawn(this.options.binary ?? 'redis-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
     this.child = child;
+    this.stopping = false;
+    child.once('exit', (code, signal) => {
+      if (!this.stopping && this.child === child) this.crashListener?.(String(signal ?? code));
+    });
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
     const exited = new Promise<never>((_, reject) =>
@@ -126,6 +132,15 @@ export class RedisServer {
     ]);
   }
 
+  /**
+   * Calls `listener` whenever the server exits without `stop()` — a crash, or `kill9()` — so a
+   * supervisor (the launcher, under npm start) can restart it; tests that restart it themselves
+   * do not register one.
+   */
+  onCrash(listener: (detail: string) => void): void {
+    this.crashListener = listener;
+  }
+
   /** Simulates a crash: SIGKILL, no shutdown save. */
   async kill9(): Promise<void> {
     await this.signal('SIGKILL');
@@ -136,6 +151,7 @@ export class RedisServer {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     await this.signal('SIGTERM');
   }
 

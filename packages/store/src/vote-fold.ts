@@ -87,7 +87,11 @@ export class PartitionFold {
     return this.accepted;
   }
 
-  /** Adds this partition's result into an election-wide tally, and hands each counted vote to `onCounted`. */
+  /**
+   * Adds this partition's result into an election-wide tally, and hands each counted vote to
+   * `onCounted`. `tally.counts` must have no prototype (`idKeyed()`): option ids may be
+   * `__proto__` or `constructor`.
+   */
   into(
     tally: { counts: Record<string, number>; total: number; accepted: number; afterClose: number },
     onCounted?: (vote: CountedVote) => void,

@@ -11,6 +11,7 @@ import {
 import {
   backoffDelay,
   delay,
+  idKeyed,
   isAfterClose,
   partitionOf,
   type LoggedCloseMarker,
@@ -424,7 +425,7 @@ export class VoteStore {
         }
       }),
     );
-    const tally = { counts: {} as Record<string, number>, total: 0, accepted: 0, afterClose: 0 };
+    const tally = { counts: idKeyed(), total: 0, accepted: 0, afterClose: 0 };
     for (const { fold } of folds) fold.into(tally, onCounted);
     const forged = rejected.forged ?? 0;
     const entries = folds.map(({ fold }) => fold.size);

@@ -1,5 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import {
+  idKeyed,
   isAfterClose,
   type ElectionStatus,
   type LoggedCloseMarker,
@@ -65,6 +66,7 @@ const applyVotes = new LuaScript('applyVotes-N');
 const recordCloseMarkers = new LuaScript('recordCloseMarkers-1');
 const appendReceipts = new LuaScript('appendReceipts-N');
 const recordAfterCloseVotes = new LuaScript('recordAfterCloseVotes-2');
+const repairMarkers = new LuaScript('repairMarkers-N');
 
 /**
  * The live results read model in Redis: per-option counts, a version, per-user markers of the
@@ -89,6 +91,7 @@ export class LiveTally {
       appendReceipts.load(this.redis),
       recordCloseMarkers.load(this.redis),
       recordAfterCloseVotes.load(this.redis),
+      repairMarkers.load(this.redis),
     ]);
   }
 
@@ -122,9 +125,15 @@ export class LiveTally {
   }
 
   /**
-   * Rebuilds an election's live model from the history (reprocess): counts, total, close
-   * markers and each counted vote's user marker; one more version is published. Returns the
-   * counts/total/markers it replaced and the rebuilt ones, for the caller to compare.
+   * Repairs an election's live model from the history (reprocess), safely while the live worker
+   * goes on applying the log: each counted vote of the fold is merged into the markers and counts
+   * by repairMarkers-N.lua (one call per 1,000 votes of one sub-shard), so a vote the live tally
+   * applied beyond the fold (which lags it) keeps its count, and a lost or deleted one is counted
+   * again; totals are re-derived from the counts, close markers merged (the earliest per
+   * partition rules) and marked passed. One more version is published. Idempotent. Returns the
+   * counts/total/markers before and after, for the caller to compare.
+   *
+   * `closeAt` must have been read before the fold: every vote before those markers is then in it.
    */
   async rebuild(
     electionId: string,
@@ -133,40 +142,38 @@ export class LiveTally {
     closeAt: ReadonlyMap<number, string>,
   ): Promise<{ before: LiveModelDigest; after: LiveModelDigest }> {
     const before = await this.digest(electionId);
+    const markers = [...closeAt].flatMap(([partition, position]) => [String(partition), position]);
     const bySubShard = groupBy(counted, (v) => String(this.keys.subShardOf(v.userId)));
-    for (const list of bySubShard.values())
-      for (let i = 0; i < list.length; i += 1_000) {
-        const pipeline = this.redis.pipeline();
-        for (const v of list.slice(i, i + 1_000))
-          pipeline.hset(this.keys.marker(electionId, v.userId), v.userId, `${v.position}|${v.voteId}|${v.optionId}`);
-        await this.exec(pipeline);
+    for (let s = 0; s < this.keys.subShards; s++) {
+      // the close markers first: from then on the live worker keeps any later vote out
+      if (markers.length > 0) await this.runScript(recordCloseMarkers, [this.keys.close(electionId, s)], markers);
+      const mine = (this.keys.subShards === 1 ? counted : bySubShard.get(String(s))) ?? [];
+      const options = s === 0 ? optionIds : [];
+      for (let i = 0; i === 0 || i < mine.length; i += 1_000) {
+        const keys = new KeyIndex([this.keys.counts(electionId, s), this.keys.meta(electionId, s)]);
+        const args: Array<string | number> = [this.keys.channel(electionId), options.length, ...options];
+        for (const v of mine.slice(i, i + 1_000))
+          args.push(keys.indexOf(this.keys.marker(electionId, v.userId)), v.userId, v.position, v.voteId, v.optionId);
+        const reply = await this.runScript(repairMarkers, keys.keys, args);
+        if (!Array.isArray(reply) || reply.length !== 4) throw TallyErrors.unexpectedReply(repairMarkers.name);
       }
-    const close = Object.fromEntries([...closeAt].map(([p, position]) => [String(p), position]));
-    // sub-shards other than 0: their own counts, total and copy of the close markers
-    for (let s = 1; s < this.keys.subShards; s++) {
-      const mine = bySubShard.get(String(s)) ?? [];
-      const multi = this.redis.multi();
-      multi.del(this.keys.counts(electionId, s), this.keys.close(electionId, s));
-      for (const v of mine) multi.hincrby(this.keys.counts(electionId, s), v.optionId, 1);
-      if (closeAt.size > 0) multi.hset(this.keys.close(electionId, s), close);
-      multi.hset(this.keys.meta(electionId, s), 'total', mine.length);
-      await this.exec(multi);
     }
-    const own = this.keys.subShards === 1 ? counted : (bySubShard.get('0') ?? []);
-    const counts = Object.fromEntries(optionIds.map((o) => [o, 0]));
-    for (const v of own) counts[v.optionId] = (counts[v.optionId] ?? 0) + 1;
+    // every vote of the fold before these markers is now counted: they are passed
     const multi = this.redis.multi();
-    multi.del(this.keys.counts(electionId), this.keys.close(electionId), this.keys.closePassed(electionId));
-    multi.hset(this.keys.counts(electionId), counts);
-    if (closeAt.size > 0) {
-      multi.hset(this.keys.close(electionId), close);
-      multi.hset(this.keys.closePassed(electionId), close);
-    }
-    multi.hset(this.keys.meta(electionId), 'total', own.length);
+    if (closeAt.size > 0)
+      multi.hset(this.keys.closePassed(electionId), Object.fromEntries([...closeAt].map(([p, position]) => [String(p), position])));
     multi.hincrby(this.keys.meta(electionId), 'version', 1);
     const results = await this.exec(multi);
     await this.exec(this.redis.pipeline().publish(this.keys.channel(electionId), String(results.at(-1))));
     return { before, after: await this.digest(electionId) };
+  }
+
+  private async runScript(script: LuaScript, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
+    try {
+      return await script.run(this.redis, keys, args);
+    } catch (error) {
+      throw TallyErrors.unavailable(error);
+    }
   }
 
   /** Counts, total and close markers of the live model, in a stable key order. */
@@ -180,7 +187,7 @@ export class LiveTally {
       SubShardSums,
     ];
     const { counts, total } = addSubShards(own, ownTotal, others);
-    const sorted = <T>(record: Record<string, T>) => Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : 1)));
+    const sorted = <T>(record: Record<string, T>) => idKeyed(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : 1)));
     return { counts: sorted(counts), total, closeMarkers: sorted(close) };
   }
 
@@ -189,7 +196,7 @@ export class LiveTally {
    * sub-shard (each is its own slot), sent together with the caller's own call (one round).
    */
   private async otherSubShards(electionId: string): Promise<SubShardSums> {
-    const sums: SubShardSums = { counts: {}, total: 0, version: 0, accepted: 0 };
+    const sums: SubShardSums = { counts: idKeyed(), total: 0, version: 0, accepted: 0 };
     const others = await Promise.all(
       Array.from({ length: this.keys.subShards - 1 }, (_, i) => {
         const pipeline = this.redis.pipeline();
@@ -262,7 +269,7 @@ export class LiveTally {
     pipeline.set(this.keys.liveAtClose(electionId), JSON.stringify(live?.counts ?? {}), 'NX');
     pipeline.get(this.keys.liveAtClose(electionId));
     const [, saved] = await this.exec(pipeline);
-    return JSON.parse(String(saved)) as Record<string, number>;
+    return idKeyed(Object.entries(JSON.parse(String(saved)) as Record<string, number>));
   }
 
   /**
@@ -537,7 +544,7 @@ interface SubShardSums {
 
 /** Sub-shard 0's counts and total (as Redis returns them) plus the other sub-shards' sums. */
 function addSubShards(own: Record<string, string>, ownTotal: string | null | undefined, others: SubShardSums): SubShardSums {
-  const counts: Record<string, number> = {};
+  const counts = idKeyed<number>();
   for (const [option, n] of Object.entries(own)) counts[option] = Number(n);
   for (const [option, n] of Object.entries(others.counts)) counts[option] = (counts[option] ?? 0) + n;
   return { counts, total: Number(ownTotal ?? 0) + others.total, version: others.version, accepted: others.accepted };
