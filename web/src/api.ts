@@ -54,6 +54,7 @@ const PLAIN: Record<ErrorCode, string> = {
   INVALID_JSON: 'Some of the details are not valid.',
   BAD_REQUEST: 'Some of the details are not valid.',
   PAYLOAD_TOO_LARGE: 'That is too much text. Please shorten it and try again.',
+  URI_TOO_LONG: 'That address is too long. Please check the link.',
   UNSUPPORTED_MEDIA_TYPE: OUR_FAULT,
   NOT_FOUND: 'This page or item does not exist.',
   NO_VOTES: 'You have not voted in this election yet.',

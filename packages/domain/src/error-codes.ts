@@ -38,6 +38,7 @@ export const ERROR_CODES = {
   TREE_SIZE_CONFLICT: 409,
   CHECKPOINT_CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
+  URI_TOO_LONG: 414,
   UNSUPPORTED_MEDIA_TYPE: 415,
   /** Answered by the edge's per-address limits and by ingest's rate limits (with Retry-After). */
   RATE_LIMITED: 429,

@@ -95,7 +95,7 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     frameworkErrors: (error, _request, reply) => {
       const urna =
         error.code === 'FST_ERR_MAX_PARAM_LENGTH'
-          ? new UrnaError('BAD_REQUEST', `a path segment is longer than ${MAX_PARAM_LENGTH} characters`, { status: 414 })
+          ? new UrnaError('URI_TOO_LONG', `a path segment is longer than ${MAX_PARAM_LENGTH} characters`)
           : new UrnaError('BAD_REQUEST', 'malformed request URL');
       void (reply as FastifyReply).status(urna.status).send(urna.toJSON());
     },
@@ -104,9 +104,24 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
   // JSON only: without this fastify parses text/plain bodies into strings, so a vote sent as
   // text/plain got 400 INVALID_BODY instead of 415 like every other media type
   app.removeContentTypeParser('text/plain');
+  // a 5xx is logged with its cause; during an outage (a retriable 5xx: the log or the store
+  // down) every request fails the same way, so one line per code per second says so, with how
+  // many refusals it stands for, instead of a stack trace per request
+  const outages = new Map<string, { loggedAt: number; since: number }>();
   app.setErrorHandler((raw, request, reply) => {
     const error = toUrnaError(raw);
-    if (error.status >= 500) request.log.error({ err: raw }, error.message);
+    if (error.status >= 500 && !error.retriable) request.log.error({ err: raw }, error.message);
+    else if (error.status >= 500) {
+      const now = Date.now();
+      const seen = outages.get(error.code) ?? { loggedAt: 0, since: 0 };
+      seen.since++;
+      if (now - seen.loggedAt >= 1_000) {
+        request.log.error({ code: error.code, refusals: seen.since, cause: String(error.cause ?? '') }, error.message);
+        seen.loggedAt = now;
+        seen.since = 0;
+      }
+      outages.set(error.code, seen);
+    }
     if (error.retryAfterSeconds !== undefined) void reply.header('retry-after', String(error.retryAfterSeconds));
     return reply.status(error.status).send(error.toJSON());
   });

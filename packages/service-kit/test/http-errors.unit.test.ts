@@ -23,7 +23,7 @@ describe('createHttpApp refusals', () => {
   it("a path segment over 512 characters: 414 in urna's shape", async () => {
     const response = await app().inject({ method: 'GET', url: `/v1/elections/${'x'.repeat(3_000)}/results` });
     expect(response.statusCode).toBe(414);
-    expect(response.json()).toMatchObject({ error: { code: 'BAD_REQUEST' } });
+    expect(response.json()).toMatchObject({ error: { code: 'URI_TOO_LONG' } });
   });
 
   it("a malformed URL: 400 in urna's shape", async () => {
@@ -41,5 +41,26 @@ describe('createHttpApp refusals', () => {
     });
     expect(response.statusCode).toBe(415);
     expect(response.json()).toMatchObject({ error: { code: 'UNSUPPORTED_MEDIA_TYPE' } });
+  });
+
+  it('an outage (a retriable 503 on every request) is one log line per code per second, not a stack trace per request', async () => {
+    const lines: string[] = [];
+    const a = createHttpApp({
+      service: 'test',
+      registry: new Registry(),
+      logger: { level: 'warn', stream: { write: (line: string) => lines.push(line) } },
+    });
+    a.post('/v1/elections/:id/votes', async () => {
+      throw new UrnaError('LOG_UNAVAILABLE', 'the vote log is unavailable', { status: 503, retriable: true, retryAfterSeconds: 1 });
+    });
+    a.get('/boom', async () => {
+      throw new Error('a bug');
+    });
+    for (let i = 0; i < 50; i++)
+      expect((await a.inject({ method: 'POST', url: '/v1/elections/e/votes', payload: {} })).statusCode).toBe(503);
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ code: 'LOG_UNAVAILABLE', refusals: 1 });
+    for (let i = 0; i < 3; i++) expect((await a.inject({ method: 'GET', url: '/boom' })).statusCode).toBe(500);
+    expect(lines).toHaveLength(4); // a non-retriable 5xx is a bug: logged every time, with its stack
   });
 });
