@@ -17,7 +17,7 @@ import { mintVotingToken } from '@urna/auth';
 import { processName } from '../launcher/processes.ts';
 import { REPO_ROOT, startStack } from '../launcher/stack.ts';
 import { cpuSeconds, fmt } from './measure.ts';
-import { openLoop, type OpenLoopResult } from './bench/open-loop.ts';
+import { openLoop, postVote, type OpenLoopResult } from './bench/open-loop.ts';
 import { barePostCeiling, luaCeiling } from './bench/ceilings.ts';
 import { drainWith, liveProjection, prefilledLog } from './bench/drain.ts';
 import { formatStoreDrain, storeDrain, type StoreDrainRow } from './bench/store-drain.ts';
@@ -124,16 +124,7 @@ if (wants('ingest')) {
     );
     const body = JSON.stringify({ optionId: 'a' });
     const cpu0 = ingestCpu();
-    const result = await openLoop(rate, SECONDS, async (i) => {
-      const response = await (ingestPools[i % ingestPools.length] as Pool).request({
-        method: 'POST',
-        path: `/v1/elections/${electionId}/votes`,
-        headers: { authorization: `Bearer ${tokens[i]}`, 'content-type': 'application/json' },
-        body,
-      });
-      await response.body.dump();
-      return response.statusCode;
-    });
+    const result = await openLoop(rate, SECONDS, (i) => postVote(ingestPools[i % ingestPools.length] as Pool, electionId, tokens[i], body));
     const cpu = ingestCpu() - cpu0;
     if (step > 0) ingest.push({ ...result, ingestCpuSeconds: cpu, acceptedPerCpuSecond: (result.statuses['202'] ?? 0) / cpu });
   }

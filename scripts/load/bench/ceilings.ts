@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { Pool } from 'undici';
 import { LiveTally } from '@urna/tally';
+import type { LoggedVote } from '@urna/domain';
 import { freePort } from '@urna/embedded';
 import { cpuSeconds } from '../measure.ts';
 
@@ -61,8 +62,16 @@ export async function luaCeiling(redis: Redis, votes: number, redisPid: number):
   await tally.loadScripts();
   const electionId = `ceiling-${randomUUID().slice(0, 8)}`;
   await tally.initElection(electionId, ['a', 'b', 'c']);
-  const batches = Array.from({ length: Math.ceil(votes / 500) }, (_, b) =>
-    Array.from({ length: 500 }, (_, i) => {
+  const batches = luaBatches(electionId, votes);
+  const cpu0 = cpuSeconds(redisPid);
+  const elapsed = await applyLuaBatches(tally, batches);
+  return { perSecond: (batches.length * 500) / elapsed, redisCpuPerSecond: (cpuSeconds(redisPid) - cpu0) / elapsed };
+}
+
+/** `votes` distinct voters' votes for options a, b, c in batches of 500, one partition: the Lua benches' input. */
+export function luaBatches(electionId: string, votes: number): LoggedVote[][] {
+  return Array.from({ length: Math.ceil(votes / 500) }, (_, b) =>
+    Array.from({ length: 500 }, (_, i): LoggedVote => {
       const n = b * 500 + i;
       return {
         vote: { voteId: randomUUID(), electionId, userId: `u-${n}`, optionId: ['a', 'b', 'c'][n % 3] as string, acceptedAt: 0 },
@@ -71,15 +80,16 @@ export async function luaCeiling(redis: Redis, votes: number, redisPid: number):
       };
     }),
   );
-  const cpu0 = cpuSeconds(redisPid);
+}
+
+/** Applies the batches with a few calls in flight, as several workers would keep Redis busy; returns the seconds it took. */
+export async function applyLuaBatches(tally: LiveTally, batches: readonly LoggedVote[][]): Promise<number> {
   const t0 = performance.now();
-  // a few calls in flight, as several workers would keep Redis busy
   let next = 0;
   await Promise.all(
     Array.from({ length: 4 }, async () => {
       while (next < batches.length) await tally.apply(batches[next++] ?? []);
     }),
   );
-  const elapsed = (performance.now() - t0) / 1000;
-  return { perSecond: (batches.length * 500) / elapsed, redisCpuPerSecond: (cpuSeconds(redisPid) - cpu0) / elapsed };
+  return (performance.now() - t0) / 1000;
 }

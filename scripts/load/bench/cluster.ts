@@ -6,8 +6,8 @@ import { z } from 'zod';
 import { RedisCluster } from '@urna/embedded';
 import { loadConfig, readModelRedis, sharedConfigShape, type RedisClient } from '@urna/service-kit';
 import { LiveTally } from '@urna/tally';
-import type { LoggedVote } from '@urna/domain';
 import { cpuSeconds, fmt } from '../measure.ts';
+import { applyLuaBatches, luaBatches } from './ceilings.ts';
 
 /** One configuration of the live tally's Lua path, measured over the same pre-built votes. */
 export interface ClusterCostRow {
@@ -96,26 +96,10 @@ async function measure(
   await tally.loadScripts();
   const electionId = `cluster-${randomUUID().slice(0, 8)}`;
   await tally.initElection(electionId, ['a', 'b', 'c']);
-  const batches = Array.from({ length: Math.ceil(votes / 500) }, (_, b) =>
-    Array.from({ length: 500 }, (_, i): LoggedVote => {
-      const n = b * 500 + i;
-      return {
-        vote: { voteId: randomUUID(), electionId, userId: `u-${n}`, optionId: ['a', 'b', 'c'][n % 3] as string, acceptedAt: 0 },
-        partition: 0,
-        position: String(n).padStart(20, '0'),
-      };
-    }),
-  );
+  const batches = luaBatches(electionId, votes);
   const cpu = (of: readonly number[]) => of.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
   const [all0, primary0] = [cpu(pids), cpu(primaryPids)];
-  const t0 = performance.now();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 4 }, async () => {
-      while (next < batches.length) await tally.apply(batches[next++] ?? []);
-    }),
-  );
-  const elapsed = (performance.now() - t0) / 1000;
+  const elapsed = await applyLuaBatches(tally, batches);
   const applied = batches.length * 500;
   return {
     votesPerSecond: applied / elapsed,

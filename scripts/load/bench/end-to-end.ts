@@ -1,6 +1,6 @@
 import { Pool } from 'undici';
 import { percentile } from '../measure.ts';
-import { openLoop } from './open-loop.ts';
+import { openLoop, postVote } from './open-loop.ts';
 import { ackToSnapshotMs, watchTotals } from './sse-watch.ts';
 
 /**
@@ -23,15 +23,9 @@ export async function endToEnd(
   const acks: number[] = [];
   const body = JSON.stringify({ optionId: 'a' });
   const result = await openLoop(rate, seconds, async (i) => {
-    const response = await pool.request({
-      method: 'POST',
-      path: `/v1/elections/${electionId}/votes`,
-      headers: { authorization: `Bearer ${tokens[i]}`, 'content-type': 'application/json' },
-      body,
-    });
-    await response.body.dump();
-    if (response.statusCode === 202) acks.push(performance.now());
-    return response.statusCode;
+    const status = await postVote(pool, electionId, tokens[i], body);
+    if (status === 202) acks.push(performance.now());
+    return status;
   });
   const deadline = performance.now() + 10_000;
   while ((snapshots.at(-1)?.total ?? 0) < acks.length && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));

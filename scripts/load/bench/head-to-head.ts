@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Pool } from 'undici';
 import { percentile } from '../measure.ts';
-import { openLoop } from './open-loop.ts';
+import { openLoop, postVote } from './open-loop.ts';
 import { ackToSnapshotMs, watchTotals } from './sse-watch.ts';
 import { cpuByName, cpuOf, type ServerProcess } from './processes.ts';
 
@@ -170,15 +170,9 @@ export async function runLoad(target: Target, load: Load, voters: number): Promi
   const acks: number[] = [];
   const body = JSON.stringify({ optionId: 'a' });
   const send = async (i: number) => {
-    const response = await pool.request({
-      method: 'POST',
-      path: `/v1/elections/${electionId}/votes`,
-      headers: { ...json, authorization: `Bearer ${tokens[i]}` },
-      body,
-    });
-    await response.body.dump();
-    if (response.statusCode === 202) acks.push(performance.now());
-    return response.statusCode;
+    const status = await postVote(pool, electionId, tokens[i], body);
+    if (status === 202) acks.push(performance.now());
+    return status;
   };
   const processes = target.processes();
   const cpu0 = cpuOf(processes);

@@ -1,3 +1,4 @@
+import type { Pool } from 'undici';
 import { percentile } from '../measure.ts';
 
 export interface OpenLoopResult {
@@ -59,4 +60,16 @@ export async function openLoop(
     okPerSecond: (statuses[String(okStatus)] ?? 0) / elapsed,
     latencyMs: { p50: percentile(done, 50), p95: percentile(done, 95), p99: percentile(done, 99), max: Math.max(...done) },
   };
+}
+
+/** One vote POSTed through `pool` with a voter's token; resolves with the status once the answer is read. */
+export async function postVote(pool: Pool, electionId: string, token: string | undefined, body: string): Promise<number> {
+  const response = await pool.request({
+    method: 'POST',
+    path: `/v1/elections/${electionId}/votes`,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body,
+  });
+  await response.body.dump();
+  return response.statusCode;
 }

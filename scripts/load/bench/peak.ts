@@ -1,7 +1,7 @@
 import { Pool } from 'undici';
 import { reniceProcess } from '../../launcher/priority.ts';
 import { fmt } from '../measure.ts';
-import { openLoop } from './open-loop.ts';
+import { openLoop, postVote } from './open-loop.ts';
 import { cpuByName, cpuOf, descendants, type ServerProcess } from './processes.ts';
 
 /**
@@ -77,16 +77,7 @@ export async function peakAbsorption(options: PeakOptions): Promise<PeakRow[]> {
     const t0 = performance.now();
     let result;
     try {
-      result = await openLoop(options.rate, options.seconds, async (i) => {
-        const response = await pool.request({
-          method: 'POST',
-          path: `/v1/elections/${electionId}/votes`,
-          headers: { authorization: `Bearer ${tokens[i]}`, 'content-type': 'application/json' },
-          body,
-        });
-        await response.body.dump();
-        return response.statusCode;
-      });
+      result = await openLoop(options.rate, options.seconds, (i) => postVote(pool, electionId, tokens[i], body));
     } finally {
       if (mode === 'paused') signal(store, 'SIGCONT');
     }
